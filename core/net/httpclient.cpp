@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "httpclient.h"
+
+#include "log/logging.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QThread>
+#include <QThreadStorage>
+#include <QTimer>
+
+namespace barkeep {
+
+RequestGate::~RequestGate() = default;
+
+QByteArray HttpResponse::header(const QByteArray &lowerCaseName) const
+{
+    for (const auto &[name, value] : headers)
+        if (name == lowerCaseName)
+            return value;
+    return {};
+}
+
+namespace {
+QNetworkAccessManager *threadManager()
+{
+    // One manager per thread: QNetworkAccessManager is not thread-safe and must live in the
+    // thread that uses it. QThreadStorage deletes it when the thread ends.
+    static QThreadStorage<QNetworkAccessManager *> managers;
+    if (!managers.hasLocalData()) {
+        auto *nam = new QNetworkAccessManager;
+        nam->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+        managers.setLocalData(nam);
+    }
+    return managers.localData();
+}
+} // namespace
+
+Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
+{
+    if (m_gate) {
+        if (VoidResult ok = m_gate->acquire(request.weight, request.cancel); !ok)
+            return ok.error();
+    }
+    QNetworkRequest req(request.url);
+    for (const auto &[name, value] : request.headers)
+        req.setRawHeader(name, value);
+    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    req.setTransferTimeout(request.timeoutMs);
+
+    QElapsedTimer timer;
+    timer.start();
+    QNetworkReply *reply = threadManager()->get(req);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer cancelPoll;
+    if (request.cancel) {
+        QObject::connect(&cancelPoll, &QTimer::timeout, &loop, [&] {
+            if (request.cancel->load())
+                reply->abort();
+        });
+        cancelPoll.start(50);
+    }
+    if (!reply->isFinished())
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    reply->deleteLater();
+
+    if (request.cancel && request.cancel->load())
+        return Error(Error::Kind::Cancelled, QStringLiteral("request cancelled"));
+
+    HttpResponse response;
+    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    response.elapsedMs = timer.elapsed();
+    const QNetworkReply::NetworkError err = reply->error();
+    if (response.status == 0 || (err != QNetworkReply::NoError && err < QNetworkReply::ContentAccessDenied
+                                 && err != QNetworkReply::OperationCanceledError)) {
+        if (response.status == 0) {
+            const QString what = err == QNetworkReply::OperationCanceledError
+                ? QStringLiteral("timed out after %1 ms").arg(request.timeoutMs)
+                : reply->errorString();
+            return Error(Error::Kind::Network,
+                         QStringLiteral("%1: %2").arg(request.url.host(), what));
+        }
+    }
+    response.body = reply->readAll();
+    for (const auto &[name, value] : reply->rawHeaderPairs())
+        response.headers.append({name.toLower(), value});
+    if (m_gate)
+        m_gate->observe(response);
+    return response;
+}
+
+qint64 HttpClient::retryAfterMs(const HttpResponse &response)
+{
+    bool ok = false;
+    const qint64 seconds = response.header("retry-after").trimmed().toLongLong(&ok);
+    return ok && seconds >= 0 ? seconds * 1000 : -1;
+}
+
+Error HttpClient::statusError(const HttpResponse &response, const QString &provider)
+{
+    const QString body = QString::fromUtf8(response.body.left(300));
+    const QString msg = QStringLiteral("%1 answered HTTP %2").arg(provider).arg(response.status);
+    switch (response.status) {
+    case 401:
+    case 403:
+        return Error(Error::Kind::Auth, msg, body);
+    case 404:
+        return Error(Error::Kind::NotFound, msg, body);
+    case 418:
+        return Error(Error::Kind::Banned, msg, body, retryAfterMs(response));
+    case 429:
+        return Error(Error::Kind::RateLimited, msg, body, retryAfterMs(response));
+    default:
+        break;
+    }
+    if (response.status >= 500)
+        return Error(Error::Kind::Upstream, msg, body);
+    if (response.status >= 400)
+        return Error(Error::Kind::BadInput, msg, body);
+    return Error(Error::Kind::BadResponse, msg, body);
+}
+
+} // namespace barkeep

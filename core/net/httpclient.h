@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "barkeepcore_export.h"
+#include "util/result.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QUrl>
+
+#include <atomic>
+#include <functional>
+
+namespace barkeep {
+
+struct HttpRequest
+{
+    QUrl url;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    int timeoutMs = 30'000;
+    int weight = 1; // the provider's cost of this request (Binance klines: 2)
+    const std::atomic<bool> *cancel = nullptr;
+};
+
+struct BARKEEPCORE_EXPORT HttpResponse
+{
+    int status = 0;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
+    qint64 elapsedMs = 0;
+
+    QByteArray header(const QByteArray &lowerCaseName) const;
+    bool isSuccess() const { return status >= 200 && status < 300; }
+};
+
+// Paces requests to one provider (issue 6 fills it in: a rate budget corrected from
+// response headers). acquire() blocks the calling worker thread until the request may go
+// out, or returns an error (banned, cancelled). observe() sees every response.
+class BARKEEPCORE_EXPORT RequestGate
+{
+public:
+    virtual ~RequestGate();
+    virtual VoidResult acquire(int weight, const std::atomic<bool> *cancel) = 0;
+    virtual void observe(const HttpResponse &response) = 0;
+};
+
+// A small blocking HTTP GET for worker threads (plugins run on the backfill/orchestrator
+// pools, never on the GUI thread). Each thread gets its own QNetworkAccessManager, as Qt
+// requires; the wait runs a local event loop so timeouts and cancel are honoured.
+// Network failures become Error::Network; any HTTP status is returned as a response for the
+// plugin to interpret in its provider's terms.
+class BARKEEPCORE_EXPORT HttpClient
+{
+public:
+    explicit HttpClient(RequestGate *gate = nullptr) : m_gate(gate) {}
+    void setGate(RequestGate *gate) { m_gate = gate; }
+    RequestGate *gate() const { return m_gate; }
+
+    Result<HttpResponse> get(const HttpRequest &request) const;
+
+    // Generic HTTP status → Error mapping (401/403 Auth, 418 Banned, 429 RateLimited with
+    // Retry-After, 5xx Upstream, other 4xx BadInput); providers refine it.
+    static Error statusError(const HttpResponse &response, const QString &provider);
+    static qint64 retryAfterMs(const HttpResponse &response);
+
+private:
+    RequestGate *m_gate = nullptr;
+};
+
+} // namespace barkeep
