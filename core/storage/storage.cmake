@@ -1,4 +1,12 @@
 # Sources of core/storage (bar store, coverage ledger, rollups, quarantine, jobs).
 target_sources(barkeep_core PRIVATE
     storage/barstore.h storage/barstore.cpp
+    storage/coverageledger.h storage/coverageledger.cpp
+    storage/rollup.h storage/rollup.cpp
+    storage/barvalidator.h storage/barvalidator.cpp
 )
+# PostgresBarStore is written in parallel; picked up as soon as it lands.
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/storage/postgresbarstore.cpp)
+    target_sources(barkeep_core PRIVATE
+        storage/postgresbarstore.h storage/postgresbarstore.cpp)
+endif()
