@@ -4,6 +4,8 @@ target_sources(barkeep_core PRIVATE
     storage/coverageledger.h storage/coverageledger.cpp
     storage/rollup.h storage/rollup.cpp
     storage/barvalidator.h storage/barvalidator.cpp
+    storage/barblockcodec.h storage/barblockcodec.cpp
+    storage/sqlitebarstore.h storage/sqlitebarstore.cpp
 )
 # PostgresBarStore is written in parallel; picked up as soon as it lands.
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/storage/postgresbarstore.cpp)

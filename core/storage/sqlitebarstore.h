@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "barkeepcore_export.h"
+#include "storage/barstore.h"
+
+#include <QHash>
+#include <QMutex>
+
+#include <memory>
+
+namespace barkeep {
+
+// The embedded default BarStore on SQLite (raw sqlite3 API; Qt's per-row QSqlQuery is several
+// times too slow for the ingest and read goals). Bars are kept as packed blocks, one row per
+// (series, UTC day) encoded by BarBlockCodec; the coverage ledger, quarantine and jobs are
+// plain tables. WAL journal, versioned schema (PRAGMA user_version) migrated on open. Every
+// write of bars and coverage is one transaction, so a crash leaves both or neither.
+// Thread-safe: each thread gets its own connection on first use, closed when the thread
+// exits or on close(). See ARCHITECTURE.md "Storage" for the measurements behind the layout.
+class BARKEEPCORE_EXPORT SqliteBarStore : public BarStore
+{
+public:
+    // `path` of the database file; its parent directory is created on open().
+    explicit SqliteBarStore(const QString &path);
+    ~SqliteBarStore() override;
+
+    QString describe() const override;
+    VoidResult open() override;
+    void close() override;
+
+    Result<WriteReport> writeBars(const SeriesKey &series, const Bars &bars,
+                                  TimeRange covered) override;
+    Result<Bars> readBars(const SeriesKey &series, TimeRange range, qint64 limit = 0) override;
+    Result<RollupBars> readRollup(const SeriesKey &series, TimeRange range,
+                                  qint64 limit = 0) override;
+
+    Result<CoverageIntervals> coverage(const SeriesKey &series, TimeRange range) override;
+    Result<TimeRanges> gaps(const SeriesKey &series, TimeRange range) override;
+    void setSessionCalendar(SessionCalendar calendar) override;
+
+    Result<QList<SeriesKey>> listSeries() override;
+    Result<TimeRange> extent(const SeriesKey &series) override;
+
+    Result<std::vector<QuarantinedBar>> quarantine(const SeriesKey &series) override;
+
+    Result<qint64> insertJob(const StoredJob &job) override;
+    VoidResult updateJob(const StoredJob &job) override;
+    Result<std::vector<StoredJob>> jobs() override;
+
+    // The schema version this build writes (PRAGMA user_version).
+    static int schemaVersion();
+
+    struct Connection;
+    struct Shared;
+
+private:
+    Result<Connection *> connection();
+    // The id of `series`, creating the row when `create`; 0 when absent and not created.
+    Result<qint64> seriesId(Connection &conn, const SeriesKey &series, bool create);
+    Result<CoverageIntervals> loadCoverage(Connection &conn, qint64 id, qint64 from, qint64 to);
+    Result<Bars> readBarsById(Connection &conn, qint64 id, TimeRange range, qint64 limit);
+
+    QString m_path;
+    std::shared_ptr<Shared> m_shared;
+    QMutex m_mutex; // guards m_ids and m_calendar
+    QHash<SeriesKey, qint64> m_ids;
+    SessionCalendar m_calendar;
+};
+
+} // namespace barkeep
