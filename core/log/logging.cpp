@@ -55,7 +55,7 @@ QByteArray formatJsonLine(QtMsgType type, const char *category, const QString &m
 {
     QJsonObject o;
     o.insert(QStringLiteral("time"),
-             QDateTime::fromMSecsSinceEpoch(msSinceEpoch, QTimeZone::utc())
+             QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC)
                  .toString(Qt::ISODateWithMs));
     o.insert(QStringLiteral("level"), QLatin1String(levelName(type)));
     o.insert(QStringLiteral("category"),

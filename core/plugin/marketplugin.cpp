@@ -15,7 +15,7 @@ QByteArray ProviderSettings::credentialHash() const
         return QByteArrayLiteral("public");
     QCryptographicHash h(QCryptographicHash::Sha256);
     h.addData(apiKey.toUtf8());
-    h.addData("\0", 1);
+    h.addData(QByteArrayView("\0", 1));
     h.addData(apiSecret.toUtf8());
     return h.result().toHex().left(16);
 }

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "application.h"
+
+#include "api/localapiserver.h"
+#include "cache/barcache.h"
+#include "log/logging.h"
+#include "plugin/pluginregistry.h"
+#include "services/dataorchestrator.h"
+#include "services/marketservice.h"
+#include "storage/barstore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QRandomGenerator>
+#include <QStandardPaths>
+
+namespace barkeep {
+
+Application::Application(const Config &config, QObject *parent)
+    : QObject(parent), m_config(config)
+{
+    m_apiThread.setObjectName(QStringLiteral("api"));
+}
+
+Application::~Application()
+{
+    stop();
+}
+
+Result<QByteArray> Application::loadOrCreateToken(const QString &path)
+{
+    QFile file(path);
+    if (file.exists()) {
+        if (!file.open(QIODevice::ReadOnly))
+            return Error(Error::Kind::Storage,
+                         QStringLiteral("cannot read the API token file %1: %2").arg(path, file.errorString()));
+        const QByteArray token = file.readAll().trimmed();
+        if (!token.isEmpty())
+            return token;
+        file.close();
+    }
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    quint32 words[8];
+    QRandomGenerator::system()->fillRange(words);
+    const QByteArray token = QByteArray(reinterpret_cast<const char *>(words), sizeof words).toHex();
+    // Created 0600 from the start: no window in which another user could read it.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::NewOnly)
+        && !file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return Error(Error::Kind::Storage,
+                     QStringLiteral("cannot write the API token file %1: %2").arg(path, file.errorString()));
+    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    file.write(token + '\n');
+    return token;
+}
+
+VoidResult Application::start()
+{
+    if (m_running)
+        return {};
+    // 1. store
+    Result<std::unique_ptr<BarStore>> store = createBarStore(m_config.storeUrl());
+    if (!store)
+        return store.error();
+    m_store = std::move(store).value();
+    if (VoidResult ok = m_store->open(); !ok)
+        return Error(ok.error().kind(),
+                     QStringLiteral("cannot open the store %1: %2").arg(m_store->describe(), ok.error().message()));
+    qCInfo(lcApp).noquote() << "store:" << m_store->describe();
+
+    // 2. cache
+    Result<std::unique_ptr<BarCache>> cache = createBarCache(
+        m_config.cacheUrl(), m_config.integer(QStringLiteral("cache.memoryMaxBytes")),
+        int(m_config.integer(QStringLiteral("cache.ttlSec"))));
+    if (!cache)
+        return cache.error();
+    m_cache = std::move(cache).value();
+    if (VoidResult ok = m_cache->open(); !ok)
+        return Error(ok.error().kind(),
+                     QStringLiteral("cannot open the cache %1: %2").arg(m_cache->describe(), ok.error().message()));
+    qCInfo(lcApp).noquote() << "cache:" << m_cache->describe();
+
+    // 3. plugins
+    m_registry = std::make_unique<PluginRegistry>();
+    QString pluginDir = m_config.string(QStringLiteral("plugins.path"));
+    if (pluginDir.isEmpty())
+        pluginDir = qEnvironmentVariable("BARKEEP_PLUGIN_PATH");
+    m_registry->discover(pluginDir);
+
+    // 4. services
+    m_market = std::make_unique<MarketService>(m_registry.get(), m_config);
+    m_orchestrator = std::make_unique<DataOrchestrator>(m_store.get(), m_cache.get(), m_market.get());
+
+    // 5. API
+    if (m_config.boolean(QStringLiteral("api.enabled"))) {
+        if (VoidResult ok = startApi(); !ok) {
+            stop();
+            return ok;
+        }
+    }
+    m_running = true;
+    return {};
+}
+
+VoidResult Application::startApi()
+{
+    m_token = m_config.string(QStringLiteral("api.token")).toUtf8();
+    if (m_token.isEmpty()) {
+        m_tokenFile = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+            + QStringLiteral("/api-token");
+        Result<QByteArray> token = loadOrCreateToken(m_tokenFile);
+        if (!token)
+            return token.error();
+        m_token = *token;
+    }
+    ApiServices services{m_registry.get(), m_market.get(), m_orchestrator.get(), m_store.get(),
+                         m_cache.get()};
+    ApiOptions options;
+    const QString host = m_config.apiHost();
+    options.address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
+                                                         : QHostAddress(host);
+    options.port = m_config.apiPort();
+    options.token = m_token;
+    options.allowedHosts = m_config.string(QStringLiteral("api.allowedHosts"))
+                               .split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (!options.address.isLoopback())
+        options.allowedHosts << options.address.toString();
+
+    m_apiThread.start();
+    m_apiContext = new QObject;
+    m_apiContext->moveToThread(&m_apiThread);
+    VoidResult result;
+    // The server is created inside its thread (style.md §6) and the caller waits for listen().
+    QMetaObject::invokeMethod(m_apiContext, [&] {
+        m_api = new LocalApiServer(services, options);
+        result = m_api->listen();
+        if (result)
+            m_apiPort = m_api->serverPort();
+    }, Qt::BlockingQueuedConnection);
+    if (!result)
+        stopApi();
+    return result;
+}
+
+void Application::stopApi()
+{
+    if (!m_apiThread.isRunning())
+        return;
+    QMetaObject::invokeMethod(m_apiContext, [this] {
+        delete m_api;
+        m_api = nullptr;
+        delete m_apiContext;
+        m_apiContext = nullptr;
+    }, Qt::BlockingQueuedConnection);
+    m_apiThread.quit();
+    m_apiThread.wait();
+}
+
+void Application::stop()
+{
+    // Reverse order of start().
+    stopApi();
+    m_orchestrator.reset();
+    if (m_market)
+        m_market->closeAll();
+    m_market.reset();
+    m_registry.reset();
+    if (m_cache)
+        m_cache->close();
+    m_cache.reset();
+    if (m_store)
+        m_store->close();
+    m_store.reset();
+    if (m_running)
+        qCInfo(lcApp) << "stopped";
+    m_running = false;
+}
+
+} // namespace barkeep

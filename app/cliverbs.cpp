@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cliverbs.h"
+
+#include "application.h"
+
+#include "api/barjsonencoder.h"
+#include "model/timeframe.h"
+#include "services/dataorchestrator.h"
+
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QTimeZone>
+
+#include <cstdio>
+
+namespace barkeep {
+
+namespace {
+
+// "2024-01-01", "2024-01-01T10:00", or epoch ms.
+std::optional<qint64> parseTime(const QString &text)
+{
+    bool ok = false;
+    const qint64 ms = text.toLongLong(&ok);
+    if (ok)
+        return ms;
+    QDateTime dt = QDateTime::fromString(text, Qt::ISODate);
+    if (!dt.isValid())
+        dt = QDateTime(QDate::fromString(text, Qt::ISODate), QTime(0, 0));
+    if (!dt.isValid())
+        return std::nullopt;
+    if (dt.timeSpec() == Qt::LocalTime)
+        dt.setTimeZone(QTimeZone::utc());
+    return dt.toMSecsSinceEpoch();
+}
+
+int runOhlcv(const QStringList &args, const Config &config)
+{
+    QCommandLineParser p;
+    p.addOptions({{QStringLiteral("market"), QStringLiteral("Market."), QStringLiteral("m"), QStringLiteral("crypto")},
+                  {QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("p")},
+                  {QStringLiteral("symbol"), QStringLiteral("Symbol."), QStringLiteral("s")},
+                  {QStringLiteral("timeframe"), QStringLiteral("Timeframe."), QStringLiteral("tf"), QStringLiteral("1m")},
+                  {QStringLiteral("since"), QStringLiteral("Start (inclusive)."), QStringLiteral("t")},
+                  {QStringLiteral("until"), QStringLiteral("End (exclusive)."), QStringLiteral("t")},
+                  {QStringLiteral("format"), QStringLiteral("csv or json."), QStringLiteral("f"), QStringLiteral("csv")}});
+    if (!p.parse(QStringList{QStringLiteral("ohlcv")} + args)) {
+        std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(p.errorText()));
+        return 2;
+    }
+    QStringList problems;
+    for (const char *req : {"provider", "symbol", "since", "until"})
+        if (p.value(QLatin1String(req)).isEmpty())
+            problems << QStringLiteral("--%1 is required").arg(QLatin1String(req));
+    const auto since = parseTime(p.value(QStringLiteral("since")));
+    const auto until = parseTime(p.value(QStringLiteral("until")));
+    if (!p.value(QStringLiteral("since")).isEmpty() && !since)
+        problems << QStringLiteral("--since: not a date or epoch ms");
+    if (!p.value(QStringLiteral("until")).isEmpty() && !until)
+        problems << QStringLiteral("--until: not a date or epoch ms");
+    const QString format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("csv") && format != QLatin1String("json"))
+        problems << QStringLiteral("--format must be csv or json");
+    if (!problems.isEmpty()) {
+        for (const QString &pr : problems)
+            std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(pr));
+        return 2;
+    }
+    Config cfg = config;
+    cfg.set(QStringLiteral("api.enabled"), false);
+    Application app(cfg);
+    if (VoidResult ok = app.start(); !ok) {
+        std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(ok.error().message()));
+        return 2;
+    }
+    const SeriesKey key{p.value(QStringLiteral("market")), p.value(QStringLiteral("provider")),
+                        p.value(QStringLiteral("symbol")), p.value(QStringLiteral("timeframe"))};
+    Result<Bars> bars = app.orchestrator()->bars(key, {*since, *until});
+    if (!bars) {
+        std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(bars.error().toString()));
+        return 1;
+    }
+    QByteArray out;
+    if (format == QLatin1String("csv")) {
+        out = BarJsonEncoder::csv(*bars);
+    } else {
+        BarJsonEncoder::appendBars(out, *bars);
+        out.append('\n');
+    }
+    std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+    return 0;
+}
+
+} // namespace
+
+int runVerb(const QString &verb, const QStringList &args, const Config &config)
+{
+    if (verb == QLatin1String("ohlcv"))
+        return runOhlcv(args, config);
+    std::fprintf(stderr, "barkeep %s: not available in this build yet\n", qPrintable(verb));
+    return 2;
+}
+
+} // namespace barkeep

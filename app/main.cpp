@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Barkeep's one binary: the window by default, a small server with --headless, or a
+// command-line verb. Which QCoreApplication to build is decided from argv before anything
+// else, so the headless mode never initialises a display.
+#include "application.h"
+#include "cliverbs.h"
+#include "commandline.h"
+#include "signalwatcher.h"
+
+#include "config/config.h"
+#include "log/logging.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QLocale>
+#include <QProcessEnvironment>
+#include <QStandardPaths>
+#include <QTimer>
+#include <QTranslator>
+
+#if BARKEEP_WITH_GUI
+#include "guilauncher.h"
+#include <QApplication>
+#endif
+
+#include <cstdio>
+#include <memory>
+
+using namespace barkeep;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+bool hasDisplay()
+{
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+        || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
+std::unique_ptr<QCoreApplication> createApplication(int &argc, char **argv, bool headless)
+{
+#if BARKEEP_WITH_GUI
+    if (!headless)
+        return std::make_unique<QApplication>(argc, argv);
+#endif
+    return std::make_unique<QCoreApplication>(argc, argv);
+}
+
+void printLines(const QStringList &lines)
+{
+    for (const QString &l : lines)
+        std::fprintf(stderr, "barkeep: %s\n", qPrintable(l));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    bool headless = wantsHeadless(argc, argv);
+#if !BARKEEP_WITH_GUI
+    headless = true;
+#endif
+    const bool noDisplay = !headless && !hasDisplay();
+    if (noDisplay)
+        headless = true;
+
+    std::unique_ptr<QCoreApplication> qapp = createApplication(argc, argv, headless);
+    QCoreApplication::setApplicationName(QStringLiteral("barkeep"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(BARKEEP_VERSION));
+
+    QTranslator translator;
+    if (translator.load(QLocale(), QStringLiteral("barkeep"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(&translator);
+
+    CommandLineOptions cli = parseCommandLine(QCoreApplication::arguments());
+    if (cli.showHelp) {
+        std::fputs(qPrintable(cli.helpText), stdout);
+        return 0;
+    }
+    if (cli.showVersion) {
+        std::printf("barkeep %s\n", BARKEEP_VERSION);
+        return 0;
+    }
+    if (!cli.problems.isEmpty()) {
+        printLines(cli.problems);
+        std::fprintf(stderr, "barkeep: see --help\n");
+        return kExitUsage;
+    }
+
+    ConfigSources sources;
+    sources.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    const QString defaultConfig =
+        QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/config.json");
+    sources.filePath = cli.configFile.isEmpty() ? defaultConfig : cli.configFile;
+    sources.fileRequired = !cli.configFile.isEmpty();
+    sources.environment = QProcessEnvironment::systemEnvironment();
+    sources.sets = cli.sets;
+    if (!cli.apiToken.isEmpty())
+        sources.sets << QStringLiteral("api.token=") + cli.apiToken;
+    Config::LoadResult loaded = Config::load(sources);
+    if (!loaded.ok()) {
+        printLines(loaded.problems);
+        std::fprintf(stderr, "barkeep: %lld configuration problem(s); nothing was started\n",
+                     qlonglong(loaded.problems.size()));
+        return kExitUsage;
+    }
+    const Config &config = loaded.config;
+
+    const QString format = config.string(QStringLiteral("log.format"));
+    const bool json = format == QLatin1String("json")
+        || (format == QLatin1String("auto") && headless && cli.verb.isEmpty());
+    logging::install(json ? logging::Format::Json : logging::Format::Text);
+    logging::applyRules(config.string(QStringLiteral("log.rules")));
+    if (noDisplay && cli.verb.isEmpty())
+        qCInfo(lcApp) << "no display found: running headless";
+
+    if (!cli.verb.isEmpty())
+        return runVerb(cli.verb, cli.verbArgs, config);
+
+    Application app(config);
+    if (VoidResult ok = app.start(); !ok) {
+        std::fprintf(stderr, "barkeep: cannot start: %s\n", qPrintable(ok.error().message()));
+        return kExitUsage;
+    }
+    const QString where = QStringLiteral("data: %1; API: http://%2:%3/api/v1/; token: %4")
+        .arg(config.storeUrl(), config.apiHost())
+        .arg(app.apiPort())
+        .arg(app.tokenFile().isEmpty() ? QStringLiteral("from api.token") : app.tokenFile());
+    std::fprintf(stderr, "barkeep %s: %s\n", BARKEEP_VERSION, qPrintable(where));
+    qCInfo(lcApp).noquote() << "started;" << where;
+
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, qapp.get(), [](int sig) {
+        qCInfo(lcApp) << "signal" << sig << "received: stopping";
+        QCoreApplication::quit();
+    });
+    QObject::connect(qapp.get(), &QCoreApplication::aboutToQuit, &app, [&app] { app.stop(); });
+
+#if BARKEEP_WITH_GUI
+    std::unique_ptr<GuiLauncher> gui;
+    if (!headless)
+        gui = std::make_unique<GuiLauncher>(&app);
+#endif
+    const int rc = qapp->exec();
+    app.stop();
+    return rc;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config/config.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace barkeep;
+
+class TstConfig : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    QString writeFile(const QByteArray &json)
+    {
+        const QString path = m_dir.filePath(QStringLiteral("config-%1.json").arg(++m_files));
+        QFile f(path);
+        f.open(QIODevice::WriteOnly);
+        f.write(json);
+        return path;
+    }
+    int m_files = 0;
+
+    ConfigSources sources(const QByteArray &file = {}, const QStringList &env = {},
+                          const QStringList &sets = {})
+    {
+        ConfigSources s;
+        s.dataDir = m_dir.path();
+        if (!file.isNull())
+            s.filePath = writeFile(file);
+        for (const QString &e : env)
+            s.environment.insert(e.section(QLatin1Char('='), 0, 0), e.section(QLatin1Char('='), 1));
+        s.sets = sets;
+        return s;
+    }
+
+private slots:
+    void defaults()
+    {
+        const Config c = Config::load(sources()).config;
+        QCOMPARE(c.storeUrl(), QStringLiteral("sqlite://") + m_dir.path() + QStringLiteral("/barkeep.db"));
+        QCOMPARE(c.cacheUrl(), QStringLiteral("memory:"));
+        QCOMPARE(c.apiHost(), QStringLiteral("127.0.0.1"));
+        QCOMPARE(c.apiPort(), quint16(8765));
+        QCOMPARE(c.origin(QStringLiteral("cache.url")), QStringLiteral("default"));
+        QVERIFY(c.providerEnabled(QStringLiteral("binance")));
+    }
+
+    // Precedence: default < file < environment < --set (later wins).
+    void precedence_data()
+    {
+        QTest::addColumn<QByteArray>("file");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QStringList>("sets");
+        QTest::addColumn<QString>("expected");
+        QTest::addColumn<QString>("origin");
+        const QStringList none;
+        QTest::newRow("default") << QByteArray() << none << none << "127.0.0.1:8765" << "default";
+        QTest::newRow("file nested") << QByteArray(R"({"api":{"listen":"127.0.0.1:1111"}})") << none << none
+                                     << "127.0.0.1:1111" << "file";
+        QTest::newRow("file dotted") << QByteArray(R"({"api.listen":"127.0.0.1:1112"})") << none << none
+                                     << "127.0.0.1:1112" << "file";
+        QTest::newRow("env over file") << QByteArray(R"({"api":{"listen":"127.0.0.1:1111"}})")
+                                       << QStringList{QStringLiteral("BARKEEP_API_LISTEN=127.0.0.1:2222")} << none
+                                       << "127.0.0.1:2222" << "env";
+        QTest::newRow("set over env") << QByteArray(R"({"api":{"listen":"127.0.0.1:1111"}})")
+                                      << QStringList{QStringLiteral("BARKEEP_API_LISTEN=127.0.0.1:2222")}
+                                      << QStringList{QStringLiteral("api.listen=127.0.0.1:3333")}
+                                      << "127.0.0.1:3333" << "--set";
+        QTest::newRow("env case-insensitive") << QByteArray() << QStringList{QStringLiteral("BARKEEP_Api_Listen=127.0.0.1:4444")}
+                                              << none << "127.0.0.1:4444" << "env";
+    }
+    void precedence()
+    {
+        QFETCH(QByteArray, file);
+        QFETCH(QStringList, env);
+        QFETCH(QStringList, sets);
+        QFETCH(QString, expected);
+        QFETCH(QString, origin);
+        const Config::LoadResult r = Config::load(sources(file, env, sets));
+        QVERIFY2(r.ok(), qPrintable(r.problems.join(QLatin1Char('\n'))));
+        QCOMPARE(r.config.string(QStringLiteral("api.listen")), expected);
+        QCOMPARE(r.config.origin(QStringLiteral("api.listen")), origin);
+    }
+
+    void providerKeysFromEnvironment()
+    {
+        const Config::LoadResult r = Config::load(sources(
+            {}, {QStringLiteral("BARKEEP_PROVIDERS_BINANCE_BASEURL=http://127.0.0.1:9000"),
+                 QStringLiteral("BARKEEP_STORE_URL=postgresql://u@127.0.0.1:5432/db")}));
+        QVERIFY2(r.ok(), qPrintable(r.problems.join(QLatin1Char('\n'))));
+        QCOMPARE(r.config.providerValue(QStringLiteral("binance"), QStringLiteral("baseUrl")),
+                 QStringLiteral("http://127.0.0.1:9000"));
+        QCOMPARE(r.config.storeUrl(), QStringLiteral("postgresql://u@127.0.0.1:5432/db"));
+    }
+
+    // Each bad value gives one problem naming the key and what is wrong.
+    void validation_data()
+    {
+        QTest::addColumn<QStringList>("sets");
+        QTest::addColumn<QString>("expectedFragment");
+        QTest::newRow("unknown key + suggestion") << QStringList{QStringLiteral("store.ulr=x")} << "did you mean 'store.url'";
+        QTest::newRow("bad port") << QStringList{QStringLiteral("api.listen=127.0.0.1:99999")} << "bad port";
+        QTest::newRow("bad host") << QStringList{QStringLiteral("api.listen=nohost:80")} << "not an IP address";
+        QTest::newRow("bad store url") << QStringList{QStringLiteral("store.url=mysql://x")} << "sqlite:///path";
+        QTest::newRow("bad cache url") << QStringList{QStringLiteral("cache.url=redis://")} << "memory: or redis://";
+        QTest::newRow("bad redis db") << QStringList{QStringLiteral("cache.url=redis://127.0.0.1:6379/x")} << "must be a number";
+        QTest::newRow("bad base url") << QStringList{QStringLiteral("providers.binance.baseUrl=ftp://x")} << "http(s) URL";
+        QTest::newRow("bad bool") << QStringList{QStringLiteral("providers.binance.testnet=maybe")} << "not true or false";
+        QTest::newRow("bad int") << QStringList{QStringLiteral("plugins.idleTimeoutSec=ten")} << "not an integer";
+        QTest::newRow("int range") << QStringList{QStringLiteral("plugins.idleTimeoutSec=0")} << "out of range";
+        QTest::newRow("enum") << QStringList{QStringLiteral("log.format=xml")} << "not one of";
+        QTest::newRow("unknown provider") << QStringList{QStringLiteral("providers.bitnance.baseUrl=http://x")} << "did you mean 'providers.binance.baseUrl'";
+        QTest::newRow("no equals") << QStringList{QStringLiteral("store.url")} << "expected key=value";
+        QTest::newRow("missing dir") << QStringList{QStringLiteral("plugins.path=/does/not/exist")} << "not a readable directory";
+    }
+    void validation()
+    {
+        QFETCH(QStringList, sets);
+        QFETCH(QString, expectedFragment);
+        const Config::LoadResult r = Config::load(sources({}, {}, sets));
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY2(r.problems.first().contains(expectedFragment), qPrintable(r.problems.first()));
+    }
+
+    // The "all problems listed" promise: file, environment and --set problems together.
+    void allProblemsListed()
+    {
+        const Config::LoadResult r = Config::load(sources(
+            R"({"api": {"listen": 8765, "tokn": "x"}, "cache": {"url": "memcached://x"}, "plugins": {"idleTimeoutSec": "300"}})",
+            {QStringLiteral("BARKEEP_STORE_URLL=x")},
+            {QStringLiteral("api.listen=1.2.3.4:70000"), QStringLiteral("log.format=loud")}));
+        QVERIFY(!r.ok());
+        const QString all = r.problems.join(QLatin1Char('\n'));
+        QVERIFY2(r.problems.size() == 7, qPrintable(all));
+        QVERIFY(all.contains(QStringLiteral("api.listen: wrong type")));
+        QVERIFY(all.contains(QStringLiteral("api.tokn: unknown key (did you mean 'api.token'?)")));
+        QVERIFY(all.contains(QStringLiteral("cache.url")));
+        QVERIFY(all.contains(QStringLiteral("plugins.idleTimeoutSec: wrong type: expected an integer")));
+        QVERIFY(all.contains(QStringLiteral("BARKEEP_STORE_URLL")));
+        QVERIFY(all.contains(QStringLiteral("bad port '70000'")));
+        QVERIFY(all.contains(QStringLiteral("log.format")));
+    }
+
+    void unreadableOrBrokenFile()
+    {
+        ConfigSources s = sources();
+        s.filePath = m_dir.filePath(QStringLiteral("missing.json"));
+        s.fileRequired = true;
+        Config::LoadResult r = Config::load(s);
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY(r.problems.first().contains(QStringLiteral("does not exist")));
+
+        s.fileRequired = false; // the default location may be absent
+        QVERIFY(Config::load(s).ok());
+
+        r = Config::load(sources("{\n \"store\": {\n   \"url\": \n}"));
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY2(r.problems.first().contains(QStringLiteral("line 4")), qPrintable(r.problems.first()));
+
+        const QString unreadable = writeFile("{}");
+        QFile::setPermissions(unreadable, QFileDevice::WriteOwner);
+        s.filePath = unreadable;
+        if (QFile(unreadable).open(QIODevice::ReadOnly))
+            QSKIP("running as a user who can read any file (root): permission check not testable");
+        r = Config::load(s);
+        QCOMPARE(r.problems.size(), 1);
+        QVERIFY(r.problems.first().contains(QStringLiteral("cannot be read")));
+    }
+
+    void knownKeysCoverDesign()
+    {
+        const QStringList keys = Config::knownKeys();
+        for (const char *k : {"store.url", "cache.url", "api.listen", "api.token",
+                              "providers.binance.baseUrl", "providers.binance.wsUrl",
+                              "providers.alpaca.apiKey", "providers.alpaca.apiSecret",
+                              "providers.kraken.testnet", "providers.coinbase.enabled",
+                              "providers.alpaca.tradingUrl"})
+            QVERIFY2(keys.contains(QLatin1String(k)), k);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstConfig)
+#include "tst_config.moc"
