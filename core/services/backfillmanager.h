@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "barkeepcore_export.h"
+#include "config/config.h"
+#include "model/bar.h"
+#include "model/series.h"
+#include "util/result.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+
+#include <optional>
+
+namespace barkeep {
+
+class BarStore;
+class BarCache;
+class MarketService;
+
+// A backfill job as the UI and the API see it.
+struct BackfillJobInfo
+{
+    qint64 id = 0;
+    SeriesKey series;   // always 1m
+    TimeRange range;
+    QString state;      // queued|running|paused|done|failed|cancelled
+    int priority = 0;   // higher first (the range on screen)
+    double progress = 0; // 0..1
+    qint64 barsWritten = 0;
+    int chunksDone = 0;
+    int chunksTotal = 0;
+    int chunksFailed = 0;
+    qint64 requests = 0;
+    qint64 weightUsed = 0;
+    double barsPerSecond = 0;
+    qint64 etaMs = -1;  // -1 = unknown
+    QString error;      // why it failed (or why it waits: "banned by binance until ...")
+};
+
+struct BackfillOptions
+{
+    bool recheckEmpty = false; // re-fetch ranges recorded as `empty`
+    bool useArchive = true;    // prefer bulk archives (Binance monthly zips) where offered
+};
+
+// The seed's BackfillManager: plans chunks from the coverage gaps, sized to the provider's
+// max per request, fills them on a dedicated thread pool while pacing every request under
+// the provider's limits, commits each chunk's bars and coverage atomically, and keeps jobs
+// in the store so they resume after a restart or kill -9. Public methods may be called from
+// any thread; progress is reported with jobChanged (queued to the receiver's thread).
+class BARKEEPCORE_EXPORT BackfillManager : public QObject
+{
+    Q_OBJECT
+
+public:
+    BackfillManager(BarStore *store, BarCache *cache, MarketService *market, const Config &config,
+                    QObject *parent = nullptr);
+    ~BackfillManager() override;
+
+    // Loads unfinished jobs from the store and resumes them.
+    VoidResult start();
+    // Stops workers; running jobs are left `queued` in the store so the next start resumes them.
+    void stop();
+
+    Result<qint64> submit(const SeriesKey &series, TimeRange range, int priority = 0,
+                          const BackfillOptions &options = {});
+    VoidResult pause(qint64 id);
+    VoidResult resume(qint64 id);
+    VoidResult cancel(qint64 id);
+    VoidResult setPriority(qint64 id, int priority);
+
+    std::optional<BackfillJobInfo> job(qint64 id) const;
+    QList<BackfillJobInfo> jobs() const;
+
+signals:
+    void jobChanged(const barkeep::BackfillJobInfo &job);
+    // Bars of a chunk were committed (the gap map repaints that range).
+    void chunkStored(const barkeep::SeriesKey &series, barkeep::TimeRange covered);
+
+private:
+    class Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace barkeep
+
+Q_DECLARE_METATYPE(barkeep::BackfillJobInfo)
