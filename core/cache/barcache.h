@@ -11,6 +11,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace barkeep {
 
@@ -42,6 +43,14 @@ public:
     virtual void put(const SeriesKey &series, TimeRange range, const Bars &bars) = 0;
     // Drops every entry of a series that overlaps `range` (after new bars are written).
     virtual void invalidate(const SeriesKey &series, TimeRange range) = 0;
+
+    // Several ranges of one series at once (a chart scrolling over many pages): one round
+    // trip where the backend allows it (Redis MGET / a pipelined SET). Results are in the
+    // order of `ranges`. The defaults loop over get()/put().
+    virtual std::vector<std::optional<Bars>> getMany(const SeriesKey &series,
+                                                     const std::vector<TimeRange> &ranges);
+    virtual void putMany(const SeriesKey &series, const std::vector<TimeRange> &ranges,
+                         const std::vector<Bars> &bars);
 
     const CacheCounters &counters() const { return m_counters; }
 
