@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "binanceexchange.h"
+
+#include "zipreader.h"
+
+#include <QCryptographicHash>
+#include <QDate>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTimeZone>
+
+using namespace Qt::StringLiterals;
+
+namespace barkeep::crypto {
+
+namespace {
+const QString kProvider = u"Binance"_s;
+constexpr double kMicrosecondThreshold = 1e14; // ms values stay below this until year 5138
+
+qint64 toMs(qint64 t)
+{
+    return double(t) > kMicrosecondThreshold ? t / 1000 : t;
+}
+} // namespace
+
+BinanceExchange::BinanceExchange(ProviderSettings settings,
+                                 std::shared_ptr<ProviderContext> context)
+    : CryptoExchange(settings, std::move(context),
+                     settings.testnet ? u"https://testnet.binance.vision"_s
+                                      : u"https://api.binance.com"_s)
+{
+    m_archiveUrl = m_settings.archiveUrl.isEmpty() ? u"https://data.binance.vision"_s
+                                                   : m_settings.archiveUrl;
+    while (m_archiveUrl.endsWith(u'/'))
+        m_archiveUrl.chop(1);
+}
+
+QStringList BinanceExchange::timeframes() const
+{
+    // Binance's REST intervals that Barkeep's Timeframe can express (1s is not one).
+    return Timeframe::standardNames();
+}
+
+Error BinanceExchange::mapError(const HttpResponse &response)
+{
+    const QJsonObject body = QJsonDocument::fromJson(response.body).object();
+    const int code = body.value(u"code"_s).toInt(0);
+    const QString msg = body.value(u"msg"_s).toString();
+    const QString text = msg.isEmpty() ? u"Binance answered HTTP %1"_s.arg(response.status)
+                                       : u"Binance: %1 (code %2, HTTP %3)"_s.arg(msg).arg(code).arg(
+                                             response.status);
+    const QString detail = fragment(response.body, 0, 300);
+    const qint64 retry = HttpClient::retryAfterMs(response);
+    switch (response.status) {
+    case 418: return Error(Error::Kind::Banned, text, detail, retry);
+    case 429: return Error(Error::Kind::RateLimited, text, detail, retry);
+    case 401:
+    case 403: return Error(Error::Kind::Auth, text, detail); // 403 is also Binance's WAF block
+    default: break;
+    }
+    if (response.status >= 500)
+        return Error(Error::Kind::Upstream, text, detail);
+    switch (code) {
+    case -1003: return Error(Error::Kind::RateLimited, text, detail, retry);
+    case -1120: return Error(Error::Kind::Unsupported, text, detail);
+    case -1121: return Error(Error::Kind::BadInput, text, detail); // unknown symbol
+    default: break;
+    }
+    if (response.status == 404)
+        return Error(Error::Kind::NotFound, text, detail);
+    if (response.status >= 400)
+        return Error(Error::Kind::BadInput, text, detail);
+    return Error(Error::Kind::BadResponse, text, detail);
+}
+
+Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
+{
+    Result<QJsonDocument> doc = parseJson(body, kProvider);
+    if (!doc)
+        return doc.error();
+    if (!doc->isArray())
+        return Error(Error::Kind::BadResponse, u"Binance klines: expected an array"_s,
+                     fragment(body, 0, 300));
+    const QJsonArray rows = doc->array();
+    Bars bars;
+    bars.reserve(rows.size());
+    for (const QJsonValue &rowValue : rows) {
+        const QJsonArray row = rowValue.toArray();
+        Bar b;
+        const QJsonValue t = row.at(0);
+        bool ok = rowValue.isArray() && row.size() >= 6 && t.isDouble();
+        ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
+            && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
+        if (ok) {
+            b.t = toMs(qint64(t.toDouble()));
+            ok = (bars.empty() || b.t > bars.back().t);
+        }
+        if (!ok)
+            return Error(Error::Kind::BadResponse, u"Binance klines: malformed or unordered row"_s,
+                         compact(rowValue));
+        bars.push_back(b);
+    }
+    return bars;
+}
+
+Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
+{
+    Result<Timeframe> tf = checkTimeframe(request.timeframe);
+    if (!tf)
+        return tf.error();
+    Result<SymbolInfo> sym = resolve(request.symbol);
+    if (!sym)
+        return sym.error();
+
+    BarBatch batch;
+    batch.covered = {request.since, request.since};
+    if (request.until <= request.since)
+        return batch;
+
+    qint64 start = request.since;
+    qint64 formingStart = request.until;
+    for (;;) {
+        if (request.cancel && request.cancel->load())
+            return Error(Error::Kind::Cancelled, u"cancelled"_s);
+        // Any bucket that ended before the request went out is final; the one holding this
+        // instant may still be forming and is never returned.
+        formingStart = tf->bucketStart(nowMs());
+        QUrlQuery q;
+        q.addQueryItem(u"symbol"_s, sym->native);
+        q.addQueryItem(u"interval"_s, tf->name());
+        q.addQueryItem(u"startTime"_s, QString::number(start));
+        q.addQueryItem(u"endTime"_s, QString::number(request.until - 1));
+        q.addQueryItem(u"limit"_s, QString::number(kMaxLimit));
+        Result<HttpResponse> resp =
+            get(endpoint(u"/api/v3/klines"_s, q), kKlinesWeight, request.cancel);
+        if (!resp)
+            return resp.error();
+        ++batch.requests;
+        if (!resp->isSuccess())
+            return mapError(*resp);
+        Result<Bars> page = parseKlines(resp->body);
+        if (!page)
+            return page.error();
+        for (const Bar &b : *page) {
+            if (b.t < request.since || b.t >= request.until || b.t >= formingStart)
+                continue;
+            if (!batch.bars.empty() && b.t <= batch.bars.back().t)
+                continue; // a page edge seen twice
+            batch.bars.push_back(b);
+        }
+        // Fewer rows than asked: Binance had nothing more up to endTime (or now).
+        if (page->size() < std::size_t(kMaxLimit))
+            break;
+        const qint64 next = tf->bucketEnd(page->back().t);
+        if (next <= start)
+            return Error(Error::Kind::BadResponse, u"Binance klines: paging did not advance"_s,
+                         QString::number(page->back().t));
+        if (next >= request.until || page->back().t >= formingStart)
+            break;
+        start = next;
+    }
+    batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
+    return batch;
+}
+
+Result<Bars> BinanceExchange::parseArchiveCsv(const QByteArray &csv)
+{
+    Bars bars;
+    bars.reserve(csv.count('\n') + 1);
+    int lineNo = 0;
+    qsizetype pos = 0;
+    while (pos < csv.size()) {
+        qsizetype eol = csv.indexOf('\n', pos);
+        if (eol < 0)
+            eol = csv.size();
+        const QByteArrayView line = QByteArrayView(csv).sliced(pos, eol - pos).trimmed();
+        pos = eol + 1;
+        ++lineNo;
+        if (line.isEmpty())
+            continue;
+        // The first six of the twelve columns: open time, o, h, l, c, volume.
+        QByteArrayView cols[6];
+        int n = 0;
+        qsizetype from = 0;
+        while (n < 6) {
+            const qsizetype comma = line.indexOf(',', from);
+            cols[n++] = line.sliced(from, (comma < 0 ? line.size() : comma) - from);
+            if (comma < 0)
+                break;
+            from = comma + 1;
+        }
+        bool ok = n == 6;
+        Bar b;
+        if (ok) {
+            const qint64 t = cols[0].toLongLong(&ok);
+            if (!ok && lineNo == 1)
+                continue; // a header row ("open_time,open,...")
+            b.t = toMs(t);
+        }
+        auto num = [&](int i, double *out) {
+            bool good = false;
+            *out = cols[i].toDouble(&good);
+            return good && std::isfinite(*out);
+        };
+        ok = ok && num(1, &b.o) && num(2, &b.h) && num(3, &b.l) && num(4, &b.c) && num(5, &b.v)
+            && (bars.empty() || b.t > bars.back().t);
+        if (!ok)
+            return Error(Error::Kind::BadResponse,
+                         u"Binance archive CSV: bad row at line %1"_s.arg(lineNo),
+                         QString::fromUtf8(line.first(qMin<qsizetype>(line.size(), 200))));
+        bars.push_back(b);
+    }
+    return bars;
+}
+
+Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int year, int month)
+{
+    Result<SymbolInfo> sym = resolve(symbol);
+    if (!sym)
+        return sym.error();
+    const QDate first(year, month, 1);
+    if (!first.isValid())
+        return Error(Error::Kind::BadInput, u"no such month %1-%2"_s.arg(year).arg(month));
+    const QString name = u"%1-1m-%2.zip"_s.arg(sym->native, first.toString(u"yyyy-MM"_s));
+    const QString base = u"%1/data/spot/monthly/klines/%2/1m/"_s.arg(m_archiveUrl, sym->native);
+
+    // The archive is a static file host outside the REST weight budget: weight 0.
+    auto fetch = [&](const QString &file) -> Result<QByteArray> {
+        Result<HttpResponse> resp = get(QUrl(base + file), 0, nullptr);
+        if (!resp)
+            return resp.error();
+        if (resp->status == 404)
+            return Error(Error::Kind::NotFound,
+                         u"Binance archive has no %1: fetch the month through REST"_s.arg(file));
+        if (!resp->isSuccess())
+            return HttpClient::statusError(*resp, u"Binance archive"_s);
+        return resp->body;
+    };
+    Result<QByteArray> checksum = fetch(name + u".CHECKSUM"_s);
+    if (!checksum)
+        return checksum.error();
+    const QByteArray expected = checksum->trimmed().split(' ').value(0).toLower();
+    if (expected.size() != 64 || QByteArray::fromHex(expected).size() != 32)
+        return Error(Error::Kind::BadResponse, u"Binance archive: unreadable checksum file"_s,
+                     fragment(*checksum, 0, 200));
+    Result<QByteArray> zip = fetch(name);
+    if (!zip)
+        return zip.error();
+    const QByteArray actual =
+        QCryptographicHash::hash(*zip, QCryptographicHash::Sha256).toHex();
+    if (actual != expected)
+        return Error(Error::Kind::BadResponse, u"Binance archive: %1 fails its checksum"_s.arg(name),
+                     u"expected %1, got %2"_s.arg(QString::fromLatin1(expected),
+                                                  QString::fromLatin1(actual)));
+    Result<QByteArray> csv = ZipReader::extractFirst(*zip, u".csv"_s);
+    if (!csv)
+        return csv.error();
+    Result<Bars> bars = parseArchiveCsv(*csv);
+    if (!bars)
+        return bars.error();
+
+    BarBatch batch;
+    batch.requests = 2;
+    batch.covered.from = QDateTime(first, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+    batch.covered.to =
+        QDateTime(first.addMonths(1), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+    batch.bars.reserve(bars->size());
+    for (const Bar &b : *bars)
+        if (batch.covered.contains(b.t))
+            batch.bars.push_back(b);
+    return batch;
+}
+
+Result<QList<SymbolInfo>> BinanceExchange::loadMarkets()
+{
+    Result<HttpResponse> resp =
+        get(endpoint(u"/api/v3/exchangeInfo"_s), kExchangeInfoWeight, nullptr);
+    if (!resp)
+        return resp.error();
+    if (!resp->isSuccess())
+        return mapError(*resp);
+    Result<QJsonDocument> doc = parseJson(resp->body, kProvider);
+    if (!doc)
+        return doc.error();
+    const QJsonValue list = doc->object().value(u"symbols"_s);
+    if (!list.isArray())
+        return Error(Error::Kind::BadResponse, u"Binance exchangeInfo has no symbols array"_s,
+                     fragment(resp->body, 0, 200));
+    QList<SymbolInfo> out;
+    for (const QJsonValue &v : list.toArray()) {
+        const QJsonObject o = v.toObject();
+        SymbolInfo s;
+        s.native = o.value(u"symbol"_s).toString();
+        s.base = o.value(u"baseAsset"_s).toString();
+        s.quote = o.value(u"quoteAsset"_s).toString();
+        if (s.native.isEmpty() || s.base.isEmpty() || s.quote.isEmpty())
+            return Error(Error::Kind::BadResponse, u"Binance exchangeInfo: malformed symbol"_s,
+                         compact(v));
+        s.symbol = s.base + u'/' + s.quote;
+        out.append(s);
+    }
+    return out;
+}
+
+} // namespace barkeep::crypto

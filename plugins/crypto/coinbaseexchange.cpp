@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "coinbaseexchange.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTimeZone>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace barkeep::crypto {
+
+namespace {
+const QString kProvider = u"Coinbase"_s;
+
+QString isoTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()).toString(Qt::ISODate);
+}
+} // namespace
+
+CoinbaseExchange::CoinbaseExchange(ProviderSettings settings,
+                                   std::shared_ptr<ProviderContext> context)
+    : CryptoExchange(settings, std::move(context),
+                     settings.testnet ? u"https://api-public.sandbox.exchange.coinbase.com"_s
+                                      : u"https://api.exchange.coinbase.com"_s)
+{
+}
+
+QStringList CoinbaseExchange::timeframes() const
+{
+    // The only granularities the candles endpoint accepts: 60 300 900 3600 21600 86400 s.
+    return {u"1m"_s, u"5m"_s, u"15m"_s, u"1h"_s, u"6h"_s, u"1d"_s};
+}
+
+Error CoinbaseExchange::mapError(const HttpResponse &response)
+{
+    const QString message =
+        QJsonDocument::fromJson(response.body).object().value(u"message"_s).toString();
+    const QString text = message.isEmpty()
+        ? u"Coinbase answered HTTP %1"_s.arg(response.status)
+        : u"Coinbase: %1 (HTTP %2)"_s.arg(message).arg(response.status);
+    const QString detail = fragment(response.body, 0, 300);
+    switch (response.status) {
+    case 401:
+    case 403: return Error(Error::Kind::Auth, text, detail);
+    case 404: return Error(Error::Kind::BadInput, text, detail); // unknown product
+    case 418:
+        return Error(Error::Kind::Banned, text, detail, HttpClient::retryAfterMs(response));
+    case 429: {
+        // No Retry-After is documented; the public bucket refills 10 requests per second.
+        const qint64 retry = HttpClient::retryAfterMs(response);
+        return Error(Error::Kind::RateLimited, text, detail, retry >= 0 ? retry : 1000);
+    }
+    default: break;
+    }
+    if (response.status >= 500)
+        return Error(Error::Kind::Upstream, text, detail);
+    if (response.status >= 400)
+        return Error(Error::Kind::BadInput, text, detail);
+    return Error(Error::Kind::BadResponse, text, detail);
+}
+
+Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
+{
+    Result<QJsonDocument> doc = parseJson(body, kProvider);
+    if (!doc)
+        return doc.error();
+    if (!doc->isArray())
+        return Error(Error::Kind::BadResponse, u"Coinbase candles: expected an array"_s,
+                     fragment(body, 0, 300));
+    Bars bars;
+    const QJsonArray rows = doc->array();
+    bars.reserve(rows.size());
+    for (const QJsonValue &rowValue : rows) {
+        const QJsonArray row = rowValue.toArray();
+        Bar b;
+        double time = 0;
+        // [time, low, high, open, close, volume]: low before high, open/close after.
+        const bool ok = rowValue.isArray() && row.size() >= 6 && toNumber(row.at(0), &time)
+            && toNumber(row.at(1), &b.l) && toNumber(row.at(2), &b.h) && toNumber(row.at(3), &b.o)
+            && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
+        if (!ok)
+            return Error(Error::Kind::BadResponse, u"Coinbase candles: malformed row"_s,
+                         compact(rowValue));
+        b.t = qint64(time) * 1000;
+        bars.push_back(b);
+    }
+    // Rows come newest first (not documented, so sort rather than reverse).
+    std::stable_sort(bars.begin(), bars.end(),
+                     [](const Bar &a, const Bar &b) { return a.t < b.t; });
+    return bars;
+}
+
+Result<BarBatch> CoinbaseExchange::fetchBars(const BarRequest &request)
+{
+    Result<Timeframe> tf = checkTimeframe(request.timeframe);
+    if (!tf)
+        return tf.error();
+    Result<SymbolInfo> sym = resolve(request.symbol);
+    if (!sym)
+        return sym.error();
+
+    BarBatch batch;
+    batch.covered = {request.since, request.since};
+    if (request.until <= request.since)
+        return batch;
+
+    const qint64 step = tf->durationMs();
+    const QString path = u"/products/%1/candles"_s.arg(sym->native);
+    qint64 windowStart = tf->bucketStart(request.since);
+    qint64 formingStart = tf->bucketStart(nowMs());
+    // 299 buckets per window: whether `end` is inclusive is not documented, and both readings
+    // of a 299-bucket span stay within the 300 limit. A bucket at `end` (inclusive reading)
+    // is dropped here and fetched as the first of the next window.
+    constexpr int kWindow = kMaxBuckets - 1;
+    while (windowStart < request.until && windowStart < formingStart) {
+        if (request.cancel && request.cancel->load())
+            return Error(Error::Kind::Cancelled, u"cancelled"_s);
+        const qint64 windowEnd = windowStart + kWindow * step;
+        formingStart = tf->bucketStart(nowMs());
+        QUrlQuery q;
+        q.addQueryItem(u"granularity"_s, QString::number(step / 1000));
+        q.addQueryItem(u"start"_s, isoTime(windowStart));
+        q.addQueryItem(u"end"_s, isoTime(windowEnd));
+        Result<HttpResponse> resp = get(endpoint(path, q), 1, request.cancel);
+        if (!resp)
+            return resp.error();
+        ++batch.requests;
+        if (!resp->isSuccess())
+            return mapError(*resp);
+        Result<Bars> page = parseCandles(resp->body);
+        if (!page)
+            return page.error();
+        for (const Bar &b : *page) {
+            // The answer may hold buckets before `start`, and the forming one.
+            if (b.t < windowStart || b.t >= windowEnd || b.t < request.since
+                || b.t >= request.until || b.t >= formingStart)
+                continue;
+            if (!batch.bars.empty() && b.t <= batch.bars.back().t)
+                continue;
+            batch.bars.push_back(b);
+        }
+        windowStart = windowEnd;
+    }
+    batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
+    return batch;
+}
+
+Result<QList<SymbolInfo>> CoinbaseExchange::loadMarkets()
+{
+    Result<HttpResponse> resp = get(endpoint(u"/products"_s), 1, nullptr);
+    if (!resp)
+        return resp.error();
+    if (!resp->isSuccess())
+        return mapError(*resp);
+    Result<QJsonDocument> doc = parseJson(resp->body, kProvider);
+    if (!doc)
+        return doc.error();
+    if (!doc->isArray())
+        return Error(Error::Kind::BadResponse, u"Coinbase products: expected an array"_s,
+                     fragment(resp->body, 0, 200));
+    QList<SymbolInfo> out;
+    for (const QJsonValue &v : doc->array()) {
+        const QJsonObject o = v.toObject();
+        SymbolInfo s;
+        s.native = o.value(u"id"_s).toString();
+        s.base = o.value(u"base_currency"_s).toString();
+        s.quote = o.value(u"quote_currency"_s).toString();
+        if (s.native.isEmpty() || s.base.isEmpty() || s.quote.isEmpty())
+            return Error(Error::Kind::BadResponse, u"Coinbase products: malformed product"_s,
+                         compact(v));
+        s.symbol = s.base + u'/' + s.quote;
+        out.append(s);
+    }
+    return out;
+}
+
+} // namespace barkeep::crypto

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cryptoexchange.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace barkeep::crypto {
+
+CryptoExchange::CryptoExchange(ProviderSettings settings,
+                               std::shared_ptr<ProviderContext> context, QString defaultBaseUrl)
+    : m_settings(std::move(settings)), m_context(std::move(context))
+{
+    m_baseUrl = m_settings.baseUrl.isEmpty() ? defaultBaseUrl : m_settings.baseUrl;
+    while (m_baseUrl.endsWith(u'/'))
+        m_baseUrl.chop(1);
+    if (!m_context)
+        m_context = std::make_shared<ProviderContext>();
+}
+
+Result<QList<SymbolInfo>> CryptoExchange::symbols()
+{
+    std::lock_guard lock(m_marketsMutex);
+    if (m_markets)
+        return *m_markets;
+    Result<QList<SymbolInfo>> loaded = loadMarkets();
+    if (!loaded)
+        return loaded.error(); // not cached: the next call tries again
+    m_markets = loaded.value();
+    m_byName.clear();
+    for (qsizetype i = 0; i < m_markets->size(); ++i) {
+        m_byName.insert(m_markets->at(i).symbol.toUpper(), i);
+        m_byName.insert(m_markets->at(i).native.toUpper(), i);
+        for (const QString &alias : aliasesOf(m_markets->at(i)))
+            m_byName.insert(alias.toUpper(), i);
+    }
+    return *m_markets;
+}
+
+Result<SymbolInfo> CryptoExchange::resolve(const QString &symbol)
+{
+    Result<QList<SymbolInfo>> all = symbols();
+    if (!all)
+        return all.error();
+    std::lock_guard lock(m_marketsMutex);
+    const auto it = m_byName.constFind(symbol.trimmed().toUpper());
+    if (it == m_byName.cend())
+        return Error(Error::Kind::BadInput,
+                     u"%1 has no symbol '%2'"_s.arg(providerId(), symbol));
+    return m_markets->at(*it);
+}
+
+qint64 CryptoExchange::nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString CryptoExchange::fragment(const QByteArray &body, qsizetype at, qsizetype span)
+{
+    const qsizetype from = qMax<qsizetype>(0, at - span / 2);
+    return QString::fromUtf8(body.mid(from, span));
+}
+
+Result<QJsonDocument> CryptoExchange::parseJson(const QByteArray &body, const QString &provider)
+{
+    QJsonParseError err;
+    QJsonDocument doc = QJsonDocument::fromJson(body, &err);
+    if (err.error != QJsonParseError::NoError)
+        return Error(Error::Kind::BadResponse,
+                     u"%1 sent malformed JSON: %2 at offset %3"_s.arg(provider, err.errorString())
+                         .arg(err.offset),
+                     fragment(body, err.offset));
+    return doc;
+}
+
+QString CryptoExchange::compact(const QJsonValue &value)
+{
+    if (value.isArray())
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    if (value.isObject())
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    return value.toVariant().toString();
+}
+
+bool CryptoExchange::toNumber(const QJsonValue &value, double *out)
+{
+    if (value.isDouble()) {
+        *out = value.toDouble();
+        return std::isfinite(*out);
+    }
+    if (value.isString()) {
+        bool ok = false;
+        *out = value.toString().toDouble(&ok);
+        return ok && std::isfinite(*out);
+    }
+    return false;
+}
+
+Result<Timeframe> CryptoExchange::checkTimeframe(const QString &name) const
+{
+    Result<Timeframe> tf = Timeframe::parse(name);
+    if (!tf || !timeframes().contains(tf->name()))
+        return Error(Error::Kind::Unsupported,
+                     u"%1 does not offer the timeframe '%2' (it has %3)"_s.arg(
+                         providerId(), name, timeframes().join(u' ')));
+    return tf;
+}
+
+QUrl CryptoExchange::endpoint(const QString &path, const QUrlQuery &query) const
+{
+    QUrl url(m_baseUrl + path);
+    if (!query.isEmpty())
+        url.setQuery(query);
+    return url;
+}
+
+Result<HttpResponse> CryptoExchange::get(const QUrl &url, int weight,
+                                         const std::atomic<bool> *cancel,
+                                         QList<QPair<QByteArray, QByteArray>> headers) const
+{
+    HttpRequest request;
+    request.url = url;
+    request.weight = weight;
+    request.cancel = cancel;
+    request.headers = std::move(headers);
+    request.headers.append(qMakePair(QByteArray("Accept"), QByteArray("application/json")));
+    return m_context->http.get(request);
+}
+
+} // namespace barkeep::crypto

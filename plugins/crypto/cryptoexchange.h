@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "model/timeframe.h"
+#include "plugin/marketplugin.h"
+
+#include <QHash>
+#include <QJsonDocument>
+#include <QUrlQuery>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace barkeep::crypto {
+
+// What every exchange of this plugin shares: settings, the host's HTTP client, the market
+// list loaded once (single-flight) and cached, symbol resolution (unified BASE/QUOTE or the
+// native id), JSON checks that report the offending fragment. One instance per exchange;
+// methods block and run on worker threads, several at once.
+class CryptoExchange : public MarketPlugin
+{
+public:
+    CryptoExchange(ProviderSettings settings, std::shared_ptr<ProviderContext> context,
+                   QString defaultBaseUrl);
+
+    Result<QList<SymbolInfo>> symbols() override;
+
+    // The native timeframes, in the order of the metadata.
+    virtual QStringList timeframes() const = 0;
+
+    // Finds a symbol by unified name ("BTC/USDT") or native id ("BTCUSDT").
+    Result<SymbolInfo> resolve(const QString &symbol);
+
+    // Wall clock in ms; a bar whose bucket ends after the moment its request went out may
+    // still be forming.
+    static qint64 nowMs();
+    // A slice of a body for an error detail.
+    static QString fragment(const QByteArray &body, qsizetype at = 0, qsizetype span = 160);
+    // Parses JSON or returns BadResponse with the fragment around the parse error.
+    static Result<QJsonDocument> parseJson(const QByteArray &body, const QString &provider);
+    static QString compact(const QJsonValue &value);
+    // A JSON string or number as double (exchanges send prices as either).
+    static bool toNumber(const QJsonValue &value, double *out);
+
+protected:
+    virtual Result<QList<SymbolInfo>> loadMarkets() = 0;
+    // Other names a symbol answers to (Kraken's altname "XBTUSD" and wsname "XBT/USD").
+    // Called under the markets lock, right after loadMarkets().
+    virtual QStringList aliasesOf(const SymbolInfo &info) const
+    {
+        Q_UNUSED(info);
+        return {};
+    }
+    Result<Timeframe> checkTimeframe(const QString &name) const;
+    QUrl endpoint(const QString &path, const QUrlQuery &query = {}) const;
+    Result<HttpResponse> get(const QUrl &url, int weight, const std::atomic<bool> *cancel,
+                             QList<QPair<QByteArray, QByteArray>> headers = {}) const;
+
+    ProviderSettings m_settings;
+    std::shared_ptr<ProviderContext> m_context;
+    QString m_baseUrl;
+
+private:
+    std::mutex m_marketsMutex; // held across the load: concurrent callers wait for one load
+    std::optional<QList<SymbolInfo>> m_markets;
+    QHash<QString, qsizetype> m_byName; // unified and native names → index in m_markets
+};
+
+} // namespace barkeep::crypto

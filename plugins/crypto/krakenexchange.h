@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cryptoexchange.h"
+
+namespace barkeep::crypto {
+
+// Kraken Spot: /0/public/OHLC returns only the 720 most recent rows of an interval, the last
+// one still forming; there is no backward paging, so one request answers a fetch and
+// `covered` says how much of the asked range that was. Errors arrive in the `error` array,
+// the public throttle even with HTTP 200. Pair keys come from /0/public/AssetPairs.
+class KrakenExchange : public CryptoExchange
+{
+public:
+    static constexpr int kMaxRows = 720;
+
+    KrakenExchange(ProviderSettings settings, std::shared_ptr<ProviderContext> context);
+
+    QString providerId() const override { return QStringLiteral("kraken"); }
+    QStringList timeframes() const override;
+    Result<BarBatch> fetchBars(const BarRequest &request) override;
+
+    // Maps Kraken's "<E|W><Category>:<Message>" strings (first error wins).
+    static Error mapErrors(const QStringList &errors, const QByteArray &body);
+    static Error mapHttpError(const HttpResponse &response);
+    // The asset codes Kraken spells its own way (XBT, XDG) in common form.
+    static QString commonAsset(QString code);
+
+    struct OhlcPage
+    {
+        Bars rows;          // every row, oldest first, the forming one included
+        QList<int> counts;  // trade count per row
+        qint64 last = 0;
+    };
+    // Checks `error`, finds the pair's key (given, else the first non-"last" key).
+    static Result<OhlcPage> parseOhlc(const QByteArray &body, const QString &pairKey);
+
+protected:
+    Result<QList<SymbolInfo>> loadMarkets() override;
+    QStringList aliasesOf(const SymbolInfo &info) const override;
+
+private:
+    QHash<QString, QStringList> m_aliases; // pair key → altname, wsname (under the markets lock)
+};
+
+} // namespace barkeep::crypto
