@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// ChartView against Qt Charts' QCandlestickSeries, both measured in this run (offscreen,
+// 1600x900, rendered into a QImage). Not a ctest test: run `bench_chart` (about a minute) or
+// `bench_chart --quick` (10k only, seconds). `--save DIR` writes the first frames as PNG.
+//
+// Prints: name | barkeep | baseline | ratio | goal | pass/miss
+#include "chart/chartview.h"
+
+#include <QApplication>
+#include <QCandlestickSeries>
+#include <QCandlestickSet>
+#include <QChart>
+#include <QChartView>
+#include <QDateTimeAxis>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QRandomGenerator>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+#include <optional>
+#include <vector>
+
+using namespace barkeep;
+using namespace barkeep::ui;
+
+namespace {
+
+constexpr QSize kSize(1600, 900);
+constexpr int kPanFrames = 300;
+constexpr int kBaselinePanFrames = 10;
+
+Bars makeBars(qsizetype n)
+{
+    QRandomGenerator rng(42);
+    Bars bars;
+    bars.reserve(size_t(n));
+    double price = 30000;
+    qint64 t = 1'600'000'020'000;
+    for (qsizetype i = 0; i < n; ++i) {
+        const double o = price;
+        const double c = std::max(100.0, o + (rng.generateDouble() - 0.5) * 40);
+        bars.push_back(Bar{t, o, std::max(o, c) + rng.generateDouble() * 15,
+                           std::min(o, c) - rng.generateDouble() * 15, c,
+                           rng.generateDouble() * 50});
+        price = c;
+        t += kMinuteMs;
+        if (rng.bounded(5000) == 0) // an occasional outage: time stays continuous
+            t += kMinuteMs * rng.bounded(1, 600);
+    }
+    return bars;
+}
+
+double rssMiB()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024;
+    }
+    return -1;
+}
+
+struct Stats
+{
+    double mean = 0, p99 = 0;
+};
+
+Stats stats(std::vector<double> v)
+{
+    Stats s;
+    if (v.empty())
+        return s;
+    s.mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    std::sort(v.begin(), v.end());
+    s.p99 = v[std::min(v.size() - 1, size_t(double(v.size()) * 0.99))];
+    return s;
+}
+
+double ms(const QElapsedTimer &t)
+{
+    return double(t.nsecsElapsed()) / 1e6;
+}
+
+struct Row
+{
+    QString name;
+    std::optional<double> ours, baseline;
+    QString unit;
+    double goal = 0; // 0: no goal
+    QString goalText;
+};
+
+std::vector<Row> rows;
+
+void print(const Row &r)
+{
+    auto num = [&](std::optional<double> v) {
+        return v ? QStringLiteral("%1 %2").arg(*v, 0, 'f', *v < 10 ? 2 : 1).arg(r.unit)
+                 : QStringLiteral("-");
+    };
+    const QString ratio = r.ours && r.baseline && *r.ours > 0
+        ? QStringLiteral("%1x").arg(*r.baseline / *r.ours, 0, 'f', 1)
+        : QStringLiteral("-");
+    const QString verdict = r.goal <= 0 || !r.ours ? QStringLiteral("-")
+        : *r.ours <= r.goal                        ? QStringLiteral("pass")
+                                                   : QStringLiteral("miss");
+    std::printf("%-34s | %12s | %12s | %8s | %10s | %s\n", qPrintable(r.name),
+                qPrintable(num(r.ours)), qPrintable(num(r.baseline)), qPrintable(ratio),
+                qPrintable(r.goalText.isEmpty() ? QStringLiteral("-") : r.goalText),
+                qPrintable(verdict));
+    std::fflush(stdout);
+}
+
+Row &row(const QString &name)
+{
+    for (Row &r : rows)
+        if (r.name == name)
+            return r;
+    rows.push_back(Row{name, {}, {}, QStringLiteral("ms"), 0, {}});
+    return rows.back();
+}
+
+QString label(qsizetype n)
+{
+    return n >= 1'000'000 ? QStringLiteral("%1M").arg(n / 1'000'000)
+                          : QStringLiteral("%1k").arg(n / 1000);
+}
+
+struct OursResult
+{
+    double first = 0;
+    Stats panRecent, panAll;
+    double rss = 0;
+};
+
+std::vector<double> panFrames(ChartView &view, QImage &img, int frames)
+{
+    std::vector<double> out;
+    out.reserve(size_t(frames));
+    for (int i = 0; i < frames; ++i) {
+        QElapsedTimer t;
+        t.start();
+        // Drag to the left in 7 px steps (back in time), then forward again.
+        view.panByPixels(i < frames / 2 ? -7 : 7);
+        view.render(&img);
+        out.push_back(ms(t));
+    }
+    return out;
+}
+
+OursResult runOurs(qsizetype n, const QString &saveDir)
+{
+    OursResult r;
+    Bars bars = makeBars(n);
+    ChartView view;
+    view.resize(kSize);
+    view.setTitle(QStringLiteral("bench · %1 bars · 1m").arg(label(n)));
+    QImage img(kSize, QImage::Format_ARGB32_Premultiplied);
+    QElapsedTimer t;
+    t.start();
+    view.setBars(std::move(bars), kMinuteMs);
+    view.render(&img);
+    r.first = ms(t);
+    if (!saveDir.isEmpty())
+        img.save(saveDir + QStringLiteral("/chart-%1.png").arg(label(n)));
+    r.panRecent = stats(panFrames(view, img, kPanFrames));
+    view.fitAll();
+    view.render(&img);
+    if (!saveDir.isEmpty())
+        img.save(saveDir + QStringLiteral("/chart-%1-all.png").arg(label(n)));
+    r.panAll = stats(panFrames(view, img, kPanFrames));
+    r.rss = rssMiB();
+    return r;
+}
+
+struct BaselineResult
+{
+    double first = 0;
+    std::optional<double> pan;
+};
+
+BaselineResult runBaseline(qsizetype n, const QString &saveDir)
+{
+    BaselineResult r;
+    const Bars bars = makeBars(n);
+    QImage img(kSize, QImage::Format_ARGB32_Premultiplied);
+    QElapsedTimer t;
+    t.start();
+    // The documented usage: one QCandlestickSet per bar, a date-time and a value axis.
+    auto *series = new QCandlestickSeries;
+    series->setIncreasingColor(QColor(0x26, 0xa6, 0x9a));
+    series->setDecreasingColor(QColor(0xef, 0x53, 0x50));
+    QList<QCandlestickSet *> sets;
+    sets.reserve(n);
+    double lo = bars.front().l, hi = bars.front().h;
+    for (const Bar &b : bars) {
+        sets.append(new QCandlestickSet(b.o, b.h, b.l, b.c, qreal(b.t)));
+        lo = std::min(lo, b.l);
+        hi = std::max(hi, b.h);
+    }
+    series->append(sets); // one batch: the kindest way to fill it
+    auto *chart = new QChart;
+    chart->addSeries(series);
+    chart->legend()->hide();
+    auto *x = new QDateTimeAxis;
+    x->setRange(QDateTime::fromMSecsSinceEpoch(bars.front().t),
+                QDateTime::fromMSecsSinceEpoch(bars.back().t + kMinuteMs));
+    auto *y = new QValueAxis;
+    y->setRange(lo, hi);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignRight);
+    series->attachAxis(x);
+    series->attachAxis(y);
+    QChartView cv(chart);
+    cv.resize(kSize);
+    static_cast<QWidget &>(cv).render(&img);
+    r.first = ms(t);
+    if (!saveDir.isEmpty())
+        img.save(saveDir + QStringLiteral("/baseline-%1.png").arg(label(n)));
+    if (r.first < 20'000) {
+        std::vector<double> frames;
+        for (int i = 0; i < kBaselinePanFrames; ++i) {
+            QElapsedTimer f;
+            f.start();
+            chart->scroll(-7, 0);
+            static_cast<QWidget &>(cv).render(&img);
+            frames.push_back(ms(f));
+        }
+        r.pan = stats(frames).mean;
+    }
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    const bool quick = args.contains(QStringLiteral("--quick"));
+    const int saveAt = int(args.indexOf(QStringLiteral("--save")));
+    const QString saveDir = saveAt > 0 && saveAt + 1 < args.size() ? args.at(saveAt + 1) : QString();
+
+    std::vector<qsizetype> ourSizes{10'000, 100'000, 1'000'000};
+    std::vector<qsizetype> baseSizes{10'000, 100'000};
+    if (quick) {
+        ourSizes = {10'000};
+        baseSizes = {10'000};
+    }
+    std::printf("bench_chart: %dx%d offscreen, QImage ARGB32 target; pan = panByPixels(7) + render\n",
+                kSize.width(), kSize.height());
+    std::printf("RSS before loading: %.1f MiB\n", rssMiB());
+    std::printf("%-34s | %12s | %12s | %8s | %10s | %s\n", "name", "barkeep", "baseline", "ratio",
+                "goal", "pass/miss");
+
+    // Ours first, so the RSS after 1M is not inflated by the baseline's QObjects.
+    for (qsizetype n : ourSizes) {
+        const OursResult r = runOurs(n, saveDir);
+        const QString l = label(n);
+        Row &first = row(QStringLiteral("first frame %1 (setBars+paint)").arg(l));
+        first.ours = r.first;
+        first.goal = 300;
+        first.goalText = QStringLiteral("<= 300 ms");
+        Row &panR = row(QStringLiteral("pan frame mean %1 (last 200)").arg(l));
+        panR.ours = r.panRecent.mean;
+        panR.goal = 4;
+        panR.goalText = QStringLiteral("<= 4 ms");
+        Row &panA = row(QStringLiteral("pan frame mean %1 (all bars)").arg(l));
+        panA.ours = r.panAll.mean;
+        panA.goal = 4;
+        panA.goalText = QStringLiteral("<= 4 ms");
+        Row &p99 = row(QStringLiteral("pan frame p99 %1 (all bars)").arg(l));
+        p99.ours = std::max(r.panAll.p99, r.panRecent.p99);
+        p99.goal = 4;
+        p99.goalText = QStringLiteral("<= 4 ms");
+        if (n == 1'000'000) {
+            Row &rss = row(QStringLiteral("RSS with 1M loaded"));
+            rss.ours = r.rss;
+            rss.unit = QStringLiteral("MiB");
+            rss.goal = 150;
+            rss.goalText = QStringLiteral("<= 150 MiB");
+        }
+    }
+    for (qsizetype n : baseSizes) {
+        const BaselineResult r = runBaseline(n, saveDir);
+        const QString l = label(n);
+        row(QStringLiteral("first frame %1 (setBars+paint)").arg(l)).baseline = r.first;
+        if (r.pan) {
+            row(QStringLiteral("pan frame mean %1 (all bars)").arg(l)).baseline = r.pan;
+        }
+    }
+    if (!quick) {
+        row(QStringLiteral("first frame 1M (setBars+paint)"));
+        std::printf("(baseline skipped at 1M: QCandlestickSeries does not finish)\n");
+    }
+    for (const Row &r : rows)
+        print(r);
+    return 0;
+}

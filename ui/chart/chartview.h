@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "model/bar.h"
+
+#include "candlerenderer.h"
+#include "lodpyramid.h"
+#include "priceaxis.h"
+#include "timeaxis.h"
+
+#include <QPointF>
+#include <QTimeZone>
+#include <QTimer>
+#include <QWidget>
+
+#include <optional>
+
+namespace barkeep::ui {
+
+// The candlestick chart: candles over a volume pane, a price axis with nice ticks, a time
+// axis in the chosen time zone, a crosshair with an OHLCV readout, wheel zoom around the
+// cursor, drag and keyboard pan. Hand-written on QPainter because QCandlestickSeries does not
+// scale (one QObject per candle; minutes to build 100k, see tests/benchmarks/chart). Time is
+// continuous: a gap in the data is empty space; never-fetched ranges are shaded. Each frame
+// draws one level of a precomputed LodPyramid, so a frame costs O(width), not O(bars).
+// GUI thread only; the loader fetches visibleRange() elsewhere and hands bars in.
+class ChartView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit ChartView(QWidget *parent = nullptr);
+
+    void setTitle(const QString &title);
+    QString title() const { return m_title; }
+    // Replaces the data (ascending by t) and fits the view to the last ~200 bars.
+    void setBars(Bars bars, qint64 barDurationMs);
+    // Upserts a lazily loaded chunk (ascending by t), keeping the view where it is.
+    void mergeBars(const Bars &bars);
+    // The forming bar: replaces the bar with the same t, else appends (and follows it if the
+    // previous last bar was in view).
+    void updateLastBar(const Bar &bar);
+    void setUncoveredRanges(const TimeRanges &ranges);
+    void setTimeZone(const QTimeZone &tz);
+    void setLogScale(bool on);
+    bool isLogScale() const { return m_logScale; }
+
+    void fitAll();
+    // Shows [range.from, range.to) (e.g. when the gap map opens the chart at a hole).
+    void setVisibleRange(const TimeRange &range);
+    TimeRange visibleRange() const;
+    // Moves the view by dx pixels (positive: later times come into view).
+    void panByPixels(double dx);
+    // Zooms by factor (< 1: in) keeping the time under widget x fixed.
+    void zoomAt(double factor, double x);
+
+    const Bars &bars() const { return m_lod.bars(); }
+    qint64 barDurationMs() const { return m_lod.barDurationMs(); }
+    const LodPyramid &levels() const { return m_lod; }
+    // The LOD level the next frame draws.
+    int currentLevel() const;
+    // Plot area (candles and volume) in widget coordinates.
+    QRectF plotRect() const;
+    QRectF pricePaneRect() const;
+    QRectF volumePaneRect() const;
+    // Colours follow the palette's base colour; all opaque (see CandleRenderer::Style).
+    CandleRenderer::Style candleStyle() const;
+    // Colour of the never-fetched shading.
+    QColor uncoveredColor() const;
+    // The text colour at opacity over the background, as one opaque colour.
+    QColor inkColor(double opacity) const;
+
+    // Mapping and readout (widget x coordinates).
+    double xForTime(qint64 t) const;
+    qint64 timeForX(double x) const;
+    std::optional<Bar> barAt(double x) const;
+
+signals:
+    void visibleRangeChanged(barkeep::TimeRange range);
+    void crosshairMoved(std::optional<barkeep::Bar> bar);
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
+    void leaveEvent(QEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    struct Layout
+    {
+        QRectF plot, price, volume, priceAxis, timeAxis;
+    };
+    Layout layout() const;
+    double msPerPx() const;
+    void setView(double from, double to);
+    void fitLast(int count);
+    void setCrosshair(std::optional<QPointF> pos);
+    PriceAxis priceAxisFor(const Layout &l, qsizetype i0, qsizetype i1, int level,
+                           double *maxVolume) const;
+
+    void paintUncovered(QPainter &p, const Layout &l) const;
+    void paintGrid(QPainter &p, const Layout &l, const PriceAxis &axis,
+                   const QList<TimeAxis::Tick> &timeTicks) const;
+    void paintAxes(QPainter &p, const Layout &l, const PriceAxis &axis,
+                   const QList<TimeAxis::Tick> &timeTicks) const;
+    void paintHeader(QPainter &p, const Layout &l) const;
+    void paintCrosshair(QPainter &p, const Layout &l, const PriceAxis &axis) const;
+
+    LodPyramid m_lod;
+    QString m_title;
+    TimeRanges m_uncovered;
+    TimeAxis m_timeAxis;
+    bool m_logScale = false;
+    // The view as a time span; msPerPx follows the width, so a resize keeps the span.
+    double m_viewFrom = 0;
+    double m_viewTo = double(kDayMs);
+    std::optional<QPointF> m_crosshair;
+    std::optional<Bar> m_readout;
+    bool m_dragging = false;
+    QPointF m_dragOrigin;
+    double m_dragFrom = 0;
+    double m_dragTo = 0;
+    // Throttles visibleRangeChanged to a few per second while the user drags.
+    QTimer m_rangeTimer;
+    // Last painted y-scale: the crosshair's price label and an empty view reuse it.
+    mutable PriceAxis m_lastPriceAxis;
+    int m_axisWidth = 70;
+    int m_timeAxisHeight = 22;
+};
+
+} // namespace barkeep::ui

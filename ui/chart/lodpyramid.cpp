@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lodpyramid.h"
+
+#include <algorithm>
+
+namespace barkeep::ui {
+
+namespace {
+// Buckets of (barMs << k) ms: stop well before qint64 overflows (2^40 minutes is ~2 million years).
+constexpr int kMaxLevel = 40;
+} // namespace
+
+qint64 LodPyramid::bucketStart(qint64 t, qint64 bucketMs)
+{
+    qint64 q = t / bucketMs;
+    if (t % bucketMs != 0 && t < 0)
+        --q;
+    return q * bucketMs;
+}
+
+Bar LodPyramid::mergeBars(const Bar &a, const Bar &b)
+{
+    return Bar{a.t, a.o, std::max(a.h, b.h), std::min(a.l, b.l), b.c, a.v + b.v};
+}
+
+void LodPyramid::clear()
+{
+    m_levels.clear();
+    m_barMs = 60'000;
+}
+
+void LodPyramid::build(Bars bars, qint64 barDurationMs)
+{
+    m_levels.clear();
+    m_barMs = std::max<qint64>(1, barDurationMs);
+    m_levels.push_back(std::move(bars));
+    buildLevelsFrom(1);
+}
+
+void LodPyramid::buildLevelsFrom(int firstLevel)
+{
+    m_levels.resize(size_t(firstLevel));
+    for (int k = firstLevel; k <= kMaxLevel; ++k) {
+        const Bars &src = m_levels[size_t(k - 1)];
+        if (src.size() <= 1)
+            break;
+        const qint64 width = bucketMs(k);
+        // Count first so each level is allocated exactly once (1M bars: ~48 MB for all levels).
+        size_t count = 0;
+        qint64 current = 0;
+        for (size_t i = 0; i < src.size(); ++i) {
+            const qint64 b = bucketStart(src[i].t, width);
+            if (i == 0 || b != current) {
+                ++count;
+                current = b;
+            }
+        }
+        Bars dst;
+        dst.reserve(count);
+        for (const Bar &bar : src) {
+            const qint64 b = bucketStart(bar.t, width);
+            if (dst.empty() || dst.back().t != b) {
+                dst.push_back(bar);
+                dst.back().t = b;
+            } else {
+                dst.back() = mergeBars(dst.back(), bar);
+            }
+        }
+        m_levels.push_back(std::move(dst));
+    }
+}
+
+void LodPyramid::updateLast(const Bar &bar)
+{
+    if (m_levels.empty())
+        m_levels.emplace_back();
+    Bars &base = m_levels.front();
+    if (!base.empty() && bar.t < base.back().t) {
+        merge(Bars{bar});
+        return;
+    }
+    if (!base.empty() && base.back().t == bar.t)
+        base.back() = bar;
+    else
+        base.push_back(bar);
+
+    // Only the last bucket of each level can change: recompute it from the entries of the level
+    // below that share its bucket (they are at the end of that level).
+    for (int k = 1; k < levelCount(); ++k) {
+        const Bars &src = m_levels[size_t(k - 1)];
+        Bars &dst = m_levels[size_t(k)];
+        const qint64 width = bucketMs(k);
+        const qint64 b = bucketStart(src.back().t, width);
+        size_t first = src.size() - 1;
+        while (first > 0 && bucketStart(src[first - 1].t, width) == b)
+            --first;
+        Bar merged = src[first];
+        merged.t = b;
+        for (size_t i = first + 1; i < src.size(); ++i)
+            merged = mergeBars(merged, src[i]);
+        if (!dst.empty() && dst.back().t == b)
+            dst.back() = merged;
+        else
+            dst.push_back(merged);
+    }
+    // A level that held one entry may now need a coarser level above it.
+    if (levelCount() < kMaxLevel + 1 && m_levels.back().size() > 1)
+        buildLevelsFrom(levelCount());
+}
+
+void LodPyramid::merge(const Bars &bars)
+{
+    if (bars.empty())
+        return;
+    if (!std::is_sorted(bars.begin(), bars.end(), [](const Bar &x, const Bar &y) { return x.t < y.t; })) {
+        Bars sorted = bars;
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const Bar &x, const Bar &y) { return x.t < y.t; });
+        merge(sorted);
+        return;
+    }
+    Bars &base = m_levels.empty() ? m_levels.emplace_back() : m_levels.front();
+    Bars merged;
+    merged.reserve(base.size() + bars.size());
+    auto a = base.cbegin();
+    auto b = bars.cbegin();
+    while (a != base.cend() || b != bars.cend()) {
+        if (b == bars.cend() || (a != base.cend() && a->t < b->t)) {
+            merged.push_back(*a++);
+        } else {
+            if (a != base.cend() && a->t == b->t)
+                ++a;
+            merged.push_back(*b++);
+        }
+    }
+    base = std::move(merged);
+    buildLevelsFrom(1);
+}
+
+int LodPyramid::levelFor(double msPerPx, double minCandlePx) const
+{
+    if (m_levels.empty())
+        return 0;
+    int k = 0;
+    while (k + 1 < levelCount() && double(bucketMs(k)) / msPerPx < minCandlePx)
+        ++k;
+    return k;
+}
+
+std::pair<qsizetype, qsizetype> LodPyramid::indexRange(int k, qint64 from, qint64 to) const
+{
+    const Bars &lv = level(k);
+    // An entry overlaps [from, to) when t < to and t + width > from.
+    const qint64 width = bucketMs(k);
+    const auto lo = std::lower_bound(lv.begin(), lv.end(), from - width + 1,
+                                     [](const Bar &b, qint64 t) { return b.t < t; });
+    const auto hi = std::lower_bound(lo, lv.end(), to,
+                                     [](const Bar &b, qint64 t) { return b.t < t; });
+    return {qsizetype(lo - lv.begin()), qsizetype(hi - lv.begin())};
+}
+
+} // namespace barkeep::ui
