@@ -17,7 +17,9 @@ const QString kProvider = u"Coinbase"_s;
 
 QString isoTime(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()).toString(Qt::ISODate);
+    // "Z", not "+00:00": a '+' in a query string may be read back as a space.
+    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc())
+        .toString(u"yyyy-MM-dd'T'HH:mm:ss'Z'"_s);
 }
 } // namespace
 

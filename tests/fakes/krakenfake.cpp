@@ -165,7 +165,7 @@ FakeServer::Reply KrakenFake::ohlc(const QHttpServerRequest &request)
         if (!firstRow)
             rows += ',';
         firstRow = false;
-        auto s = [&](double v, int decimals) {
+        auto s = [&](double v, int decimals) -> QByteArray {
             return '"' + QByteArray::number(v, 'f', decimals) + '"';
         };
         rows += '[' + QByteArray::number(t / 1000) + ',' + s(bar.o, d) + ',' + s(bar.h, d) + ','
