@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "model/bar.h"
+#include "model/timeframe.h"
+#include "net/httpclient.h"
+#include "plugin/marketplugin.h"
+#include "util/result.h"
+
+#include <QByteArray>
+#include <QDate>
+#include <QList>
+#include <QString>
+#include <QTime>
+
+#include <optional>
+
+// Alpaca's wire format (provider-apis.md §4): pure functions that turn response bodies into
+// Barkeep values and Barkeep values into query parameters. No I/O, no state, so the tests can
+// drive them with recorded bodies, table by table.
+namespace barkeep::alpaca {
+
+// One page of bars: the bars of the requested symbol and the opaque continuation token
+// (empty when this was the last page).
+struct BarsPage
+{
+    Bars bars;
+    QString nextPageToken;
+};
+
+// A trading day from GET /v2/calendar; times are New York local.
+struct CalendarDay
+{
+    QDate date;
+    QTime open;         // regular session, "09:30"
+    QTime close;        // "16:00", earlier on early-close days
+    QTime sessionOpen;  // extended hours, "0400"
+    QTime sessionClose; // "2000"
+    friend bool operator==(const CalendarDay &, const CalendarDay &) = default;
+};
+
+// Parses a bars page. Works for the single-symbol stock shape
+// {"bars":[…]|null,"symbol":…,"next_page_token":…} and the multi-symbol shape
+// {"bars":{"SYM":[…]},"next_page_token":…} (crypto v1beta3 and /v2/stocks/bars), taking the
+// bars of `symbol` from the latter. Malformed data → BadResponse with the offending fragment.
+Result<BarsPage> parseBarsPage(const QByteArray &body, const QString &symbol);
+
+// RFC-3339 ("2024-01-02T14:30:00Z", "…00.123456789Z", "…-05:00") or "YYYY-MM-DD" → epoch ms.
+std::optional<qint64> parseTime(QStringView text);
+// Epoch ms → RFC-3339 UTC, second precision when the value has no milliseconds.
+QString formatTime(qint64 ms);
+
+// Our timeframe → Alpaca's `timeframe` parameter ("1Min", "4Hour", "1Day", "1Week",
+// "3Month"); Unsupported for what Alpaca does not offer (e.g. 3d, 90m).
+Result<QString> timeframeParam(const Timeframe &timeframe);
+
+// GET /v2/calendar → trading days (weekends and holidays are absent).
+Result<QList<CalendarDay>> parseCalendar(const QByteArray &body);
+// The session ranges of `days` that intersect `range`, in epoch ms, ascending. Regular
+// hours, or session_open–session_close when `extendedHours`. DST comes from the tz database.
+TimeRanges sessionRanges(const QList<CalendarDay> &days, TimeRange range, bool extendedHours);
+// The New York calendar date holding epoch ms `t`.
+QDate newYorkDate(qint64 t);
+
+// GET /v2/assets → tradeable symbols (stocks: ticker; crypto: "BTC/USD").
+Result<QList<SymbolInfo>> parseAssets(const QByteArray &body);
+
+// An HTTP error status → Error in Alpaca's terms: 401/403 Auth (also the "subscription does
+// not permit" SIP refusal), 429 RateLimited with Retry-After or X-Ratelimit-Reset,
+// 404 NotFound, 400/422 BadInput with Alpaca's message, 5xx Upstream.
+Error errorFromResponse(const HttpResponse &response, qint64 nowMs);
+
+// Valid unified symbols: stocks "AAPL", "BRK.B"; crypto "BTC/USD".
+bool isCryptoSymbol(const QString &symbol);
+bool isValidSymbol(const QString &symbol);
+
+} // namespace barkeep::alpaca
