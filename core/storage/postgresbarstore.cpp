@@ -23,6 +23,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -866,69 +867,90 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
             return storageError(pg, r, "series upsert");
         const qint32 sid = int4At(r.get(), 0, 0);
 
-        if (!good.empty()) {
-            // Day boundaries of the fresh bars.
-            std::vector<qint64> days;
-            std::vector<size_t> starts;
-            for (size_t i = 0; i < good.size(); ++i) {
-                const qint64 d = dayOf(good[i].t);
-                if (days.empty() || days.back() != d) {
-                    days.push_back(d);
-                    starts.push_back(i);
-                }
-            }
-            starts.push_back(good.size());
-            // Stored blocks of those days, to merge with (usually none for a backfill).
-            r = exec(pg, "SELECT day, bars FROM bar_days WHERE series_id = $1 AND day = ANY ($2)",
-                     Params().int4(sid).int8Array(days));
-            if (!ok(r))
-                return storageError(pg, r, "bar merge read");
-            QHash<qint64, int> storedRow;
-            for (int i = 0; i < PQntuples(r.get()); ++i)
-                storedRow.insert(int8At(r.get(), i, 0), i);
-
+        // Stored blocks of the covered days: merged with the fresh bars (usually none for a
+        // backfill), and they decide what the ledger says. A re-fetch that misses a stored bar
+        // does not delete it, so its minute stays `bars`.
+        r = exec(pg,
+                 "SELECT day, bars FROM bar_days WHERE series_id = $1 AND day >= $2 AND day < $3 "
+                 "ORDER BY day",
+                 Params().int4(sid).int8(dayOf(covered.from)).int8(covered.to));
+        if (!ok(r))
+            return storageError(pg, r, "bar merge read");
+        const PgResult stored = std::move(r);
+        const int storedRows = PQntuples(stored.get());
+        Bars finalInRange; // bars stored in `covered` after this write, when some were before
+        if (!good.empty() || storedRows > 0) {
             QString copyError;
-            if (!beginCopy(pg, "COPY bk_stage (day, first_t, last_t, n, bars) FROM STDIN (FORMAT binary)",
-                           &copyError))
-                return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"), copyError);
-            CopyWriter copy(pg);
+            std::optional<CopyWriter> copy;
+            if (!good.empty()) {
+                if (!beginCopy(pg, "COPY bk_stage (day, first_t, last_t, n, bars) FROM STDIN (FORMAT binary)",
+                               &copyError))
+                    return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"), copyError);
+                copy.emplace(pg);
+            }
             QByteArray packed;
-            for (size_t d = 0; d < days.size(); ++d) {
-                const Bar *fresh = good.data() + starts[d];
-                const size_t freshCount = starts[d + 1] - starts[d];
-                const auto it = storedRow.constFind(days[d]);
-                Bars merged;
-                const Bar *block = fresh;
-                size_t blockCount = freshCount;
-                if (it != storedRow.cend()) {
-                    Bars stored;
-                    unpackInto(PQgetvalue(r.get(), *it, 1), PQgetlength(r.get(), *it, 1),
-                               std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(),
-                               stored);
-                    merged = mergeBars(stored, fresh, freshCount);
+            Bars merged;
+            int row = 0;
+            size_t i = 0;
+            bool copyBroken = false;
+            while (i < good.size() || row < storedRows) {
+                const qint64 freshDay = i < good.size() ? dayOf(good[i].t)
+                                                        : std::numeric_limits<qint64>::max();
+                const qint64 storedDay = row < storedRows ? int8At(stored.get(), row, 0)
+                                                          : std::numeric_limits<qint64>::max();
+                if (storedDay < freshDay) {
+                    // A covered day with stored bars and nothing new: unchanged, but it counts.
+                    unpackInto(PQgetvalue(stored.get(), row, 1), PQgetlength(stored.get(), row, 1),
+                               covered.from, covered.to, finalInRange);
+                    ++row;
+                    continue;
+                }
+                size_t j = i;
+                while (j < good.size() && good[j].t < freshDay + kDayMs)
+                    ++j;
+                const Bar *block = good.data() + i;
+                size_t blockCount = j - i;
+                if (storedDay == freshDay) {
+                    Bars old;
+                    unpackInto(PQgetvalue(stored.get(), row, 1), PQgetlength(stored.get(), row, 1),
+                               std::numeric_limits<qint64>::min(),
+                               std::numeric_limits<qint64>::max(), old);
+                    merged = mergeBars(old, block, blockCount);
                     block = merged.data();
                     blockCount = merged.size();
+                    ++row;
                 }
+                if (storedRows > 0) {
+                    for (size_t k = 0; k < blockCount; ++k) {
+                        if (covered.contains(block[k].t))
+                            finalInRange.push_back(block[k]);
+                    }
+                }
+                i = j;
+                if (copyBroken)
+                    continue;
                 packInto(block, blockCount, packed);
-                copy.row(5);
-                copy.int8(days[d]);
-                copy.int8(block[0].t);
-                copy.int8(block[blockCount - 1].t);
-                copy.int4(qint32(blockCount));
-                copy.bytes(packed.constData(), packed.size());
-                if (!copy.flushIfLarge())
-                    break; // finish() reports the error
+                copy->row(5);
+                copy->int8(freshDay);
+                copy->int8(block[0].t);
+                copy->int8(block[blockCount - 1].t);
+                copy->int4(qint32(blockCount));
+                copy->bytes(packed.constData(), packed.size());
+                copyBroken = !copy->flushIfLarge(); // finish() reports the error
             }
-            if (!copy.finish(&copyError))
-                return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"), copyError);
-            r = exec(pg,
-                     "INSERT INTO bar_days (series_id, day, first_t, last_t, n, bars) "
-                     "SELECT $1, day, first_t, last_t, n, bars FROM bk_stage "
-                     "ON CONFLICT (series_id, day) DO UPDATE SET first_t = EXCLUDED.first_t, "
-                     "last_t = EXCLUDED.last_t, n = EXCLUDED.n, bars = EXCLUDED.bars",
-                     Params().int4(sid));
-            if (!ok(r))
-                return storageError(pg, r, "bar upsert");
+            if (copy) {
+                if (!copy->finish(&copyError))
+                    return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"),
+                                 copyError);
+                r = exec(pg,
+                         "INSERT INTO bar_days (series_id, day, first_t, last_t, n, bars) "
+                         "SELECT $1, day, first_t, last_t, n, bars FROM bk_stage "
+                         "ON CONFLICT (series_id, day) DO UPDATE SET first_t = EXCLUDED.first_t, "
+                         "last_t = EXCLUDED.last_t, n = EXCLUDED.n, bars = EXCLUDED.bars",
+                         Params().int4(sid));
+                if (!ok(r))
+                    return storageError(pg, r, "bar upsert");
+            }
         }
 
         // The ledger: load what touches the fetched range, record the fetch, write it back.
@@ -937,7 +959,7 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
             if (!existing)
                 return existing.error();
             CoverageLedger ledger(std::move(*existing));
-            ledger.record(covered, good, minute);
+            ledger.record(covered, storedRows > 0 ? finalInRange : good, minute);
             r = exec(pg, "DELETE FROM coverage WHERE series_id = $1 AND t_from <= $3 AND t_to >= $2",
                      Params().int4(sid).int8(covered.from).int8(covered.to));
             if (!ok(r))
@@ -991,6 +1013,11 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
             std::lock_guard lock(m_shared->mutex);
             m_shared->seriesIds.insert(seriesCacheKey(series), sid);
         }
+        if (!rejected.empty())
+            qCWarning(lcStore).noquote()
+                << QStringLiteral("%1 bars of %2 quarantined, first: %3")
+                       .arg(rejected.size())
+                       .arg(series.toString(), rejected.front().reason);
         return WriteReport{qint64(good.size()), qint64(rejected.size())};
     });
 }
@@ -1047,7 +1074,18 @@ Result<RollupBars> PostgresBarStore::readRollup(const SeriesKey &series, TimeRan
         if (auto cm = tx.commit(); !cm)
             return cm.error();
         const CoverageLedger ledger(std::move(*cov));
-        return Rollup::compute(*bars, *tf, range, ledger.clipped(source), limit);
+        SessionCalendar calendar;
+        {
+            std::lock_guard lock(m_shared->mutex);
+            calendar = m_shared->calendar;
+        }
+        // Minutes outside the session were never expected, so they do not make a bucket
+        // incomplete (a stock's daily bar is whole when its session was fetched).
+        const SeriesKey base = series.withTimeframe(QStringLiteral("1m"));
+        const TimeRanges gapRanges = calendar
+            ? ledger.gaps(source, CoverageLedger::normalized(calendar(base, source)))
+            : ledger.gaps(source);
+        return Rollup::compute(*bars, *tf, range, gapRanges, limit);
     });
 }
 
