@@ -2,7 +2,7 @@
 // Reads bars from a Binance-compatible server with ccxt's fetchOHLCV and prints them as JSON
 // lines. Usage: node fetch_ohlcv.js <baseUrl> <symbol> <timeframe> <sinceMs> <untilMs> [paginate]
 // Used by tst_ccxtbinance (if ccxt reads the fake right, the fake speaks Binance) and by the
-// ccxt benchmark. Needs ccxt on NODE_PATH (npm ci in this folder).
+// ccxt benchmark. Needs ccxt on NODE_PATH (npm install in this folder).
 'use strict';
 const ccxt = require('ccxt');
 

@@ -40,7 +40,7 @@ private slots:
         probe.setProcessEnvironment(m_env);
         probe.start(m_node, {QStringLiteral("-e"), QStringLiteral("require('ccxt')")});
         if (!probe.waitForFinished(60000) || probe.exitCode() != 0)
-            QSKIP(qPrintable(QStringLiteral("npm ccxt not found in %1: run `npm ci` in "
+            QSKIP(qPrintable(QStringLiteral("npm ccxt not found in %1: run `npm install` in "
                                             "tests/benchmarks/ccxt to enable this check")
                                  .arg(nodePath)));
     }
