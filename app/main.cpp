@@ -130,8 +130,8 @@ int main(int argc, char **argv)
     std::fprintf(stderr, "barkeep %s: %s\n", BARKEEP_VERSION, qPrintable(where));
     qCInfo(lcApp).noquote() << "started;" << where;
 
-    SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, qapp.get(), [](int sig) {
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, qapp.get(), [](int sig) {
         qCInfo(lcApp) << "signal" << sig << "received: stopping";
         QCoreApplication::quit();
     });
