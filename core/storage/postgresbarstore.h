@@ -14,7 +14,7 @@ namespace barkeep {
 // Layout (schema version in `schema_version`, migrated on open()):
 //   series     (id, market, provider, symbol)            one row per instrument
 //   bar_days   (series_id, day, first_t, last_t, n, bars) 1m bars packed per UTC day: `bars` is
-//              n x 48 bytes (t int64, o h l c v float64, little-endian), ascending t
+//              the BarBlockCodec encoding (the SQLite store's codec, ~12 B/bar), ascending t
 //   coverage   (series_id, t_from, t_to, state)           the ledger, normalized intervals
 //   quarantine (series_id, bar, reason, quarantined_at)   rejected bars, kept for inspection
 //   jobs       (...)                                       backfill jobs
@@ -22,12 +22,12 @@ namespace barkeep {
 // Why packed days and not a row per bar: a row per bar costs ~60 B of tuple header, index
 // entry and per-row executor work; INSERT ... ON CONFLICT of 525,600 rows ran at ~120k rows/s
 // here and a 1000-row VALUES insert at ~230k/s, far from the 600k bars/s goal. A year is 365
-// rows of ~69 kB instead, written with one binary COPY into a temp table and one
-// INSERT ... ON CONFLICT DO UPDATE (an upsert of day blocks; overlapping writes are merged in
-// C++ against the stored block, read under the series row lock), and read back as 365 binary
-// bytea values. `bars` is STORAGE EXTERNAL: doubles do not compress, so pglz would only burn
-// CPU. Rollups are computed on read from the 1m blocks (storage/rollup.h), exact and with
-// per-bucket completeness from the ledger; TimescaleDB continuous aggregates need a row per
+// rows of ~17 kB instead (~6 MB, a quarter of 48 B/bar), written with one binary COPY into a
+// temp table and one INSERT ... ON CONFLICT DO UPDATE (an upsert of day blocks; overlapping
+// writes are merged in C++ against the stored block, read under the series row lock), and read
+// back as 365 binary bytea values. `bars` is STORAGE EXTERNAL: the codec already compressed
+// it, so pglz would only burn CPU. Rollups are computed on read from the 1m blocks
+// (storage/rollup.h), exact and with per-bucket completeness from the ledger; TimescaleDB continuous aggregates need a row per
 // bar, so they are not used even where the extension exists.
 //
 // A write of bars, its coverage and its quarantined bars is one transaction, serialized per
