@@ -921,15 +921,22 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
 
         // The ledger: load what touches the fetched range, record the fetch, write it back.
         if (!covered.isEmpty()) {
-            Result<CoverageIntervals> existing = loadCoverage(pg, sid, covered);
-            if (!existing)
-                return existing.error();
-            CoverageLedger ledger(std::move(*existing));
-            ledger.record(covered, storedRows > 0 ? finalInRange : good, minute);
-            r = exec(pg, "DELETE FROM coverage WHERE series_id = $1 AND t_from <= $3 AND t_to >= $2",
+            // Take out the intervals touching the range (one round trip: DELETE ... RETURNING),
+            // record the fetch over them and put the merged result back.
+            r = exec(pg,
+                     "DELETE FROM coverage WHERE series_id = $1 AND t_from <= $3 AND t_to >= $2 "
+                     "RETURNING t_from, t_to, state",
                      Params().int4(sid).int8(covered.from).int8(covered.to));
             if (!ok(r))
-                return storageError(pg, r, "coverage delete");
+                return storageError(pg, r, "coverage update");
+            CoverageIntervals existing;
+            for (int i = 0; i < PQntuples(r.get()); ++i) {
+                existing.push_back({{int8At(r.get(), i, 0), int8At(r.get(), i, 1)},
+                                    int2At(r.get(), i, 2) == 1 ? CoverageState::Empty
+                                                               : CoverageState::Bars});
+            }
+            CoverageLedger ledger(std::move(existing)); // sorts and normalizes
+            ledger.record(covered, storedRows > 0 ? finalInRange : good, minute);
             QString copyError;
             if (!beginCopy(pg, "COPY coverage (series_id, t_from, t_to, state) FROM STDIN (FORMAT binary)",
                            &copyError))
