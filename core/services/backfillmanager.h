@@ -45,6 +45,16 @@ struct BackfillOptions
     bool useArchive = true;    // prefer bulk archives (Binance monthly zips) where offered
 };
 
+// Retry and threading knobs (tests shorten the backoff).
+struct BackfillTuning
+{
+    int maxAttempts = 5;       // per chunk, for 5xx / network / malformed answers
+    int backoffBaseMs = 500;   // doubled per attempt, plus up to 50 % jitter
+    int backoffMaxMs = 15'000;
+    int maxRateLimitWaits = 50; // 429/418 waits per chunk before it fails
+    int maxThreads = 16;       // the dedicated pool (per-provider limits apply inside it)
+};
+
 // The seed's BackfillManager: plans chunks from the coverage gaps, sized to the provider's
 // max per request, fills them on a dedicated thread pool while pacing every request under
 // the provider's limits, commits each chunk's bars and coverage atomically, and keeps jobs
@@ -70,6 +80,8 @@ public:
     VoidResult resume(qint64 id);
     VoidResult cancel(qint64 id);
     VoidResult setPriority(qint64 id, int priority);
+    // Call before start().
+    void setTuning(const BackfillTuning &tuning);
 
     std::optional<BackfillJobInfo> job(qint64 id) const;
     QList<BackfillJobInfo> jobs() const;

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Backfill: request pacing per provider, chunk planning and the BackfillManager (issue 6).
+target_sources(barkeep_core PRIVATE
+    services/requestpacer.h services/requestpacer.cpp
+    services/backfillplanner.h services/backfillplanner.cpp
+    services/backfillmanager.h services/backfillmanager.cpp
+)

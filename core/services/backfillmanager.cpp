@@ -1,0 +1,886 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "backfillmanager.h"
+
+#include "backfillplanner.h"
+#include "cache/barcache.h"
+#include "log/logging.h"
+#include "marketservice.h"
+#include "requestpacer.h"
+#include "storage/barstore.h"
+
+#include <QDateTime>
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QMutex>
+#include <QPointer>
+#include <QRandomGenerator>
+#include <QRecursiveMutex>
+#include <QThreadPool>
+#include <QTimeZone>
+#include <QTimer>
+#include <QWaitCondition>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+
+namespace barkeep {
+
+namespace {
+constexpr qint64 kEmitIntervalMs = 100;   // jobChanged at most ~10/s per job
+constexpr qint64 kPersistIntervalMs = 1000; // counters to the store at most 1/s per job
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+bool isFinished(const QString &state)
+{
+    return state == QLatin1String("done") || state == QLatin1String("failed")
+        || state == QLatin1String("cancelled");
+}
+
+bool overlaps(TimeRange a, TimeRange b)
+{
+    return a.from < b.to && b.from < a.to;
+}
+} // namespace
+
+struct BackfillChunk
+{
+    TimeRange range;
+    bool archive = false;
+};
+
+struct BackfillJob
+{
+    BackfillJobInfo info;
+    BackfillOptions options;
+    qint64 createdMs = 0;
+    ProviderInfo provider;
+    std::deque<BackfillChunk> pending;
+    bool planned = false;
+    bool planning = false;
+    int running = 0;       // chunk tasks in flight
+    int generation = 0;    // bumped by pause/cancel/stop: older tasks' results are dropped
+    std::atomic<bool> abort{false};
+    QStringList failures;  // reasons of failed chunks
+    // This session's observed rate (since the job last started running).
+    qint64 sessionStartMs = 0;
+    qint64 sessionBars = 0;
+    int sessionChunks = 0;
+    qint64 lastEmitMs = 0;
+    qint64 lastPersistMs = 0;
+    bool dirty = false;
+    QString waitReason;    // "banned by binance until ..." while a chunk waits
+};
+
+class BackfillManager::Private
+{
+public:
+    BackfillManager *q;
+    BarStore *store;
+    BarCache *cache;
+    MarketService *market;
+    Config config;
+    BackfillTuning tuning;
+    QThreadPool pool;
+    int maxConcurrentJobs = 2;
+
+    mutable QMutex mutex;
+    QWaitCondition changed;
+    QMap<qint64, std::shared_ptr<BackfillJob>> jobs;
+    QHash<QString, int> runningPerProvider;
+    // The per-series in-flight registry: two jobs never fetch the same minutes at once, and a
+    // chunk re-checks the gaps once the overlapping fetch is committed.
+    QHash<SeriesKey, std::vector<TimeRange>> inFlight;
+    bool started = false;
+    bool stopping = false;
+
+    QRecursiveMutex emitMutex;
+    QList<BackfillJobInfo> outbox;
+    QTimer *flushTimer = nullptr;
+
+    Private(BackfillManager *owner, BarStore *s, BarCache *c, MarketService *m, const Config &cfg)
+        : q(owner), store(s), cache(c), market(m), config(cfg)
+    {
+        pool.setObjectName(QStringLiteral("backfill"));
+        pool.setMaxThreadCount(tuning.maxThreads);
+        pool.setExpiryTimeout(30'000);
+        maxConcurrentJobs = int(std::max<qint64>(1, cfg.integer(QStringLiteral("backfill.maxConcurrentJobs"))));
+        if (!cfg.contains(QStringLiteral("backfill.maxConcurrentJobs")))
+            maxConcurrentJobs = 2;
+    }
+
+    // --- bookkeeping (mutex held) ---------------------------------------------------------
+
+    BackfillJobInfo snapshotLocked(BackfillJob &job) const
+    {
+        BackfillJobInfo i = job.info;
+        const int finished = i.chunksDone + i.chunksFailed;
+        if (i.state == QLatin1String("done"))
+            i.progress = 1;
+        else if (i.chunksTotal > 0)
+            i.progress = std::clamp(double(finished) / i.chunksTotal, 0.0, 1.0);
+        i.barsPerSecond = 0;
+        i.etaMs = -1;
+        if (i.state == QLatin1String("running") && job.sessionStartMs > 0) {
+            const qint64 elapsed = std::max<qint64>(1, nowMs() - job.sessionStartMs);
+            i.barsPerSecond = job.sessionBars * 1000.0 / elapsed;
+            if (job.sessionChunks > 0 && i.chunksTotal > 0) {
+                const int left = std::max(0, i.chunksTotal - finished);
+                i.etaMs = qint64(double(left) * elapsed / job.sessionChunks);
+            }
+        }
+        if (!job.waitReason.isEmpty() && i.state == QLatin1String("running"))
+            i.error = job.waitReason;
+        return i;
+    }
+
+    // Queues a jobChanged; `force` for state changes, else at most every kEmitIntervalMs.
+    void touchLocked(BackfillJob &job, bool force)
+    {
+        const qint64 t = nowMs();
+        if (force || t - job.lastEmitMs >= kEmitIntervalMs) {
+            job.lastEmitMs = t;
+            job.dirty = false;
+            outbox.append(snapshotLocked(job));
+        } else {
+            job.dirty = true;
+        }
+        if (force || t - job.lastPersistMs >= kPersistIntervalMs)
+            persistLocked(job);
+    }
+
+    StoredJob storedLocked(const BackfillJob &job, const QString &stateOverride = {}) const
+    {
+        StoredJob s;
+        s.id = job.info.id;
+        s.series = job.info.series;
+        s.range = job.info.range;
+        s.state = stateOverride.isEmpty() ? job.info.state : stateOverride;
+        s.priority = job.info.priority;
+        s.error = job.info.error;
+        s.barsWritten = job.info.barsWritten;
+        s.createdMs = job.createdMs;
+        s.updatedMs = nowMs();
+        const QJsonObject extra{
+            {QStringLiteral("recheckEmpty"), job.options.recheckEmpty},
+            {QStringLiteral("useArchive"), job.options.useArchive},
+            {QStringLiteral("chunksDone"), job.info.chunksDone},
+            {QStringLiteral("chunksFailed"), job.info.chunksFailed},
+            {QStringLiteral("requests"), double(job.info.requests)},
+            {QStringLiteral("weightUsed"), double(job.info.weightUsed)},
+        };
+        s.extra = QJsonDocument(extra).toJson(QJsonDocument::Compact);
+        return s;
+    }
+
+    void persistLocked(BackfillJob &job, const QString &stateOverride = {})
+    {
+        job.lastPersistMs = nowMs();
+        if (VoidResult ok = store->updateJob(storedLocked(job, stateOverride)); !ok)
+            qCWarning(lcBackfill).noquote() << "cannot save job" << job.info.id << ok.error().toString();
+    }
+
+    void setStateLocked(BackfillJob &job, const QString &state)
+    {
+        if (job.info.state == state)
+            return;
+        qCInfo(lcBackfill).noquote() << "job" << job.info.id << job.info.series.toString()
+                                     << job.info.state << "->" << state;
+        if (state == QLatin1String("running")) {
+            job.sessionStartMs = nowMs();
+            job.sessionBars = 0;
+            job.sessionChunks = 0;
+        }
+        job.info.state = state;
+        touchLocked(job, true);
+    }
+
+    void emitPending()
+    {
+        QMutexLocker emitLock(&emitMutex);
+        QList<BackfillJobInfo> out;
+        {
+            QMutexLocker lock(&mutex);
+            out.swap(outbox);
+        }
+        for (const BackfillJobInfo &i : out)
+            emit q->jobChanged(i);
+    }
+
+    void flushDirty()
+    {
+        {
+            QMutexLocker lock(&mutex);
+            const qint64 t = nowMs();
+            for (auto &job : jobs) {
+                if (job->info.state == QLatin1String("running") && t - job->lastEmitMs >= kEmitIntervalMs)
+                    job->dirty = true; // the rate and ETA move even without a finished chunk
+                if (job->dirty && t - job->lastEmitMs >= kEmitIntervalMs)
+                    touchLocked(*job, false);
+            }
+        }
+        emitPending();
+    }
+
+    int providerConcurrency(const BackfillJob &job) const
+    {
+        return std::max(1, job.provider.maxConcurrency);
+    }
+
+    // Starts whatever may run now: jobs by priority (higher first, then older), chunks while
+    // their provider has a free slot. Mutex held.
+    void scheduleLocked()
+    {
+        // A job that finishes frees a slot for a queued one: go round until nothing changes.
+        while (scheduleOnceLocked()) {
+        }
+    }
+
+    bool scheduleOnceLocked()
+    {
+        if (!started || stopping)
+            return false;
+        bool finishedOne = false;
+        QList<std::shared_ptr<BackfillJob>> order;
+        for (auto &job : jobs)
+            if (job->info.state == QLatin1String("queued") || job->info.state == QLatin1String("running"))
+                order.append(job);
+        std::stable_sort(order.begin(), order.end(), [](const auto &a, const auto &b) {
+            if (a->info.priority != b->info.priority)
+                return a->info.priority > b->info.priority;
+            return a->info.id < b->info.id;
+        });
+        int active = 0;
+        for (const auto &job : order)
+            active += job->info.state == QLatin1String("running") ? 1 : 0;
+        for (const auto &job : order) {
+            if (job->info.state == QLatin1String("queued")) {
+                if (active >= maxConcurrentJobs)
+                    continue;
+                ++active;
+                job->planned = false;
+                setStateLocked(*job, QStringLiteral("running"));
+            }
+            if (!job->planned) {
+                if (!job->planning) {
+                    job->planning = true;
+                    const int gen = job->generation;
+                    pool.start([this, job, gen] { plan(job, gen); });
+                }
+                continue;
+            }
+            int &providerBusy = runningPerProvider[job->info.series.provider];
+            while (!job->pending.empty() && providerBusy < providerConcurrency(*job)) {
+                const BackfillChunk chunk = job->pending.front();
+                job->pending.pop_front();
+                ++job->running;
+                ++providerBusy;
+                const int gen = job->generation;
+                pool.start([this, job, chunk, gen] { runChunk(job, chunk, gen); });
+            }
+            if (job->pending.empty() && job->running == 0) {
+                finishLocked(*job);
+                finishedOne = true;
+            }
+        }
+        return finishedOne;
+    }
+
+    void finishLocked(BackfillJob &job)
+    {
+        job.waitReason.clear();
+        if (job.info.chunksFailed > 0) {
+            job.info.error = QStringLiteral("%1 of %2 chunks failed: %3")
+                                 .arg(job.info.chunksFailed)
+                                 .arg(job.info.chunksTotal)
+                                 .arg(job.failures.value(0));
+            setStateLocked(job, QStringLiteral("failed"));
+        } else {
+            job.info.error.clear();
+            setStateLocked(job, QStringLiteral("done"));
+        }
+    }
+
+    // --- worker side ----------------------------------------------------------------------
+
+    void plan(std::shared_ptr<BackfillJob> job, int gen)
+    {
+        const SeriesKey series = job->info.series;
+        Result<std::vector<BackfillChunk>> planned = [&]() -> Result<std::vector<BackfillChunk>> {
+            Result<TimeRanges> todo = BackfillPlanner::todo(store, series, job->info.range,
+                                                            job->options.recheckEmpty, nowMs());
+            if (!todo)
+                return todo.error();
+            std::vector<BackfillChunk> out;
+            const bool archive = job->options.useArchive && job->provider.archive;
+            for (const BackfillPlanner::Piece &p :
+                 BackfillPlanner::split(*todo, chunkMinutes(*job), archive, nowMs()))
+                out.push_back({p.range, p.archive});
+            return out;
+        }();
+        {
+            QMutexLocker lock(&mutex);
+            job->planning = false;
+            if (gen == job->generation && job->info.state == QLatin1String("running")) {
+                if (!planned) {
+                    job->info.error = planned.error().message();
+                    job->info.chunksFailed = 0;
+                    setStateLocked(*job, QStringLiteral("failed"));
+                } else {
+                    job->pending.assign(planned->begin(), planned->end());
+                    job->planned = true;
+                    job->failures.clear();
+                    job->info.chunksFailed = 0;
+                    job->info.chunksTotal = job->info.chunksDone + int(job->pending.size());
+                    job->info.error.clear();
+                    qCInfo(lcBackfill).noquote()
+                        << "job" << job->info.id << "planned" << job->pending.size() << "chunks";
+                    touchLocked(*job, true);
+                }
+            }
+            scheduleLocked();
+        }
+        emitPending();
+    }
+
+    static int chunkMinutes(const BackfillJob &job)
+    {
+        return std::max(1, job.provider.maxBarsPerRequest);
+    }
+
+    enum class Outcome { Stored, Skipped, Failed, Aborted, Replaced };
+
+    // Waits (cancellable) for the minutes of `range` no other chunk is fetching, then returns
+    // what of it is still to fetch (its hull), registered as in flight; empty = nothing to do.
+    Result<TimeRange> claim(const BackfillJob &job, TimeRange range, bool whole)
+    {
+        const SeriesKey &series = job.info.series;
+        QMutexLocker lock(&mutex);
+        for (;;) {
+            if (job.abort.load())
+                return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+            const std::vector<TimeRange> &busy = inFlight[series];
+            const bool clash = std::any_of(busy.begin(), busy.end(),
+                                           [&](TimeRange r) { return overlaps(r, range); });
+            if (!clash)
+                break;
+            changed.wait(&mutex, QDeadlineTimer(50));
+        }
+        // Re-checked now, right before fetching: another job may have filled it meanwhile.
+        Result<TimeRanges> todo = BackfillPlanner::todo(store, series, range, job.options.recheckEmpty,
+                                                        nowMs());
+        if (!todo)
+            return todo.error();
+        if (todo->empty())
+            return TimeRange{};
+        TimeRange hull = whole ? range : TimeRange{todo->front().from, todo->back().to};
+        inFlight[series].push_back(hull);
+        return hull;
+    }
+
+    void release(const SeriesKey &series, TimeRange range)
+    {
+        QMutexLocker lock(&mutex);
+        auto &busy = inFlight[series];
+        const auto it = std::find(busy.begin(), busy.end(), range);
+        if (it != busy.end())
+            busy.erase(it);
+        changed.wakeAll();
+    }
+
+    // Waits up to `ms` unless the job is aborted; false when aborted.
+    bool pauseFor(const BackfillJob &job, qint64 ms)
+    {
+        QDeadlineTimer deadline(ms);
+        QMutexLocker lock(&mutex);
+        while (!job.abort.load() && !deadline.hasExpired())
+            changed.wait(&mutex, QDeadlineTimer(std::min<qint64>(50, deadline.remainingTime())));
+        return !job.abort.load();
+    }
+
+    void setWaitReason(BackfillJob &job, const QString &reason)
+    {
+        {
+            QMutexLocker lock(&mutex);
+            if (job.waitReason == reason)
+                return;
+            job.waitReason = reason;
+            touchLocked(job, true);
+        }
+        emitPending();
+    }
+
+    void addUsage(BackfillJob &job, qint64 requests, qint64 weight)
+    {
+        QMutexLocker lock(&mutex);
+        job.info.requests += requests;
+        job.info.weightUsed += weight;
+    }
+
+    // Fetches one chunk with bounded retries; commits bars and coverage atomically.
+    Outcome fetchChunk(BackfillJob &job, const BackfillChunk &chunk, QString *reason,
+                       TimeRange *stored, qint64 *written)
+    {
+        const SeriesKey &series = job.info.series;
+        Result<std::shared_ptr<MarketPlugin>> plugin = market->plugin(series.market, series.provider);
+        if (!plugin) {
+            *reason = plugin.error().message();
+            return Outcome::Failed;
+        }
+        auto *pacer = dynamic_cast<RequestPacer *>(market->gate(series.provider));
+        Result<TimeRange> claimed = claim(job, chunk.range, chunk.archive);
+        if (!claimed) {
+            if (claimed.error().kind() == Error::Kind::Cancelled)
+                return Outcome::Aborted;
+            *reason = claimed.error().message();
+            return Outcome::Failed;
+        }
+        const TimeRange range = *claimed;
+        if (range.isEmpty())
+            return Outcome::Skipped;
+        struct Release
+        {
+            Private *d;
+            SeriesKey series;
+            TimeRange range;
+            ~Release() { d->release(series, range); }
+        } releaseOnExit{this, series, range};
+
+        int attempts = 0;
+        int rateWaits = 0;
+        for (;;) {
+            if (job.abort.load())
+                return Outcome::Aborted;
+            RequestPacer::takeThreadUsage();
+            Result<BarBatch> batch = [&] {
+                if (chunk.archive) {
+                    const QDate d = QDateTime::fromMSecsSinceEpoch(range.from, QTimeZone::utc()).date();
+                    return (*plugin)->fetchArchiveMonth(series.symbol, d.year(), d.month());
+                }
+                BarRequest req;
+                req.symbol = series.symbol;
+                req.timeframe = QStringLiteral("1m");
+                req.since = range.from;
+                req.until = range.to;
+                req.cancel = &job.abort;
+                return (*plugin)->fetchBars(req);
+            }();
+            const RequestPacer::ThreadUsage usage = RequestPacer::takeThreadUsage();
+            if (usage.requests > 0)
+                addUsage(job, usage.requests, usage.weight);
+            else if (batch) // a plugin without HTTP (demo): its own count
+                addUsage(job, batch->requests, qint64(batch->requests) * std::max(1, job.provider.klinesWeight));
+
+            if (batch) {
+                if (!batch->covered.isEmpty()) {
+                    // Never record more than we claimed (the archive answers for its month,
+                    // which is what it claimed).
+                    TimeRange covered{std::max(batch->covered.from, range.from),
+                                      std::min(batch->covered.to, range.to)};
+                    Bars bars;
+                    bars.reserve(batch->bars.size());
+                    for (const Bar &b : batch->bars)
+                        if (covered.contains(b.t))
+                            bars.push_back(b);
+                    Result<WriteReport> w = store->writeBars(series, bars, covered);
+                    if (!w) {
+                        *reason = w.error().message();
+                        if (++attempts >= tuning.maxAttempts)
+                            return Outcome::Failed;
+                        continue;
+                    }
+                    if (cache)
+                        cache->invalidate(series, covered);
+                    *stored = covered;
+                    *written = w->written;
+                }
+                setWaitReason(job, {});
+                return Outcome::Stored;
+            }
+
+            const Error &e = batch.error();
+            *reason = e.message();
+            switch (e.kind()) {
+            case Error::Kind::Cancelled:
+                return Outcome::Aborted;
+            case Error::Kind::Banned:
+            case Error::Kind::RateLimited: {
+                if (++rateWaits > tuning.maxRateLimitWaits)
+                    return Outcome::Failed;
+                const QString why = pacer && !pacer->blockedReason().isEmpty() ? pacer->blockedReason()
+                    : e.kind() == Error::Kind::Banned
+                    ? QStringLiteral("banned by %1").arg(series.provider)
+                    : QStringLiteral("rate limited by %1").arg(series.provider);
+                setWaitReason(job, why);
+                qCInfo(lcBackfill).noquote() << "job" << job.info.id << "waits:" << why;
+                if (pacer)
+                    pacer->waitUntilClear(&job.abort);
+                else if (!pauseFor(job, e.retryAfterMs() > 0 ? e.retryAfterMs() : 1000))
+                    return Outcome::Aborted;
+                setWaitReason(job, {});
+                continue;
+            }
+            case Error::Kind::NotFound:
+            case Error::Kind::Unsupported:
+                if (chunk.archive)
+                    return Outcome::Replaced; // no archive for this month: REST instead
+                return Outcome::Failed;
+            case Error::Kind::Network:
+            case Error::Kind::Upstream:
+            case Error::Kind::BadResponse:
+            case Error::Kind::Unavailable:
+            case Error::Kind::Storage: {
+                ++attempts;
+                // A broken or unreachable archive file: REST instead, after one more try.
+                if (chunk.archive && attempts >= 2)
+                    return Outcome::Replaced;
+                if (attempts >= tuning.maxAttempts)
+                    return Outcome::Failed;
+                const qint64 base = std::min<qint64>(qint64(tuning.backoffBaseMs) << std::min(attempts - 1, 20),
+                                                     tuning.backoffMaxMs);
+                const qint64 jitter = base > 1 ? QRandomGenerator::global()->bounded(base / 2 + 1) : 0;
+                qCDebug(lcBackfill).noquote() << "job" << job.info.id << "retry" << attempts << "in"
+                                              << base + jitter << "ms:" << e.message();
+                if (!pauseFor(job, base + jitter))
+                    return Outcome::Aborted;
+                continue;
+            }
+            default:
+                return Outcome::Failed;
+            }
+        }
+    }
+
+    void runChunk(std::shared_ptr<BackfillJob> job, BackfillChunk chunk, int gen)
+    {
+        QString reason;
+        TimeRange stored;
+        qint64 written = 0;
+        const Outcome outcome = job->abort.load() ? Outcome::Aborted
+                                                  : fetchChunk(*job, chunk, &reason, &stored, &written);
+        if (outcome == Outcome::Stored && !stored.isEmpty())
+            emit q->chunkStored(job->info.series, stored);
+        {
+            QMutexLocker lock(&mutex);
+            --job->running;
+            --runningPerProvider[job->info.series.provider];
+            const bool current = gen == job->generation;
+            switch (outcome) {
+            case Outcome::Stored:
+            case Outcome::Skipped:
+                if (current) { // a chunk of an older plan is counted by the new plan
+                    ++job->info.chunksDone;
+                    ++job->sessionChunks;
+                }
+                job->info.barsWritten += written;
+                job->sessionBars += written;
+                break;
+            case Outcome::Failed:
+                if (!current)
+                    break;
+                ++job->info.chunksFailed;
+                job->failures.append(QStringLiteral("%1: %2")
+                                         .arg(QDateTime::fromMSecsSinceEpoch(chunk.range.from, QTimeZone::utc())
+                                                  .toString(Qt::ISODate),
+                                              reason));
+                qCWarning(lcBackfill).noquote() << "job" << job->info.id << "chunk failed:" << job->failures.last();
+                break;
+            case Outcome::Replaced: {
+                qCInfo(lcBackfill).noquote() << "job" << job->info.id << "archive unavailable, REST instead:" << reason;
+                if (current && job->info.state == QLatin1String("running")) {
+                    const auto pieces = BackfillPlanner::split({chunk.range}, chunkMinutes(*job), false, nowMs());
+                    for (auto it = pieces.rbegin(); it != pieces.rend(); ++it)
+                        job->pending.push_front({it->range, false});
+                    job->info.chunksTotal += int(pieces.size()) - 1;
+                }
+                break;
+            }
+            case Outcome::Aborted:
+                break;
+            }
+            if (current)
+                touchLocked(*job, false);
+            changed.wakeAll();
+            scheduleLocked();
+        }
+        emitPending();
+    }
+
+    std::shared_ptr<BackfillJob> findLocked(qint64 id) const
+    {
+        return jobs.value(id);
+    }
+
+    // Stops a job's in-flight chunks (they come back Aborted) and forgets its plan.
+    void abortLocked(BackfillJob &job)
+    {
+        job.abort = true;
+        ++job.generation;
+        job.pending.clear();
+        job.planned = false;
+        job.waitReason.clear();
+        changed.wakeAll();
+    }
+};
+
+BackfillManager::BackfillManager(BarStore *store, BarCache *cache, MarketService *market,
+                                 const Config &config, QObject *parent)
+    : QObject(parent), d(std::make_unique<Private>(this, store, cache, market, config))
+{
+    qRegisterMetaType<BackfillJobInfo>();
+    qRegisterMetaType<SeriesKey>();
+    qRegisterMetaType<TimeRange>();
+    // Every provider's requests go through a pacer that follows its documented limits and
+    // rate-limit headers (the orchestrator's too: they share the provider's pacer).
+    if (market)
+        market->setGateFactory(RequestPacer::factory());
+    d->flushTimer = new QTimer(this);
+    d->flushTimer->setInterval(int(kEmitIntervalMs));
+    connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flushDirty(); });
+}
+
+BackfillManager::~BackfillManager()
+{
+    stop();
+}
+
+void BackfillManager::setTuning(const BackfillTuning &tuning)
+{
+    QMutexLocker lock(&d->mutex);
+    d->tuning = tuning;
+    d->tuning.maxAttempts = std::max(1, tuning.maxAttempts);
+    d->pool.setMaxThreadCount(std::max(2, tuning.maxThreads));
+}
+
+VoidResult BackfillManager::start()
+{
+    if (!d->store)
+        return Error(Error::Kind::Internal, QStringLiteral("backfill without a store"));
+    {
+        QMutexLocker lock(&d->mutex);
+        if (d->started)
+            return {};
+    }
+    // Stock series: minutes outside the provider's sessions are not gaps.
+    QPointer<MarketService> market = d->market;
+    d->store->setSessionCalendar([market](const SeriesKey &s, TimeRange r) -> TimeRanges {
+        if (s.market != QLatin1String("stocks") || !market)
+            return {r};
+        Result<std::shared_ptr<MarketPlugin>> p = market->plugin(s.market, s.provider);
+        if (!p)
+            return {r};
+        Result<TimeRanges> sessions = (*p)->sessions(s.symbol, r);
+        return sessions ? *sessions : TimeRanges{r};
+    });
+
+    Result<std::vector<StoredJob>> stored = d->store->jobs();
+    if (!stored)
+        return stored.error();
+    {
+        QMutexLocker lock(&d->mutex);
+        for (const StoredJob &s : *stored) {
+            if (d->jobs.contains(s.id))
+                continue;
+            auto job = std::make_shared<BackfillJob>();
+            job->info.id = s.id;
+            job->info.series = s.series;
+            job->info.range = s.range;
+            job->info.priority = s.priority;
+            job->info.error = s.error;
+            job->info.barsWritten = s.barsWritten;
+            job->createdMs = s.createdMs;
+            const QJsonObject extra = QJsonDocument::fromJson(s.extra).object();
+            job->options.recheckEmpty = extra.value(QStringLiteral("recheckEmpty")).toBool(false);
+            job->options.useArchive = extra.value(QStringLiteral("useArchive")).toBool(true);
+            job->info.chunksDone = extra.value(QStringLiteral("chunksDone")).toInt();
+            job->info.chunksFailed = extra.value(QStringLiteral("chunksFailed")).toInt();
+            job->info.requests = qint64(extra.value(QStringLiteral("requests")).toDouble());
+            job->info.weightUsed = qint64(extra.value(QStringLiteral("weightUsed")).toDouble());
+            job->info.chunksTotal = job->info.chunksDone + job->info.chunksFailed;
+            // queued or running when the last process ended (stop, crash, kill -9): resume.
+            job->info.state = isFinished(s.state) || s.state == QLatin1String("paused")
+                ? s.state
+                : QStringLiteral("queued");
+            if (d->market && d->market->registry())
+                if (auto info = d->market->registry()->provider(s.series.market, s.series.provider))
+                    job->provider = *info;
+            d->jobs.insert(s.id, job);
+        }
+        d->started = true;
+        d->stopping = false;
+        d->scheduleLocked();
+    }
+    d->flushTimer->start();
+    d->emitPending();
+    return {};
+}
+
+void BackfillManager::stop()
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        if (!d->started)
+            return;
+        d->stopping = true;
+        for (auto &job : d->jobs)
+            if (job->info.state == QLatin1String("running") || job->info.state == QLatin1String("queued"))
+                d->abortLocked(*job);
+    }
+    d->pool.waitForDone();
+    {
+        QMutexLocker lock(&d->mutex);
+        for (auto &job : d->jobs) {
+            if (job->info.state == QLatin1String("running")) {
+                job->info.state = QStringLiteral("queued");
+                d->touchLocked(*job, true);
+            }
+            job->abort = false;
+        }
+        d->started = false;
+        d->stopping = false;
+    }
+    d->flushTimer->stop();
+    d->emitPending();
+}
+
+Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range, int priority,
+                                       const BackfillOptions &options)
+{
+    SeriesKey key = series.withTimeframe(QStringLiteral("1m"));
+    if (key.provider.isEmpty() || key.symbol.isEmpty() || key.market.isEmpty())
+        return Error(Error::Kind::BadInput, QStringLiteral("a backfill needs a market, provider and symbol"));
+    // Whole minutes only: the ledger counts minutes.
+    range.from = range.from / kMinuteMs * kMinuteMs;
+    range.to = (range.to + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
+    if (range.isEmpty())
+        return Error(Error::Kind::BadInput, QStringLiteral("the backfill range is empty"));
+    ProviderInfo provider;
+    if (d->market && d->market->registry()) {
+        const auto info = d->market->registry()->provider(key.market, key.provider);
+        if (!info)
+            return Error(Error::Kind::NotFound,
+                         QStringLiteral("unknown provider '%1' in market '%2'").arg(key.provider, key.market));
+        provider = *info;
+    }
+    auto job = std::make_shared<BackfillJob>();
+    job->info.series = key;
+    job->info.range = range;
+    job->info.priority = priority;
+    job->info.state = QStringLiteral("queued");
+    job->options = options;
+    job->provider = provider;
+    job->createdMs = nowMs();
+    Result<qint64> id = d->store->insertJob(d->storedLocked(*job));
+    if (!id)
+        return id.error();
+    job->info.id = *id;
+    qCInfo(lcBackfill).noquote() << "job" << *id << "submitted:" << key.toString() << range.from << range.to;
+    {
+        QMutexLocker lock(&d->mutex);
+        d->jobs.insert(*id, job);
+        d->touchLocked(*job, true);
+        d->scheduleLocked();
+    }
+    d->emitPending();
+    return *id;
+}
+
+VoidResult BackfillManager::pause(qint64 id)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        auto job = d->findLocked(id);
+        if (!job)
+            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
+        if (isFinished(job->info.state))
+            return Error(Error::Kind::Conflict, QStringLiteral("job %1 is %2").arg(id).arg(job->info.state));
+        if (job->info.state != QLatin1String("paused")) {
+            d->abortLocked(*job);
+            d->setStateLocked(*job, QStringLiteral("paused"));
+            d->scheduleLocked();
+        }
+    }
+    d->emitPending();
+    return {};
+}
+
+VoidResult BackfillManager::resume(qint64 id)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        auto job = d->findLocked(id);
+        if (!job)
+            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
+        const QString &s = job->info.state;
+        if (s == QLatin1String("done") || s == QLatin1String("cancelled"))
+            return Error(Error::Kind::Conflict, QStringLiteral("job %1 is %2").arg(id).arg(s));
+        if (s == QLatin1String("paused") || s == QLatin1String("failed")) {
+            // A failed job retries its failed chunks: the plan comes from the ledger again.
+            job->abort = false;
+            job->planned = false;
+            job->info.error.clear();
+            d->setStateLocked(*job, QStringLiteral("queued"));
+            d->scheduleLocked();
+        }
+    }
+    d->emitPending();
+    return {};
+}
+
+VoidResult BackfillManager::cancel(qint64 id)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        auto job = d->findLocked(id);
+        if (!job)
+            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
+        if (isFinished(job->info.state))
+            return Error(Error::Kind::Conflict, QStringLiteral("job %1 is %2").arg(id).arg(job->info.state));
+        d->abortLocked(*job);
+        d->setStateLocked(*job, QStringLiteral("cancelled"));
+        d->scheduleLocked();
+    }
+    d->emitPending();
+    return {};
+}
+
+VoidResult BackfillManager::setPriority(qint64 id, int priority)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        auto job = d->findLocked(id);
+        if (!job)
+            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
+        job->info.priority = priority;
+        d->touchLocked(*job, true);
+        d->scheduleLocked();
+    }
+    d->emitPending();
+    return {};
+}
+
+std::optional<BackfillJobInfo> BackfillManager::job(qint64 id) const
+{
+    QMutexLocker lock(&d->mutex);
+    auto job = d->findLocked(id);
+    if (!job)
+        return std::nullopt;
+    return d->snapshotLocked(*job);
+}
+
+QList<BackfillJobInfo> BackfillManager::jobs() const
+{
+    QMutexLocker lock(&d->mutex);
+    QList<BackfillJobInfo> out;
+    for (const auto &job : d->jobs)
+        out.append(d->snapshotLocked(*job));
+    return out;
+}
+
+} // namespace barkeep
