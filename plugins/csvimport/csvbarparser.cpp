@@ -27,6 +27,16 @@ struct Layout
 QStringList splitLine(const QString &line, QChar delimiter)
 {
     QStringList out;
+    if (!line.contains(u'"')) { // the common case, without a per-character copy
+        qsizetype from = 0;
+        for (;;) {
+            const qsizetype at = line.indexOf(delimiter, from);
+            out << QStringView(line).mid(from, at < 0 ? -1 : at - from).trimmed().toString();
+            if (at < 0)
+                return out;
+            from = at + 1;
+        }
+    }
     QString field;
     bool quoted = false;
     for (qsizetype i = 0; i < line.size(); ++i) {
@@ -101,10 +111,66 @@ int columnOf(const QString &rawName)
     return names.value(normalizedName(rawName), -1);
 }
 
-bool isNumber(const QString &s)
+// [+-]digits[.digits][e[+-]digits], by hand: it runs for every row's time.
+template <typename View>
+bool isNumber(View s)
 {
-    static const QRegularExpression re(QStringLiteral("^[+-]?\\d+(\\.\\d*)?([eE][+-]?\\d+)?$"));
-    return re.match(s).hasMatch();
+    qsizetype i = 0;
+    const auto at = [&](qsizetype k) {
+        if constexpr (std::is_same_v<View, QStringView>)
+            return s[k].unicode();
+        else
+            return char16_t(uchar(s[k]));
+    };
+    const auto digitsAt = [&] {
+        const qsizetype start = i;
+        while (i < s.size() && at(i) >= u'0' && at(i) <= u'9')
+            ++i;
+        return i > start;
+    };
+    if (i < s.size() && (at(i) == u'+' || at(i) == u'-'))
+        ++i;
+    if (!digitsAt())
+        return false;
+    if (i < s.size() && at(i) == u'.') {
+        ++i;
+        digitsAt();
+    }
+    if (i < s.size() && (at(i) == u'e' || at(i) == u'E')) {
+        ++i;
+        if (i < s.size() && (at(i) == u'+' || at(i) == u'-'))
+            ++i;
+        if (!digitsAt())
+            return false;
+    }
+    return i == s.size();
+}
+
+// A data row into fields without leaving bytes: the fields point into `row`, which must
+// outlive them. Rows with quotes take the general QString path.
+QList<QByteArray> splitRow(const QByteArray &row, QChar delimiter)
+{
+    QList<QByteArray> out;
+    if (row.contains('"')) {
+        for (const QString &f : splitLine(QString::fromUtf8(row), delimiter))
+            out << f.toUtf8();
+        return out;
+    }
+    const char d = delimiter.toLatin1();
+    qsizetype from = 0;
+    for (;;) {
+        const qsizetype at = row.indexOf(d, from);
+        const qsizetype end = at < 0 ? row.size() : at;
+        qsizetype a = from, b = end;
+        while (a < b && (row[a] == ' ' || row[a] == '\t'))
+            ++a;
+        while (b > a && (row[b - 1] == ' ' || row[b - 1] == '\t'))
+            --b;
+        out << QByteArray::fromRawData(row.constData() + a, b - a);
+        if (at < 0)
+            return out;
+        from = at + 1;
+    }
 }
 
 struct TimeParser
@@ -113,24 +179,24 @@ struct TimeParser
     QTimeZone zone;
 
     // Epoch ms, or an empty optional and `why`.
-    std::optional<qint64> operator()(const QString &text, QString *why) const
+    std::optional<qint64> operator()(const QByteArray &text, QString *why) const
     {
         if (text.isEmpty()) {
             *why = QStringLiteral("empty time");
             return std::nullopt;
         }
-        if (isNumber(text))
+        if (isNumber(QByteArrayView(text)))
             return epoch(text, why);
-        return dateTime(text, why);
+        return dateTime(QString::fromUtf8(text), why);
     }
 
-    std::optional<qint64> epoch(const QString &text, QString *why) const
+    std::optional<qint64> epoch(const QByteArray &text, QString *why) const
     {
         bool intOk = false;
         const qint64 whole = text.toLongLong(&intOk);
         const double value = intOk ? double(whole) : text.toDouble();
         if (!std::isfinite(value)) {
-            *why = QStringLiteral("time '%1' is not a number").arg(text);
+            *why = QStringLiteral("time '%1' is not a number").arg(QString::fromUtf8(text));
             return std::nullopt;
         }
         CsvBarParser::TimeUnit u = unit;
@@ -190,7 +256,7 @@ struct TimeParser
     }
 };
 
-bool toPrice(const QString &s, double *out)
+bool toPrice(const QByteArray &s, double *out)
 {
     bool ok = false;
     *out = s.toDouble(&ok); // C locale: '.' decimals whatever the system locale
@@ -249,25 +315,51 @@ Result<CsvBarParser::Parsed> CsvBarParser::parse(QIODevice &device, const Option
     Parsed result;
     Layout layout;
     bool layoutKnown = false;
+    int needed = 0; // fields a row must have to hold every mapped column
     QHash<qint64, int> lineOfTime;
     int lineNo = 0;
-    while (!device.atEnd()) {
-        QString line = QString::fromUtf8(device.readLine());
+    // Blocks of 1 MiB split into lines here: QIODevice::readLine on an unbuffered device
+    // (QBuffer, a pipe) reads one character at a time.
+    QByteArray block;
+    qsizetype pos = 0;
+    const auto nextLine = [&](QByteArray *out) {
+        for (;;) {
+            const qsizetype nl = block.indexOf('\n', pos);
+            if (nl >= 0) {
+                *out = block.mid(pos, nl - pos);
+                pos = nl + 1;
+                return true;
+            }
+            const QByteArray more = device.read(1 << 20);
+            if (more.isEmpty()) {
+                if (pos >= block.size())
+                    return false;
+                *out = block.mid(pos);
+                pos = block.size();
+                return true;
+            }
+            block = block.mid(pos) + more;
+            pos = 0;
+        }
+    };
+    QByteArray raw;
+    while (nextLine(&raw)) {
         ++lineNo;
-        if (lineNo == 1 && line.startsWith(QChar(0xfeff)))
-            line.remove(0, 1);
-        while (line.endsWith(u'\n') || line.endsWith(u'\r'))
-            line.chop(1);
-        if (line.trimmed().isEmpty())
+        if (lineNo == 1 && raw.startsWith("\xEF\xBB\xBF"))
+            raw.remove(0, 3);
+        while (raw.endsWith('\r'))
+            raw.chop(1);
+        if (raw.trimmed().isEmpty())
             continue;
 
         if (!layoutKnown) {
+            const QString line = QString::fromUtf8(raw);
             result.delimiter = options.delimiter.isNull() ? detectDelimiter(line) : options.delimiter;
             const QStringList fields = splitLine(line, result.delimiter);
             QString notATime;
             const bool header = options.header == Header::Yes
-                || (options.header == Header::Auto && !isNumber(fields.value(0))
-                    && !parseTime(fields.value(0), &notATime));
+                || (options.header == Header::Auto && !isNumber(QStringView(fields.value(0)))
+                    && !parseTime(fields.value(0).toUtf8(), &notATime));
             if (header) {
                 for (int i = 0; i < fields.size(); ++i) {
                     const int col = columnOf(fields[i]);
@@ -308,22 +400,22 @@ Result<CsvBarParser::Parsed> CsvBarParser::parse(QIODevice &device, const Option
             result.format = fields.size() == 12 ? Format::Binance : Format::Generic;
             layoutKnown = true;
         }
+        if (needed == 0)
+            for (int c = 0; c < ColumnCount; ++c)
+                needed = std::max(needed, layout.index[c] + 1);
 
         ++result.dataRows;
-        const QStringList f = splitLine(line, result.delimiter);
+        const QList<QByteArray> f = splitRow(raw, result.delimiter);
         const auto bad = [&](const QString &why) { result.badRows.append({lineNo, why}); };
-        int needed = 0;
-        for (int c = 0; c < ColumnCount; ++c)
-            needed = std::max(needed, layout.index[c] + 1);
         if ((layout.fields && f.size() != layout.fields) || f.size() < needed) {
             bad(QStringLiteral("expected %1 fields, found %2")
                     .arg(layout.fields ? layout.fields : needed)
                     .arg(f.size()));
             continue;
         }
-        QString timeText = f[layout.index[Time]];
+        QByteArray timeText = f[layout.index[Time]];
         if (layout.index[DateOnly] >= 0) // a separate date column before a time-of-day column
-            timeText = f[layout.index[DateOnly]] + u' ' + timeText;
+            timeText = f[layout.index[DateOnly]] + ' ' + timeText;
         QString why;
         const std::optional<qint64> t = parseTime(timeText, &why);
         if (!t) {
@@ -341,7 +433,8 @@ Result<CsvBarParser::Parsed> CsvBarParser::parse(QIODevice &device, const Option
                 continue;
             if (!toPrice(f[layout.index[v.col]], v.field)) {
                 bad(QStringLiteral("%1 '%2' is not a number")
-                        .arg(QLatin1String(v.name), f[layout.index[v.col]].left(40)));
+                        .arg(QLatin1String(v.name),
+                             QString::fromUtf8(f[layout.index[v.col]].left(40))));
                 ok = false;
                 break;
             }
