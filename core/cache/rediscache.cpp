@@ -11,6 +11,10 @@
 #include <memory>
 #include <thread>
 
+#include <csignal>
+#include <ctime>
+#include <pthread.h>
+
 namespace barkeep {
 
 namespace {
@@ -58,6 +62,41 @@ timeval toTimeval(int ms)
 {
     return timeval{ms / 1000, (ms % 1000) * 1000};
 }
+
+// hiredis writes with write(2): a write to a Redis that just died raises SIGPIPE, which would
+// kill the whole process. Block it in this thread around our commands and swallow one we
+// caused (what libpq does for its own sockets), without touching the process-wide handler.
+class SigpipeGuard
+{
+public:
+    SigpipeGuard()
+    {
+        sigset_t pipe;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe, &m_old);
+        sigset_t pending;
+        sigpending(&pending);
+        m_wasPending = sigismember(&pending, SIGPIPE) == 1;
+    }
+    ~SigpipeGuard()
+    {
+        sigset_t pending;
+        sigpending(&pending);
+        if (!m_wasPending && sigismember(&pending, SIGPIPE) == 1) {
+            sigset_t pipe;
+            sigemptyset(&pipe);
+            sigaddset(&pipe, SIGPIPE);
+            const timespec zero{0, 0};
+            sigtimedwait(&pipe, nullptr, &zero);
+        }
+        pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+    }
+
+private:
+    sigset_t m_old;
+    bool m_wasPending = false;
+};
 
 class LatencyTimer
 {
@@ -165,6 +204,7 @@ VoidResult RedisCache::open()
     std::lock_guard lock(m_mutex);
     if (m_context && !m_down)
         return {};
+    const SigpipeGuard sigpipe;
     QStringList tried;
     for (int attempt = 1; attempt <= m_options.maxAttempts; ++attempt) {
         if (attempt > 1)
@@ -174,8 +214,8 @@ VoidResult RedisCache::open()
         if (connectLocked(&error)) {
             const Reply pong = command(m_context, {QByteArrayLiteral("PING")});
             if (pong && pong->type != REDIS_REPLY_ERROR) {
-                m_down = false;
-                m_warned = false;
+                if (m_down)
+                    markUpLocked(); // also replays invalidations made while down
                 return {};
             }
             error = pong ? QString::fromUtf8(pong->str, int(pong->len))
@@ -197,6 +237,7 @@ VoidResult RedisCache::open()
 void RedisCache::close()
 {
     std::lock_guard lock(m_mutex);
+    const SigpipeGuard sigpipe; // redisFree may flush
     dropConnectionLocked();
 }
 
@@ -302,6 +343,7 @@ void RedisCache::replayPendingLocked()
 bool RedisCache::run(const char *what, const Command &cmd)
 {
     std::lock_guard lock(m_mutex);
+    const SigpipeGuard sigpipe;
     if (m_down) {
         if (Clock::now() < m_nextReconnect)
             return false; // no network wait per call while down
