@@ -36,7 +36,7 @@ ChartView::ChartView(QWidget *parent) : QWidget(parent)
     setFocusPolicy(Qt::StrongFocus);
     setAttribute(Qt::WA_OpaquePaintEvent);
     setMinimumSize(200, 150);
-    m_timeAxis.setTimeZone(QTimeZone::utc());
+    setTimeZone(QTimeZone::utc());
     m_rangeTimer.setSingleShot(true);
     m_rangeTimer.setInterval(kRangeSignalMs);
     connect(&m_rangeTimer, &QTimer::timeout, this,
@@ -103,7 +103,11 @@ void ChartView::setUncoveredRanges(const TimeRanges &ranges)
 
 void ChartView::setTimeZone(const QTimeZone &tz)
 {
-    m_timeAxis.setTimeZone(tz.isValid() ? tz : QTimeZone::utc());
+    const QTimeZone zone = tz.isValid() ? tz : QTimeZone::utc();
+    m_timeAxis.setTimeZone(zone);
+    m_timeZoneLabel = zone == QTimeZone::utc()
+        ? tr("UTC")
+        : zone.displayName(QTimeZone::GenericTime, QTimeZone::ShortName);
     update();
 }
 
@@ -291,9 +295,8 @@ void ChartView::changeEvent(QEvent *event)
 
 void ChartView::resizeEvent(QResizeEvent *event)
 {
+    // The time span stays and msPerPx follows the width, so the visible range is unchanged.
     QWidget::resizeEvent(event);
-    // The span stays, msPerPx follows the width; the new width may show more of the range.
-    m_rangeTimer.start();
 }
 
 // ---- painting -----------------------------------------------------------------------------
@@ -411,22 +414,32 @@ void ChartView::paintGrid(QPainter &p, const Layout &l, const PriceAxis &axis,
                           const QList<TimeAxis::Tick> &timeTicks) const
 {
     const double dpr = p.deviceTransform().m11();
-    const QColor grid = inkColor(0.09);
-    QVarLengthArray<QLineF, 64> lines;
-    for (const TimeAxis::Tick &tick : timeTicks) {
-        const double x = snapToPixelCenter(xForTime(tick.t), dpr);
-        lines.append(QLineF(x, l.plot.top(), x, l.plot.bottom()));
-    }
-    for (const PriceAxis::Tick &tick : axis.ticks(fontMetrics().height() * 2.5)) {
-        const double y = snapToPixelCenter(axis.yForPrice(tick.value), dpr);
-        lines.append(QLineF(l.plot.left(), y, l.plot.right(), y));
-    }
-    const double ySep = snapToPixelCenter(l.volume.top() - 4, dpr);
-    lines.append(QLineF(l.plot.left(), ySep, l.plot.right(), ySep));
+    // One-device-pixel rectangles rather than cosmetic lines: the raster engine fills opaque
+    // rectangles directly, while it strokes lines span by span (several times slower).
+    const int left = int(std::floor(l.plot.left() * dpr));
+    const int right = int(std::ceil(l.plot.right() * dpr));
+    const int top = int(std::floor(l.plot.top() * dpr));
+    const int bottom = int(std::ceil(l.plot.bottom() * dpr));
+    QVarLengthArray<QRect, 64> rects;
+    for (const TimeAxis::Tick &tick : timeTicks)
+        rects.append(QRect(int(std::floor(xForTime(tick.t) * dpr)), top, 1, bottom - top));
+    for (const PriceAxis::Tick &tick : axis.ticks(fontMetrics().height() * 2.5))
+        rects.append(QRect(left, int(std::floor(axis.yForPrice(tick.value) * dpr)), right - left, 1));
+    rects.append(QRect(left, int(std::floor((l.volume.top() - 4) * dpr)), right - left, 1));
+    fillDeviceRects(p, rects.constData(), rects.size(), inkColor(0.09), l.plot);
+}
+
+void ChartView::fillDeviceRects(QPainter &p, const QRect *rects, qsizetype count,
+                                const QColor &color, const QRectF &clip) const
+{
+    const double dpr = p.deviceTransform().m11();
     p.save();
-    p.setClipRect(l.plot);
-    p.setPen(QPen(grid, 0)); // cosmetic: one device pixel at any scale
-    p.drawLines(lines.constData(), int(lines.size()));
+    p.setWorldTransform(QTransform::fromScale(1 / dpr, 1 / dpr), true);
+    p.setClipRect(QRectF(clip.left() * dpr, clip.top() * dpr, clip.width() * dpr,
+                         clip.height() * dpr));
+    p.setPen(Qt::NoPen);
+    p.setBrush(color);
+    p.drawRects(rects, int(count));
     p.restore();
 }
 
@@ -436,13 +449,10 @@ void ChartView::paintAxes(QPainter &p, const Layout &l, const PriceAxis &axis,
     const QPalette pal = palette();
     const double dpr = p.deviceTransform().m11();
     const QFontMetricsF fm(font());
-    const QColor border = inkColor(0.38);
-    p.setPen(QPen(border, 0));
-    const double xAxis = snapToPixelCenter(l.plot.right(), dpr);
-    const double yAxis = snapToPixelCenter(l.plot.bottom(), dpr);
-    const QLineF axes[] = {QLineF(xAxis, l.plot.top(), xAxis, l.plot.bottom()),
-                           QLineF(l.plot.left(), yAxis, l.plot.right(), yAxis)};
-    p.drawLines(axes, 2);
+    const int xAxis = int(std::floor(l.plot.right() * dpr));
+    const int yAxis = int(std::floor(l.plot.bottom() * dpr));
+    const QRect axes[] = {QRect(xAxis, 0, 1, yAxis + 1), QRect(0, yAxis, xAxis + 1, 1)};
+    fillDeviceRects(p, axes, 2, inkColor(0.38), rect());
 
     p.setPen(pal.color(QPalette::WindowText));
     for (const PriceAxis::Tick &tick : axis.ticks(fm.height() * 2.5)) {
@@ -467,6 +477,11 @@ void ChartView::paintAxes(QPainter &p, const Layout &l, const PriceAxis &axis,
                    Qt::AlignHCenter | Qt::AlignTop, tick.label);
     }
     p.setFont(font());
+    // Which clock the labels use, in the corner under the price axis.
+    p.setPen(inkColor(0.6));
+    p.drawText(QRectF(l.priceAxis.left(), l.timeAxis.top() + 2, l.priceAxis.width(),
+                      l.timeAxis.height() - 2),
+               Qt::AlignHCenter | Qt::AlignTop, m_timeZoneLabel);
 }
 
 void ChartView::paintHeader(QPainter &p, const Layout &l) const

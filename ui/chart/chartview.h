@@ -42,6 +42,7 @@ public:
     void updateLastBar(const Bar &bar);
     void setUncoveredRanges(const TimeRanges &ranges);
     void setTimeZone(const QTimeZone &tz);
+    QTimeZone timeZone() const { return m_timeAxis.timeZone(); }
     void setLogScale(bool on);
     bool isLogScale() const { return m_logScale; }
 
@@ -109,6 +110,9 @@ private:
                    const QList<TimeAxis::Tick> &timeTicks) const;
     void paintAxes(QPainter &p, const Layout &l, const PriceAxis &axis,
                    const QList<TimeAxis::Tick> &timeTicks) const;
+    // Fills integer rectangles given in device pixels (sharp at any devicePixelRatio).
+    void fillDeviceRects(QPainter &p, const QRect *rects, qsizetype count, const QColor &color,
+                         const QRectF &clip) const;
     void paintHeader(QPainter &p, const Layout &l) const;
     void paintCrosshair(QPainter &p, const Layout &l, const PriceAxis &axis) const;
 
@@ -116,6 +120,7 @@ private:
     QString m_title;
     TimeRanges m_uncovered;
     TimeAxis m_timeAxis;
+    QString m_timeZoneLabel;
     bool m_logScale = false;
     // The view as a time span; msPerPx follows the width, so a resize keeps the span.
     double m_viewFrom = 0;

@@ -160,6 +160,7 @@ private slots:
     void timeLabels();
     void setBarsFitsLastBars();
     void updateLastBarReplacesOrAppends();
+    void mergeBarsKeepsView();
     void keyboardPanAndZoom();
     void dragPans();
 };
@@ -665,6 +666,31 @@ void TestChartView::updateLastBarReplacesOrAppends()
     // The pyramid followed: the coarsest level still covers the new bar.
     const Bars &top = view.levels().level(view.levels().levelCount() - 1);
     QCOMPARE(top.back().c, next.c);
+}
+
+void TestChartView::mergeBarsKeepsView()
+{
+    // Lazy loading: the recent part first, then an older chunk (overlapping by 100 bars, with
+    // changed values there) arrives while the user looks at the boundary.
+    const Bars all = randomBars(20'000, kMinuteMs, 95);
+    ChartView view;
+    view.resize(1000, 600);
+    view.setBars(Bars(all.begin() + 10'000, all.end()), kMinuteMs);
+    const TimeRange range{all[9'900].t, all[10'300].t};
+    view.setVisibleRange(range);
+    QCOMPARE(view.visibleRange(), range);
+    Bars older(all.begin(), all.begin() + 10'100);
+    older.back().c += 1;
+    view.mergeBars(older);
+    QCOMPARE(view.visibleRange(), range);
+    QCOMPARE(view.bars().size(), all.size());
+    QCOMPARE(view.bars()[10'099], older.back()); // the new chunk wins where they overlap
+    QCOMPARE(view.bars().front(), all.front());
+    QCOMPARE(view.barAt(view.xForTime(all[9'950].t) + 0.01), all[9'950]);
+    LodPyramid fresh;
+    fresh.build(view.bars(), kMinuteMs);
+    QCOMPARE(view.levels().levelCount(), fresh.levelCount());
+    compareLevels(view.levels().level(fresh.levelCount() - 1), fresh.level(fresh.levelCount() - 1));
 }
 
 void TestChartView::keyboardPanAndZoom()
