@@ -14,7 +14,8 @@ namespace barkeep::ui {
 
 QColor CandleRenderer::blend(const QColor &fg, const QColor &bg, double opacity)
 {
-    auto mix = [opacity](int a, int b) { return int(std::lround(a * opacity + b * (1 - opacity))); };
+    auto mix
+        = [opacity](int a, int b) { return int(std::lround(a * opacity + b * (1 - opacity))); };
     return QColor(mix(fg.red(), bg.red()), mix(fg.green(), bg.green()), mix(fg.blue(), bg.blue()));
 }
 
@@ -39,7 +40,8 @@ void CandleRenderer::paint(QPainter &painter, const Bar *begin, const Bar *end, 
     // Leave a gap between candles once they are wide enough to show one.
     const double inset = slotDev >= 3 ? slotDev * 0.15 : 0;
     const double volBottom = std::round(f.volumeBottom * dpr);
-    const double volScale = f.maxVolume > 0 ? (f.volumeBottom - f.volumeTop) * dpr / f.maxVolume : 0;
+    const double volScale
+        = f.maxVolume > 0 ? (f.volumeBottom - f.volumeTop) * dpr / f.maxVolume : 0;
     const double clipLeftDev = std::floor(f.clip.left() * dpr) - slotDev;
     const double clipRightDev = std::ceil(f.clip.right() * dpr) + slotDev;
 

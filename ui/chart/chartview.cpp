@@ -30,7 +30,8 @@ double snapToPixelCenter(double v, double dpr)
 }
 } // namespace
 
-ChartView::ChartView(QWidget *parent) : QWidget(parent)
+ChartView::ChartView(QWidget *parent)
+    : QWidget(parent)
 {
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
@@ -106,8 +107,8 @@ void ChartView::setTimeZone(const QTimeZone &tz)
     const QTimeZone zone = tz.isValid() ? tz : QTimeZone::utc();
     m_timeAxis.setTimeZone(zone);
     m_timeZoneLabel = zone == QTimeZone::utc()
-        ? tr("UTC")
-        : zone.displayName(QTimeZone::GenericTime, QTimeZone::ShortName);
+                          ? tr("UTC")
+                          : zone.displayName(QTimeZone::GenericTime, QTimeZone::ShortName);
     update();
 }
 
@@ -348,8 +349,8 @@ void ChartView::paintEvent(QPaintEvent *)
     const int level = m_lod.isEmpty() ? 0 : m_lod.levelFor(mpp, kMinCandlePx);
     qsizetype i0 = 0, i1 = 0;
     if (!m_lod.isEmpty()) {
-        const auto range = m_lod.indexRange(level, qint64(std::floor(m_viewFrom)),
-                                            qint64(std::ceil(m_viewTo)));
+        const auto range
+            = m_lod.indexRange(level, qint64(std::floor(m_viewFrom)), qint64(std::ceil(m_viewTo)));
         i0 = range.first;
         i1 = range.second;
     }
@@ -424,7 +425,8 @@ void ChartView::paintGrid(QPainter &p, const Layout &l, const PriceAxis &axis,
     for (const TimeAxis::Tick &tick : timeTicks)
         rects.append(QRect(int(std::floor(xForTime(tick.t) * dpr)), top, 1, bottom - top));
     for (const PriceAxis::Tick &tick : axis.ticks(fontMetrics().height() * 2.5))
-        rects.append(QRect(left, int(std::floor(axis.yForPrice(tick.value) * dpr)), right - left, 1));
+        rects.append(
+            QRect(left, int(std::floor(axis.yForPrice(tick.value) * dpr)), right - left, 1));
     rects.append(QRect(left, int(std::floor((l.volume.top() - 4) * dpr)), right - left, 1));
     fillDeviceRects(p, rects.constData(), rects.size(), inkColor(0.09), l.plot);
 }
@@ -435,8 +437,8 @@ void ChartView::fillDeviceRects(QPainter &p, const QRect *rects, qsizetype count
     const double dpr = p.deviceTransform().m11();
     p.save();
     p.setWorldTransform(QTransform::fromScale(1 / dpr, 1 / dpr), true);
-    p.setClipRect(QRectF(clip.left() * dpr, clip.top() * dpr, clip.width() * dpr,
-                         clip.height() * dpr));
+    p.setClipRect(
+        QRectF(clip.left() * dpr, clip.top() * dpr, clip.width() * dpr, clip.height() * dpr));
     p.setPen(Qt::NoPen);
     p.setBrush(color);
     p.drawRects(rects, int(count));
@@ -538,8 +540,8 @@ void ChartView::paintCrosshair(QPainter &p, const Layout &l, const PriceAxis &ax
         p.drawText(r, Qt::AlignCenter, text);
     };
     if (l.price.contains(*m_crosshair)) {
-        box(QRectF(l.priceAxis.left(), m_crosshair->y() - fm.height() / 2 - 1,
-                   l.priceAxis.width(), fm.height() + 2),
+        box(QRectF(l.priceAxis.left(), m_crosshair->y() - fm.height() / 2 - 1, l.priceAxis.width(),
+                   fm.height() + 2),
             PriceAxis::formatPrice(axis.priceForY(m_crosshair->y())));
     }
     const qint64 t = m_readout ? m_readout->t : timeForX(m_crosshair->x());
@@ -595,8 +597,8 @@ void ChartView::mousePressEvent(QMouseEvent *event)
 void ChartView::mouseMoveEvent(QMouseEvent *event)
 {
     if (m_dragging) {
-        const double d = (m_dragOrigin.x() - event->position().x())
-            * (m_dragTo - m_dragFrom) / std::max(1.0, plotRect().width());
+        const double d = (m_dragOrigin.x() - event->position().x()) * (m_dragTo - m_dragFrom)
+                         / std::max(1.0, plotRect().width());
         setView(m_dragFrom + d, m_dragTo + d);
         if (!m_rangeTimer.isActive())
             m_rangeTimer.start();
@@ -658,8 +660,7 @@ void ChartView::keyPressEvent(QKeyEvent *event)
         break;
     case Qt::Key_End:
         if (!m_lod.isEmpty()) {
-            const double to =
-                double(m_lod.bars().back().t + m_lod.barDurationMs()) + span * 0.05;
+            const double to = double(m_lod.bars().back().t + m_lod.barDurationMs()) + span * 0.05;
             setView(to - span, to);
             m_rangeTimer.start();
         }

@@ -112,7 +112,8 @@ void LodPyramid::merge(const Bars &bars)
 {
     if (bars.empty())
         return;
-    if (!std::is_sorted(bars.begin(), bars.end(), [](const Bar &x, const Bar &y) { return x.t < y.t; })) {
+    if (!std::is_sorted(bars.begin(), bars.end(),
+                        [](const Bar &x, const Bar &y) { return x.t < y.t; })) {
         Bars sorted = bars;
         std::stable_sort(sorted.begin(), sorted.end(),
                          [](const Bar &x, const Bar &y) { return x.t < y.t; });
@@ -154,8 +155,8 @@ std::pair<qsizetype, qsizetype> LodPyramid::indexRange(int k, qint64 from, qint6
     const qint64 width = bucketMs(k);
     const auto lo = std::lower_bound(lv.begin(), lv.end(), from - width + 1,
                                      [](const Bar &b, qint64 t) { return b.t < t; });
-    const auto hi = std::lower_bound(lo, lv.end(), to,
-                                     [](const Bar &b, qint64 t) { return b.t < t; });
+    const auto hi
+        = std::lower_bound(lo, lv.end(), to, [](const Bar &b, qint64 t) { return b.t < t; });
     return {qsizetype(lo - lv.begin()), qsizetype(hi - lv.begin())};
 }
 

@@ -82,16 +82,13 @@ QList<PriceAxis::Tick> PriceAxis::ticks(double minSpacingPx) const
     if (height <= 0 || !(m_max > m_min))
         return out;
     const QLocale locale;
-    auto add = [&](double v, int decimals) {
-        out.append({v, locale.toString(v, 'f', decimals)});
-    };
+    auto add = [&](double v, int decimals) { out.append({v, locale.toString(v, 'f', decimals)}); };
 
     const bool logTicks = m_log && m_min > 0 && m_max / m_min >= 10;
     if (!logTicks) {
         // On a log scale under one decade, the top of the pane is the densest: size the step there.
-        const double valuePerPx = m_log && m_min > 0
-            ? std::log(m_max / m_min) * m_max / height
-            : (m_max - m_min) / height;
+        const double valuePerPx = m_log && m_min > 0 ? std::log(m_max / m_min) * m_max / height
+                                                     : (m_max - m_min) / height;
         const double step = niceStep(valuePerPx * minSpacingPx);
         const int decimals = decimalsForStep(step);
         for (double i = std::ceil(m_min / step); i * step <= m_max && out.size() < 1000; ++i)

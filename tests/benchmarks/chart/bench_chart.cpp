@@ -125,10 +125,10 @@ void print(const Row &r)
                  : QStringLiteral("-");
     };
     const QString ratio = r.ours && r.baseline && *r.ours > 0
-        ? QStringLiteral("%1x").arg(*r.baseline / *r.ours, 0, 'f', 1)
-        : QStringLiteral("-");
+                              ? QStringLiteral("%1x").arg(*r.baseline / *r.ours, 0, 'f', 1)
+                              : QStringLiteral("-");
     const QString verdict = r.goal <= 0 || !r.ours ? QStringLiteral("-")
-        : *r.ours <= r.goal                        ? QStringLiteral("pass")
+                            : *r.ours <= r.goal    ? QStringLiteral("pass")
                                                    : QStringLiteral("miss");
     std::printf("%-34s | %12s | %12s | %8s | %10s | %s\n", qPrintable(r.name),
                 qPrintable(num(r.ours)), qPrintable(num(r.baseline)), qPrintable(ratio),
@@ -274,7 +274,8 @@ int main(int argc, char **argv)
     const bool smoke = args.contains(QStringLiteral("--smoke"));
     const bool quick = smoke || args.contains(QStringLiteral("--quick"));
     const int saveAt = int(args.indexOf(QStringLiteral("--save")));
-    const QString saveDir = saveAt > 0 && saveAt + 1 < args.size() ? args.at(saveAt + 1) : QString();
+    const QString saveDir
+        = saveAt > 0 && saveAt + 1 < args.size() ? args.at(saveAt + 1) : QString();
 
     std::vector<qsizetype> ourSizes{10'000, 100'000, 1'000'000};
     std::vector<qsizetype> baseSizes{10'000, 100'000};
@@ -284,8 +285,9 @@ int main(int argc, char **argv)
     }
     if (smoke)
         baseSizes.clear();
-    std::printf("bench_chart: %dx%d offscreen, QImage ARGB32 target; pan = panByPixels(7) + render\n",
-                kSize.width(), kSize.height());
+    std::printf(
+        "bench_chart: %dx%d offscreen, QImage ARGB32 target; pan = panByPixels(7) + render\n",
+        kSize.width(), kSize.height());
     std::printf("RSS before loading: %.1f MiB; load average %s\n", rssMiB(),
                 qPrintable(loadAverage()));
     std::printf("%-34s | %12s | %12s | %8s | %10s | %s\n", "name", "barkeep", "baseline", "ratio",

@@ -350,8 +350,8 @@ void TestChartView::lodLevelKeepsCandlesAtLeastTwoPixels()
             view.zoomAt(0.4, 800);
         const int k = view.currentLevel();
         const TimeRange vr = view.visibleRange();
-        const double candlePx = double(view.levels().bucketMs(k)) * view.plotRect().width()
-            / double(vr.length());
+        const double candlePx
+            = double(view.levels().bucketMs(k)) * view.plotRect().width() / double(vr.length());
         QVERIFY2(candlePx >= 2.0, qPrintable(QString::number(candlePx)));
         // ... and it is the finest such level.
         if (k > 0)
@@ -395,8 +395,10 @@ void TestChartView::paintIsSharpOnHiDpi()
     const auto style = view.candleStyle();
     const QImage one = render(view, 1);
     const QImage two = render(view, 2);
-    const qsizetype n1 = countColor(one, style.up, one.rect()) + countColor(one, style.down, one.rect());
-    const qsizetype n2 = countColor(two, style.up, two.rect()) + countColor(two, style.down, two.rect());
+    const qsizetype n1
+        = countColor(one, style.up, one.rect()) + countColor(one, style.down, one.rect());
+    const qsizetype n2
+        = countColor(two, style.up, two.rect()) + countColor(two, style.down, two.rect());
     // Device-pixel aligned drawing: at 2x every candle pixel becomes ~4 exact-colour pixels
     // (antialiased edges would blend instead).
     QVERIFY2(n1 > 1000, qPrintable(QString::number(n1)));
@@ -432,7 +434,8 @@ void TestChartView::shadesUncoveredRanges()
     QVERIFY2(b > 0.9, qPrintable(QString::number(b)));
     // Time stays continuous: the hole keeps its width on screen.
     QVERIFY(qAbs((view.xForTime(holeAEnd) - view.xForTime(holeA))
-                 - (view.xForTime(holeBEnd) - view.xForTime(holeB))) < 1e-6);
+                 - (view.xForTime(holeBEnd) - view.xForTime(holeB)))
+            < 1e-6);
 }
 
 // ---- axes ---------------------------------------------------------------------------------
@@ -444,32 +447,27 @@ void TestChartView::priceTicks_data()
     QTest::addColumn<double>("height");
     QTest::addColumn<bool>("log");
     QTest::addColumn<QStringList>("labels");
-    QTest::newRow("0..100 by 10")
-        << 0.0 << 100.0 << 500.0 << false
-        << QStringList{u"0"_s, u"10"_s, u"20"_s, u"30"_s, u"40"_s, u"50"_s,
-                       u"60"_s, u"70"_s, u"80"_s, u"90"_s, u"100"_s};
-    QTest::newRow("btc by 500")
-        << 27345.0 << 29234.0 << 300.0 << false
-        << QStringList{u"27500"_s, u"28000"_s, u"28500"_s, u"29000"_s};
-    QTest::newRow("small by 0.0002")
-        << 0.00123 << 0.00191 << 150.0 << false
-        << QStringList{u"0.0014"_s, u"0.0016"_s, u"0.0018"_s};
+    QTest::newRow("0..100 by 10") << 0.0 << 100.0 << 500.0 << false
+                                  << QStringList{u"0"_s,  u"10"_s, u"20"_s, u"30"_s,
+                                                 u"40"_s, u"50"_s, u"60"_s, u"70"_s,
+                                                 u"80"_s, u"90"_s, u"100"_s};
+    QTest::newRow("btc by 500") << 27345.0 << 29234.0 << 300.0 << false
+                                << QStringList{u"27500"_s, u"28000"_s, u"28500"_s, u"29000"_s};
+    QTest::newRow("small by 0.0002") << 0.00123 << 0.00191 << 150.0 << false
+                                     << QStringList{u"0.0014"_s, u"0.0016"_s, u"0.0018"_s};
     QTest::newRow("negative by 2")
-        << -5.5 << 3.0 << 200.0 << false
-        << QStringList{u"-4"_s, u"-2"_s, u"0"_s, u"2"_s};
-    QTest::newRow("log 1-2-5")
-        << 1.0 << 1000.0 << 600.0 << true
-        << QStringList{u"1"_s, u"2"_s, u"5"_s, u"10"_s, u"20"_s, u"50"_s,
-                       u"100"_s, u"200"_s, u"500"_s, u"1000"_s};
-    QTest::newRow("log decades")
-        << 0.5 << 2e5 << 300.0 << true
-        << QStringList{u"1"_s, u"10"_s, u"100"_s, u"1000"_s, u"10000"_s, u"100000"_s};
+        << -5.5 << 3.0 << 200.0 << false << QStringList{u"-4"_s, u"-2"_s, u"0"_s, u"2"_s};
+    QTest::newRow("log 1-2-5") << 1.0 << 1000.0 << 600.0 << true
+                               << QStringList{u"1"_s,  u"2"_s,   u"5"_s,   u"10"_s,  u"20"_s,
+                                              u"50"_s, u"100"_s, u"200"_s, u"500"_s, u"1000"_s};
+    QTest::newRow("log decades") << 0.5 << 2e5 << 300.0 << true
+                                 << QStringList{u"1"_s,    u"10"_s,    u"100"_s,
+                                                u"1000"_s, u"10000"_s, u"100000"_s};
     QTest::newRow("log every 2nd decade")
         << 1.0 << 1e8 << 200.0 << true
         << QStringList{u"1"_s, u"100"_s, u"10000"_s, u"1000000"_s, u"100000000"_s};
     QTest::newRow("log under a decade is linear")
-        << 100.0 << 400.0 << 300.0 << true
-        << QStringList{u"100"_s, u"200"_s, u"300"_s, u"400"_s};
+        << 100.0 << 400.0 << 300.0 << true << QStringList{u"100"_s, u"200"_s, u"300"_s, u"400"_s};
 }
 
 void TestChartView::priceTicks()
@@ -531,7 +529,6 @@ void TestChartView::logScaleMapsDecadesEvenly()
     QVERIFY(qAbs(axis.yForPrice(10) - 200) < 1e-9);
     QVERIFY(qAbs(axis.yForPrice(100) - 100) < 1e-9);
     QVERIFY(qAbs(axis.priceForY(150) - std::sqrt(1000.0)) < 1e-9);
-
 }
 
 void TestChartView::timeStepFollowsZoom_data()
@@ -573,32 +570,30 @@ void TestChartView::timeLabels_data()
         << QStringList{u"23:00"_s, u"*11 Mar"_s, u"01:00"_s, u"02:00"_s}
         << u"2024-03-10T23:00:00Z"_s;
     QTest::newRow("hours in New York")
-        << u"2024-07-01T02:30:00Z"_s << u"2024-07-01T05:00:00Z"_s
-        << QByteArray("America/New_York") << TimeAxis::Unit::Hour << 1
-        << QStringList{u"23:00"_s, u"*1 Jul"_s, u"01:00"_s}
+        << u"2024-07-01T02:30:00Z"_s << u"2024-07-01T05:00:00Z"_s << QByteArray("America/New_York")
+        << TimeAxis::Unit::Hour << 1 << QStringList{u"23:00"_s, u"*1 Jul"_s, u"01:00"_s}
         << u"2024-07-01T03:00:00Z"_s;
-    QTest::newRow("minutes")
-        << u"2024-01-02T10:07:00Z"_s << u"2024-01-02T10:40:00Z"_s << QByteArray("UTC")
-        << TimeAxis::Unit::Minute << 15
-        << QStringList{u"10:15"_s, u"10:30"_s} << u"2024-01-02T10:15:00Z"_s;
+    QTest::newRow("minutes") << u"2024-01-02T10:07:00Z"_s << u"2024-01-02T10:40:00Z"_s
+                             << QByteArray("UTC") << TimeAxis::Unit::Minute << 15
+                             << QStringList{u"10:15"_s, u"10:30"_s} << u"2024-01-02T10:15:00Z"_s;
     QTest::newRow("days across months")
         << u"2024-01-25T00:00:00Z"_s << u"2024-03-07T00:00:00Z"_s << QByteArray("UTC")
         << TimeAxis::Unit::Day << 5
-        << QStringList{u"26 Jan"_s, u"*Feb"_s, u"6 Feb"_s, u"11 Feb"_s, u"16 Feb"_s,
-                       u"21 Feb"_s, u"26 Feb"_s, u"*Mar"_s, u"6 Mar"_s}
+        << QStringList{u"26 Jan"_s, u"*Feb"_s,   u"6 Feb"_s, u"11 Feb"_s, u"16 Feb"_s,
+                       u"21 Feb"_s, u"26 Feb"_s, u"*Mar"_s,  u"6 Mar"_s}
         << u"2024-01-26T00:00:00Z"_s;
     QTest::newRow("months over new year")
         << u"2023-09-15T00:00:00Z"_s << u"2024-05-01T00:00:00Z"_s << QByteArray("UTC")
-        << TimeAxis::Unit::Month << 3
-        << QStringList{u"Oct"_s, u"*2024"_s, u"Apr"_s} << u"2023-10-01T00:00:00Z"_s;
+        << TimeAxis::Unit::Month << 3 << QStringList{u"Oct"_s, u"*2024"_s, u"Apr"_s}
+        << u"2023-10-01T00:00:00Z"_s;
     QTest::newRow("days in Tokyo")
-        << u"2024-05-01T00:00:00Z"_s << u"2024-05-03T00:00:00Z"_s
-        << QByteArray("Asia/Tokyo") << TimeAxis::Unit::Day << 1
-        << QStringList{u"2 May"_s, u"3 May"_s} << u"2024-05-01T15:00:00Z"_s;
-    QTest::newRow("years")
-        << u"1999-06-01T00:00:00Z"_s << u"2011-01-01T00:00:00Z"_s << QByteArray("UTC")
-        << TimeAxis::Unit::Year << 5
-        << QStringList{u"*2000"_s, u"*2005"_s, u"*2010"_s} << u"2000-01-01T00:00:00Z"_s;
+        << u"2024-05-01T00:00:00Z"_s << u"2024-05-03T00:00:00Z"_s << QByteArray("Asia/Tokyo")
+        << TimeAxis::Unit::Day << 1 << QStringList{u"2 May"_s, u"3 May"_s}
+        << u"2024-05-01T15:00:00Z"_s;
+    QTest::newRow("years") << u"1999-06-01T00:00:00Z"_s << u"2011-01-01T00:00:00Z"_s
+                           << QByteArray("UTC") << TimeAxis::Unit::Year << 5
+                           << QStringList{u"*2000"_s, u"*2005"_s, u"*2010"_s}
+                           << u"2000-01-01T00:00:00Z"_s;
 }
 
 void TestChartView::timeLabels()
