@@ -586,7 +586,7 @@ public:
                     break;
                 ++job->info.chunksFailed;
                 job->failures.append(QStringLiteral("%1: %2")
-                                         .arg(QDateTime::fromMSecsSinceEpoch(chunk.range.from, QTimeZone::utc())
+                                         .arg(QDateTime::fromMSecsSinceEpoch(chunk.range.from, Qt::UTC)
                                                   .toString(Qt::ISODate),
                                               reason));
                 qCWarning(lcBackfill).noquote() << "job" << job->info.id << "chunk failed:" << job->failures.last();
