@@ -45,18 +45,10 @@ void LodPyramid::buildLevelsFrom(int firstLevel)
         if (src.size() <= 1)
             break;
         const qint64 width = bucketMs(k);
-        // Count first so each level is allocated exactly once (1M bars: ~48 MB for all levels).
-        size_t count = 0;
-        qint64 current = 0;
-        for (size_t i = 0; i < src.size(); ++i) {
-            const qint64 b = bucketStart(src[i].t, width);
-            if (i == 0 || b != current) {
-                ++count;
-                current = b;
-            }
-        }
+        // A bucket of level k >= 2 holds at most two entries of level k - 1, so half the source is
+        // the usual size; sparse data grows past it and is trimmed below (one pass, no count).
         Bars dst;
-        dst.reserve(count);
+        dst.reserve(src.size() / 2 + 16);
         for (const Bar &bar : src) {
             const qint64 b = bucketStart(bar.t, width);
             if (dst.empty() || dst.back().t != b) {
@@ -66,6 +58,8 @@ void LodPyramid::buildLevelsFrom(int firstLevel)
                 dst.back() = mergeBars(dst.back(), bar);
             }
         }
+        if (dst.capacity() > dst.size() + dst.size() / 4 + 64)
+            dst.shrink_to_fit();
         m_levels.push_back(std::move(dst));
     }
 }

@@ -154,7 +154,7 @@ QString label(qsizetype n)
 
 struct OursResult
 {
-    double first = 0;
+    double first = 0, firstCpu = 0;
     Stats panRecent, panAll;
     double panAllCpu = 0;
     double rss = 0;
@@ -188,9 +188,11 @@ OursResult runOurs(qsizetype n, const QString &saveDir)
     QImage img(kSize, QImage::Format_ARGB32_Premultiplied);
     QElapsedTimer t;
     t.start();
+    const double cpu0 = cpuMs();
     view.setBars(std::move(bars), kMinuteMs);
     view.render(&img);
     r.first = ms(t);
+    r.firstCpu = cpuMs() - cpu0;
     if (!saveDir.isEmpty())
         img.save(saveDir + QStringLiteral("/chart-%1.png").arg(label(n)));
     r.panRecent = stats(panFrames(view, img, kPanFrames, nullptr));
@@ -205,7 +207,7 @@ OursResult runOurs(qsizetype n, const QString &saveDir)
 
 struct BaselineResult
 {
-    double first = 0;
+    double first = 0, firstCpu = 0;
     std::optional<double> pan, panCpu;
 };
 
@@ -216,6 +218,7 @@ BaselineResult runBaseline(qsizetype n, const QString &saveDir)
     QImage img(kSize, QImage::Format_ARGB32_Premultiplied);
     QElapsedTimer t;
     t.start();
+    const double cpu0 = cpuMs();
     // The documented usage: one QCandlestickSet per bar, a date-time and a value axis.
     auto *series = new QCandlestickSeries;
     series->setIncreasingColor(QColor(0x26, 0xa6, 0x9a));
@@ -245,11 +248,13 @@ BaselineResult runBaseline(qsizetype n, const QString &saveDir)
     cv.resize(kSize);
     static_cast<QWidget &>(cv).render(&img);
     r.first = ms(t);
+    r.firstCpu = cpuMs() - cpu0;
     if (!saveDir.isEmpty())
         img.save(saveDir + QStringLiteral("/baseline-%1.png").arg(label(n)));
-    if (r.first < 20'000) {
+    // Pan frames only where they finish in seconds (at 100k one frame takes seconds).
+    if (r.first < 5'000) {
         std::vector<double> frames;
-        const double cpu0 = cpuMs();
+        const double panCpu0 = cpuMs();
         for (int i = 0; i < kBaselinePanFrames; ++i) {
             QElapsedTimer f;
             f.start();
@@ -258,7 +263,7 @@ BaselineResult runBaseline(qsizetype n, const QString &saveDir)
             frames.push_back(ms(f));
         }
         r.pan = stats(frames).mean;
-        r.panCpu = (cpuMs() - cpu0) / kBaselinePanFrames;
+        r.panCpu = (cpuMs() - panCpu0) / kBaselinePanFrames;
     }
     return r;
 }
@@ -301,6 +306,10 @@ int main(int argc, char **argv)
         first.ours = r.first;
         first.goal = 300;
         first.goalText = QStringLiteral("<= 300 ms");
+        Row &firstCpu = row(QStringLiteral("first frame cpu %1").arg(l));
+        firstCpu.ours = r.firstCpu;
+        firstCpu.goal = 300;
+        firstCpu.goalText = QStringLiteral("<= 300 ms");
         Row &panR = row(QStringLiteral("pan frame mean %1 (last 200)").arg(l));
         panR.ours = r.panRecent.mean;
         panR.goal = 4;
@@ -329,6 +338,7 @@ int main(int argc, char **argv)
         const BaselineResult r = runBaseline(n, saveDir);
         const QString l = label(n);
         row(QStringLiteral("first frame %1 (setBars+paint)").arg(l)).baseline = r.first;
+        row(QStringLiteral("first frame cpu %1").arg(l)).baseline = r.firstCpu;
         if (r.pan) {
             row(QStringLiteral("pan frame mean %1 (all bars)").arg(l)).baseline = r.pan;
             row(QStringLiteral("pan frame cpu %1 (all bars)").arg(l)).baseline = r.panCpu;
