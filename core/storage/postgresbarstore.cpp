@@ -444,6 +444,7 @@ struct PostgresBarStore::Shared final : ConnectionOwner
     QHash<QString, qint32> seriesIds;
     SessionCalendar calendar;
     std::atomic<qint64> reconnects{0};
+    std::atomic<bool> everConnected{false};
 
     ~Shared() override { closeAll(); }
 
@@ -667,6 +668,7 @@ Result<PostgresBarStore::Connection *> PostgresBarStore::connection()
                      why);
     }
     PQsetNoticeProcessor(pg, ignoreNotice, nullptr);
+    m_shared->everConnected = true;
     auto c = std::make_unique<Connection>();
     c->id = s_nextId++;
     c->pg = pg;
@@ -705,6 +707,13 @@ Result<T> PostgresBarStore::run(const char *what, Fn &&fn)
 {
     for (int attempt = 0;; ++attempt) {
         Result<Connection *> conn = connection();
+        // A server that answered before and refuses now is most likely restarting: a new
+        // thread's first connection gets the same backoff as a reconnect. At start (never
+        // connected) an unreachable server is reported at once.
+        for (int delayMs = 50; !conn && m_shared->everConnected && delayMs <= 3200; delayMs *= 2) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+            conn = connection();
+        }
         if (!conn)
             return conn.error();
         Connection *c = *conn;
@@ -763,6 +772,13 @@ VoidResult PostgresBarStore::open()
                    qCInfo(lcStore).noquote()
                        << QStringLiteral("%1: schema migrated to version %2").arg(describe()).arg(v);
                }
+               // Say why an installed TimescaleDB stays unused (postgresbarstore.h), once.
+               r = exec(pg, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'");
+               if (ok(r) && PQntuples(r.get()) > 0)
+                   qCInfo(lcStore).noquote()
+                       << QStringLiteral("%1: TimescaleDB is available but not used: bars are kept "
+                                         "in day blocks and rolled up on read")
+                              .arg(describe());
                if (auto cm = tx.commit(); !cm)
                    return cm.error();
                return true;
