@@ -7,7 +7,9 @@ namespace barkeep::ui {
 
 namespace {
 // Buckets of (barMs << k) ms: stop well before qint64 overflows (2^40 minutes is ~2 million years).
-constexpr int kMaxLevel = 40;
+constexpr int kMaxShift = 40;
+// Levels this small are always stored: they cost nothing and keep the pyramid regular.
+constexpr size_t kAlwaysKeep = 64;
 } // namespace
 
 qint64 LodPyramid::bucketStart(qint64 t, qint64 bucketMs)
@@ -23,29 +25,42 @@ Bar LodPyramid::mergeBars(const Bar &a, const Bar &b)
     return Bar{a.t, a.o, std::max(a.h, b.h), std::min(a.l, b.l), b.c, a.v + b.v};
 }
 
+size_t LodPyramid::entryCount() const
+{
+    size_t n = 0;
+    for (const Bars &lv : m_levels)
+        n += lv.size();
+    return n;
+}
+
 void LodPyramid::clear()
 {
     m_levels.clear();
+    m_shifts.clear();
     m_barMs = 60'000;
 }
 
 void LodPyramid::build(Bars bars, qint64 barDurationMs)
 {
     m_levels.clear();
+    m_shifts.clear();
     m_barMs = std::max<qint64>(1, barDurationMs);
     m_levels.push_back(std::move(bars));
+    m_shifts.push_back(0);
     buildLevelsFrom(1);
 }
 
 void LodPyramid::buildLevelsFrom(int firstLevel)
 {
     m_levels.resize(size_t(firstLevel));
-    for (int k = firstLevel; k <= kMaxLevel; ++k) {
-        const Bars &src = m_levels[size_t(k - 1)];
+    m_shifts.resize(size_t(firstLevel));
+    int shift = m_shifts.back() + 1;
+    while (shift <= kMaxShift) {
+        const Bars &src = m_levels.back();
         if (src.size() <= 1)
             break;
-        const qint64 width = bucketMs(k);
-        // A bucket of level k >= 2 holds at most two entries of level k - 1, so half the source is
+        const qint64 width = m_barMs << shift;
+        // A bucket of a dense level holds two entries of the level below, so half the source is
         // the usual size; sparse data grows past it and is trimmed below (one pass, no count).
         Bars dst;
         dst.reserve(src.size() / 2 + 16);
@@ -58,16 +73,24 @@ void LodPyramid::buildLevelsFrom(int firstLevel)
                 dst.back() = mergeBars(dst.back(), bar);
             }
         }
+        if (dst.size() > kAlwaysKeep && dst.size() * 10 > src.size() * 9) {
+            ++shift; // hardly merged anything: try wider buckets over the same source
+            continue;
+        }
         if (dst.capacity() > dst.size() + dst.size() / 4 + 64)
             dst.shrink_to_fit();
         m_levels.push_back(std::move(dst));
+        m_shifts.push_back(shift);
+        ++shift;
     }
 }
 
 void LodPyramid::updateLast(const Bar &bar)
 {
-    if (m_levels.empty())
+    if (m_levels.empty()) {
         m_levels.emplace_back();
+        m_shifts.push_back(0);
+    }
     Bars &base = m_levels.front();
     if (!base.empty() && bar.t < base.back().t) {
         merge(Bars{bar});
@@ -98,7 +121,7 @@ void LodPyramid::updateLast(const Bar &bar)
             dst.push_back(merged);
     }
     // A level that held one entry may now need a coarser level above it.
-    if (levelCount() < kMaxLevel + 1 && m_levels.back().size() > 1)
+    if (m_shifts.back() < kMaxShift && m_levels.back().size() > 1)
         buildLevelsFrom(levelCount());
 }
 
@@ -114,7 +137,11 @@ void LodPyramid::merge(const Bars &bars)
         merge(sorted);
         return;
     }
-    Bars &base = m_levels.empty() ? m_levels.emplace_back() : m_levels.front();
+    if (m_levels.empty()) {
+        m_levels.emplace_back();
+        m_shifts.push_back(0);
+    }
+    Bars &base = m_levels.front();
     Bars merged;
     merged.reserve(base.size() + bars.size());
     auto a = base.cbegin();

@@ -17,6 +17,9 @@ namespace barkeep::ui {
 // Buckets are aligned in time rather than pairing neighbours by index, so a gap in the data
 // stays a gap at every level and every level keeps the chart's continuous time axis.
 // Built once per data set in O(n) (each level from the one below); GUI thread, no Qt GUI.
+// Sparse data (bars much further apart than their duration) would make the first levels as
+// large as the data itself, so a level that shrinks by less than 10% is not stored: the next
+// stored level then merges 2^j buckets of the one below (its shift says how wide it is).
 class LodPyramid
 {
 public:
@@ -34,8 +37,11 @@ public:
     const Bars &level(int k) const { return m_levels[size_t(k)]; }
     const Bars &bars() const { return m_levels.front(); }
     qint64 barDurationMs() const { return m_barMs; }
-    // Width of one level-k candle in ms.
-    qint64 bucketMs(int k) const { return m_barMs << k; }
+    // Width of one level-k candle in ms (barDuration << shift(k)).
+    qint64 bucketMs(int k) const { return m_barMs << m_shifts[size_t(k)]; }
+    int shift(int k) const { return m_shifts[size_t(k)]; }
+    // Entries held by all levels together (memory use is 48 bytes each).
+    size_t entryCount() const;
 
     // The finest level whose candles are at least minCandlePx wide at msPerPx.
     int levelFor(double msPerPx, double minCandlePx) const;
@@ -51,6 +57,7 @@ private:
     void buildLevelsFrom(int firstLevel);
 
     std::vector<Bars> m_levels;
+    std::vector<int> m_shifts;
     qint64 m_barMs = 60'000;
 };
 

@@ -145,6 +145,7 @@ private slots:
     void lodMergeIsExact_data();
     void lodMergeIsExact();
     void lodUpdateLastMatchesRebuild();
+    void lodStaysSmallForSparseData();
     void lodLevelKeepsCandlesAtLeastTwoPixels();
     void paintsMillionBars();
     void paintIsSharpOnHiDpi();
@@ -302,7 +303,7 @@ void TestChartView::lodMergeIsExact()
     QVERIFY(lod.bars() == bars);
     QCOMPARE(lod.level(lod.levelCount() - 1).size(), size_t(1));
     for (int k = 1; k < lod.levelCount(); ++k) {
-        compareLevels(lod.level(k), naiveLevel(bars, duration << k));
+        compareLevels(lod.level(k), naiveLevel(bars, lod.bucketMs(k)));
         if (QTest::currentTestFailed())
             QFAIL(qPrintable(QStringLiteral("level %1").arg(k)));
     }
@@ -339,6 +340,30 @@ void TestChartView::lodUpdateLastMatchesRebuild()
     }
 }
 
+void TestChartView::lodStaysSmallForSparseData()
+{
+    // One 1m bar every ~17 hours: the first ten levels would each hold every bar.
+    Bars bars = randomBars(50'000, kMinuteMs, 23);
+    for (size_t i = 0; i < bars.size(); ++i)
+        bars[i].t = kT0 + qint64(i) * 1000 * kMinuteMs;
+    LodPyramid lod;
+    lod.build(bars, kMinuteMs);
+    QVERIFY2(lod.entryCount() < 2.5 * double(bars.size()),
+             qPrintable(QString::number(lod.entryCount())));
+    QCOMPARE(lod.level(lod.levelCount() - 1).size(), size_t(1));
+    for (int k = 1; k < lod.levelCount(); ++k) {
+        QVERIFY(lod.shift(k) > lod.shift(k - 1));
+        compareLevels(lod.level(k), naiveLevel(bars, lod.bucketMs(k)));
+        if (QTest::currentTestFailed())
+            QFAIL(qPrintable(QStringLiteral("level %1").arg(k)));
+    }
+    // Dense data keeps every level.
+    LodPyramid dense;
+    dense.build(randomBars(50'000, kMinuteMs, 24), kMinuteMs);
+    for (int k = 0; k < dense.levelCount(); ++k)
+        QCOMPARE(dense.shift(k), k);
+}
+
 void TestChartView::lodLevelKeepsCandlesAtLeastTwoPixels()
 {
     ChartView view;
@@ -355,7 +380,9 @@ void TestChartView::lodLevelKeepsCandlesAtLeastTwoPixels()
         QVERIFY2(candlePx >= 2.0, qPrintable(QString::number(candlePx)));
         // ... and it is the finest such level.
         if (k > 0)
-            QVERIFY(candlePx / 2 < 2.0);
+            QVERIFY(double(view.levels().bucketMs(k - 1)) * view.plotRect().width()
+                        / double(vr.length())
+                    < 2.0);
         const auto [i0, i1] = view.levels().indexRange(k, vr.from, vr.to);
         QVERIFY(i1 - i0 <= qsizetype(view.plotRect().width() / 2) + 2);
     }
