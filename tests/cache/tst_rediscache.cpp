@@ -195,7 +195,7 @@ private slots:
 
         // A value that is not a packed range is an error, not garbage bars.
         const QByteArray bogus = RedisCache::entryKey(s, minutes(5, 6));
-        freeReplyObject(redisCommand(raw.c, "SET %b junk", bogus.constData(), size_t(bogus.size())));
+        freeReplyObject(redisCommand(raw.c, "SET %b junk EX 120", bogus.constData(), size_t(bogus.size())));
         QVERIFY(!cache.get(s, minutes(5, 6)));
         QCOMPARE(cache.counters().errors.load(), 1);
     }
