@@ -47,25 +47,34 @@ Error BinanceExchange::mapError(const HttpResponse &response)
     const QJsonObject body = QJsonDocument::fromJson(response.body).object();
     const int code = body.value(u"code"_s).toInt(0);
     const QString msg = body.value(u"msg"_s).toString();
-    const QString text = msg.isEmpty() ? u"Binance answered HTTP %1"_s.arg(response.status)
-                                       : u"Binance: %1 (code %2, HTTP %3)"_s.arg(msg).arg(code).arg(
-                                             response.status);
+    const QString text
+        = msg.isEmpty()
+              ? u"Binance answered HTTP %1"_s.arg(response.status)
+              : u"Binance: %1 (code %2, HTTP %3)"_s.arg(msg).arg(code).arg(response.status);
     const QString detail = fragment(response.body, 0, 300);
     const qint64 retry = HttpClient::retryAfterMs(response);
     switch (response.status) {
-    case 418: return Error(Error::Kind::Banned, text, detail, retry);
-    case 429: return Error(Error::Kind::RateLimited, text, detail, retry);
+    case 418:
+        return Error(Error::Kind::Banned, text, detail, retry);
+    case 429:
+        return Error(Error::Kind::RateLimited, text, detail, retry);
     case 401:
-    case 403: return Error(Error::Kind::Auth, text, detail); // 403 is also Binance's WAF block
-    default: break;
+    case 403:
+        return Error(Error::Kind::Auth, text, detail); // 403 is also Binance's WAF block
+    default:
+        break;
     }
     if (response.status >= 500)
         return Error(Error::Kind::Upstream, text, detail);
     switch (code) {
-    case -1003: return Error(Error::Kind::RateLimited, text, detail, retry);
-    case -1120: return Error(Error::Kind::Unsupported, text, detail);
-    case -1121: return Error(Error::Kind::BadInput, text, detail); // unknown symbol
-    default: break;
+    case -1003:
+        return Error(Error::Kind::RateLimited, text, detail, retry);
+    case -1120:
+        return Error(Error::Kind::Unsupported, text, detail);
+    case -1121:
+        return Error(Error::Kind::BadInput, text, detail); // unknown symbol
+    default:
+        break;
     }
     if (response.status == 404)
         return Error(Error::Kind::NotFound, text, detail);
@@ -91,7 +100,7 @@ Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
         const QJsonValue t = row.at(0);
         bool ok = rowValue.isArray() && row.size() >= 6 && t.isDouble();
         ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
-            && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
+             && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
         if (ok) {
             b.t = toMs(qint64(t.toDouble()));
             ok = (bars.empty() || b.t > bars.back().t);
@@ -132,8 +141,8 @@ Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
         q.addQueryItem(u"startTime"_s, QString::number(start));
         q.addQueryItem(u"endTime"_s, QString::number(request.until - 1));
         q.addQueryItem(u"limit"_s, QString::number(kMaxLimit));
-        Result<HttpResponse> resp =
-            get(endpoint(u"/api/v3/klines"_s, q), kKlinesWeight, request.cancel);
+        Result<HttpResponse> resp
+            = get(endpoint(u"/api/v3/klines"_s, q), kKlinesWeight, request.cancel);
         if (!resp)
             return resp.error();
         ++batch.requests;
@@ -204,7 +213,7 @@ Result<Bars> BinanceExchange::parseArchiveCsv(const QByteArray &csv)
             return good && std::isfinite(*out);
         };
         ok = ok && num(1, &b.o) && num(2, &b.h) && num(3, &b.l) && num(4, &b.c) && num(5, &b.v)
-            && (bars.empty() || b.t > bars.back().t);
+             && (bars.empty() || b.t > bars.back().t);
         if (!ok)
             return Error(Error::Kind::BadResponse,
                          u"Binance archive CSV: bad row at line %1"_s.arg(lineNo),
@@ -247,10 +256,10 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
     Result<QByteArray> zip = fetch(name);
     if (!zip)
         return zip.error();
-    const QByteArray actual =
-        QCryptographicHash::hash(*zip, QCryptographicHash::Sha256).toHex();
+    const QByteArray actual = QCryptographicHash::hash(*zip, QCryptographicHash::Sha256).toHex();
     if (actual != expected)
-        return Error(Error::Kind::BadResponse, u"Binance archive: %1 fails its checksum"_s.arg(name),
+        return Error(Error::Kind::BadResponse,
+                     u"Binance archive: %1 fails its checksum"_s.arg(name),
                      u"expected %1, got %2"_s.arg(QString::fromLatin1(expected),
                                                   QString::fromLatin1(actual)));
     Result<QByteArray> csv = ZipReader::extractFirst(*zip, u".csv"_s);
@@ -263,8 +272,8 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
     BarBatch batch;
     batch.requests = 2;
     batch.covered.from = QDateTime(first, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
-    batch.covered.to =
-        QDateTime(first.addMonths(1), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+    batch.covered.to
+        = QDateTime(first.addMonths(1), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
     batch.bars.reserve(bars->size());
     for (const Bar &b : *bars)
         if (batch.covered.contains(b.t))
@@ -274,8 +283,8 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
 
 Result<QList<SymbolInfo>> BinanceExchange::loadMarkets()
 {
-    Result<HttpResponse> resp =
-        get(endpoint(u"/api/v3/exchangeInfo"_s), kExchangeInfoWeight, nullptr);
+    Result<HttpResponse> resp
+        = get(endpoint(u"/api/v3/exchangeInfo"_s), kExchangeInfoWeight, nullptr);
     if (!resp)
         return resp.error();
     if (!resp->isSuccess())

@@ -39,16 +39,18 @@ QStringList CoinbaseExchange::timeframes() const
 
 Error CoinbaseExchange::mapError(const HttpResponse &response)
 {
-    const QString message =
-        QJsonDocument::fromJson(response.body).object().value(u"message"_s).toString();
+    const QString message
+        = QJsonDocument::fromJson(response.body).object().value(u"message"_s).toString();
     const QString text = message.isEmpty()
-        ? u"Coinbase answered HTTP %1"_s.arg(response.status)
-        : u"Coinbase: %1 (HTTP %2)"_s.arg(message).arg(response.status);
+                             ? u"Coinbase answered HTTP %1"_s.arg(response.status)
+                             : u"Coinbase: %1 (HTTP %2)"_s.arg(message).arg(response.status);
     const QString detail = fragment(response.body, 0, 300);
     switch (response.status) {
     case 401:
-    case 403: return Error(Error::Kind::Auth, text, detail);
-    case 404: return Error(Error::Kind::BadInput, text, detail); // unknown product
+    case 403:
+        return Error(Error::Kind::Auth, text, detail);
+    case 404:
+        return Error(Error::Kind::BadInput, text, detail); // unknown product
     case 418:
         return Error(Error::Kind::Banned, text, detail, HttpClient::retryAfterMs(response));
     case 429: {
@@ -56,7 +58,8 @@ Error CoinbaseExchange::mapError(const HttpResponse &response)
         const qint64 retry = HttpClient::retryAfterMs(response);
         return Error(Error::Kind::RateLimited, text, detail, retry >= 0 ? retry : 1000);
     }
-    default: break;
+    default:
+        break;
     }
     if (response.status >= 500)
         return Error(Error::Kind::Upstream, text, detail);
@@ -82,8 +85,9 @@ Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
         double time = 0;
         // [time, low, high, open, close, volume]: low before high, open/close after.
         const bool ok = rowValue.isArray() && row.size() >= 6 && toNumber(row.at(0), &time)
-            && toNumber(row.at(1), &b.l) && toNumber(row.at(2), &b.h) && toNumber(row.at(3), &b.o)
-            && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
+                        && toNumber(row.at(1), &b.l) && toNumber(row.at(2), &b.h)
+                        && toNumber(row.at(3), &b.o) && toNumber(row.at(4), &b.c)
+                        && toNumber(row.at(5), &b.v);
         if (!ok)
             return Error(Error::Kind::BadResponse, u"Coinbase candles: malformed row"_s,
                          compact(rowValue));
@@ -138,8 +142,8 @@ Result<BarBatch> CoinbaseExchange::fetchBars(const BarRequest &request)
             return page.error();
         for (const Bar &b : *page) {
             // The answer may hold buckets before `start`, and the forming one.
-            if (b.t < windowStart || b.t >= windowEnd || b.t < request.since
-                || b.t >= request.until || b.t >= formingStart)
+            if (b.t < windowStart || b.t >= windowEnd || b.t < request.since || b.t >= request.until
+                || b.t >= formingStart)
                 continue;
             if (!batch.bars.empty() && b.t <= batch.bars.back().t)
                 continue;

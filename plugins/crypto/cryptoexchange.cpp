@@ -9,9 +9,10 @@ using namespace Qt::StringLiterals;
 
 namespace barkeep::crypto {
 
-CryptoExchange::CryptoExchange(ProviderSettings settings,
-                               std::shared_ptr<ProviderContext> context, QString defaultBaseUrl)
-    : m_settings(std::move(settings)), m_context(std::move(context))
+CryptoExchange::CryptoExchange(ProviderSettings settings, std::shared_ptr<ProviderContext> context,
+                               QString defaultBaseUrl)
+    : m_settings(std::move(settings))
+    , m_context(std::move(context))
 {
     m_baseUrl = m_settings.baseUrl.isEmpty() ? defaultBaseUrl : m_settings.baseUrl;
     while (m_baseUrl.endsWith(u'/'))
@@ -47,8 +48,7 @@ Result<SymbolInfo> CryptoExchange::resolve(const QString &symbol)
     std::lock_guard lock(m_marketsMutex);
     const auto it = m_byName.constFind(symbol.trimmed().toUpper());
     if (it == m_byName.cend())
-        return Error(Error::Kind::BadInput,
-                     u"%1 has no symbol '%2'"_s.arg(providerId(), symbol));
+        return Error(Error::Kind::BadInput, u"%1 has no symbol '%2'"_s.arg(providerId(), symbol));
     return m_markets->at(*it);
 }
 

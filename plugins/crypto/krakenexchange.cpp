@@ -15,8 +15,7 @@ constexpr qint64 kThrottleWaitMs = 3000;
 constexpr qint64 kLockoutWaitMs = 15 * 60 * 1000;
 } // namespace
 
-KrakenExchange::KrakenExchange(ProviderSettings settings,
-                               std::shared_ptr<ProviderContext> context)
+KrakenExchange::KrakenExchange(ProviderSettings settings, std::shared_ptr<ProviderContext> context)
     : CryptoExchange(std::move(settings), std::move(context), u"https://api.kraken.com"_s)
 {
 }
@@ -55,7 +54,8 @@ Error KrakenExchange::mapErrors(const QStringList &errors, const QByteArray &bod
         return Error(Error::Kind::BadInput, text, detail);
     if (first.startsWith(u"EGeneral:Invalid arguments"_s))
         return Error(Error::Kind::BadInput, text, detail);
-    if (first.startsWith(u"EAPI:Invalid key"_s) || first.startsWith(u"EGeneral:Permission denied"_s))
+    if (first.startsWith(u"EAPI:Invalid key"_s)
+        || first.startsWith(u"EGeneral:Permission denied"_s))
         return Error(Error::Kind::Auth, text, detail);
     if (first.startsWith(u"EService:"_s))
         return Error(Error::Kind::Upstream, text, detail);
@@ -64,7 +64,8 @@ Error KrakenExchange::mapErrors(const QStringList &errors, const QByteArray &bod
 
 Error KrakenExchange::mapHttpError(const HttpResponse &response)
 {
-    const QJsonArray errs = QJsonDocument::fromJson(response.body).object().value(u"error"_s).toArray();
+    const QJsonArray errs
+        = QJsonDocument::fromJson(response.body).object().value(u"error"_s).toArray();
     if (!errs.isEmpty() && response.status < 500 && response.status != 429) {
         QStringList list;
         for (const QJsonValue &e : errs)
@@ -75,7 +76,7 @@ Error KrakenExchange::mapHttpError(const HttpResponse &response)
 }
 
 Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &body,
-                                                            const QString &pairKey)
+                                                           const QString &pairKey)
 {
     Result<QJsonDocument> doc = parseJson(body, kProvider);
     if (!doc)
@@ -110,10 +111,11 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
         Bar b;
         double time = 0;
         const bool ok = rowValue.isArray() && row.size() >= 8 && row.at(0).isDouble()
-            && toNumber(row.at(0), &time) && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
-            && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c) && toNumber(row.at(6), &b.v)
-            && row.at(7).isDouble()
-            && (page.rows.empty() || qint64(time) * 1000 > page.rows.back().t);
+                        && toNumber(row.at(0), &time) && toNumber(row.at(1), &b.o)
+                        && toNumber(row.at(2), &b.h) && toNumber(row.at(3), &b.l)
+                        && toNumber(row.at(4), &b.c) && toNumber(row.at(6), &b.v)
+                        && row.at(7).isDouble()
+                        && (page.rows.empty() || qint64(time) * 1000 > page.rows.back().t);
         if (!ok)
             return Error(Error::Kind::BadResponse, u"Kraken OHLC: malformed or unordered row"_s,
                          compact(rowValue));
@@ -216,7 +218,8 @@ Result<QList<SymbolInfo>> KrakenExchange::loadMarkets()
             return Error(Error::Kind::BadResponse, u"Kraken AssetPairs: malformed pair"_s,
                          compact(it.value()));
         s.symbol = s.base + u'/' + s.quote;
-        m_aliases.insert(s.native, {o.value(u"altname"_s).toString(), o.value(u"wsname"_s).toString()});
+        m_aliases.insert(s.native,
+                         {o.value(u"altname"_s).toString(), o.value(u"wsname"_s).toString()});
         out.append(s);
     }
     return out;

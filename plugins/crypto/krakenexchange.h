@@ -28,8 +28,8 @@ public:
 
     struct OhlcPage
     {
-        Bars rows;          // every row, oldest first, the forming one included
-        QList<int> counts;  // trade count per row
+        Bars rows;         // every row, oldest first, the forming one included
+        QList<int> counts; // trade count per row
         qint64 last = 0;
     };
     // Checks `error`, finds the pair's key (given, else the first non-"last" key).

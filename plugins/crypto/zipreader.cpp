@@ -98,9 +98,9 @@ Result<QByteArray> ZipReader::extractFirst(const QByteArray &zip, const QString 
         } else {
             return bad(u"%1 uses compression method %2"_s.arg(name).arg(method));
         }
-        const quint32 actual = quint32(
-            crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(out.constData()),
-                  uInt(out.size())));
+        const quint32 actual
+            = quint32(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(out.constData()),
+                            uInt(out.size())));
         if (actual != crc)
             return bad(u"CRC mismatch in %1"_s.arg(name));
         return out;

@@ -63,7 +63,8 @@ qint64 utcMs(QDate d)
 }
 } // namespace
 
-BinanceFake::BinanceFake(quint64 seed, QObject *parent) : FakeServer(seed, parent)
+BinanceFake::BinanceFake(quint64 seed, QObject *parent)
+    : FakeServer(seed, parent)
 {
     for (const SymbolDef &s : kSymbols)
         m_truth.setListing(QString::fromLatin1(s.symbol), s.listing);
@@ -142,9 +143,9 @@ FakeServer::Reply BinanceFake::answer(const QHttpServerRequest &request)
     const QString path = request.url().path();
     if (path.startsWith(QLatin1String("/data/")))
         return archive(path);
-    const int weight = path == QLatin1String("/api/v3/klines")     ? 2
-        : path == QLatin1String("/api/v3/exchangeInfo")             ? 20
-                                                                    : 1;
+    const int weight = path == QLatin1String("/api/v3/klines")         ? 2
+                       : path == QLatin1String("/api/v3/exchangeInfo") ? 20
+                                                                       : 1;
     if (std::optional<Reply> refused = charge(weight))
         return *refused;
     Reply r;
@@ -170,10 +171,10 @@ QByteArray BinanceFake::row(const QString &symbol, const Bar &b, const Timeframe
     QByteArray out;
     out.reserve(200);
     out += '[' + QByteArray::number(b.t * unit) + ",\"" + num(b.o, d) + "\",\"" + num(b.h, d)
-        + "\",\"" + num(b.l, d) + "\",\"" + num(b.c, d) + "\",\"" + num(b.v, 8) + "\","
-        + QByteArray::number((tf.bucketEnd(b.t) - 1) * unit) + ",\"" + num(b.v * b.c, 8) + "\","
-        + QByteArray::number(trades) + ",\"" + num(b.v / 2, 8) + "\",\"" + num(b.v * b.c / 2, 8)
-        + "\",\"0\"]";
+           + "\",\"" + num(b.l, d) + "\",\"" + num(b.c, d) + "\",\"" + num(b.v, 8) + "\","
+           + QByteArray::number((tf.bucketEnd(b.t) - 1) * unit) + ",\"" + num(b.v * b.c, 8) + "\","
+           + QByteArray::number(trades) + ",\"" + num(b.v / 2, 8) + "\",\"" + num(b.v * b.c / 2, 8)
+           + "\",\"0\"]";
     return out;
 }
 
@@ -264,14 +265,15 @@ FakeServer::Reply BinanceFake::exchangeInfo() const
             {QStringLiteral("isSpotTradingAllowed"), true},
             {QStringLiteral("isMarginTradingAllowed"), false},
             {QStringLiteral("filters"),
-             QJsonArray{QJsonObject{{QStringLiteral("filterType"), QStringLiteral("PRICE_FILTER")},
-                                    {QStringLiteral("minPrice"), tick},
-                                    {QStringLiteral("maxPrice"), QStringLiteral("1000000.00000000")},
-                                    {QStringLiteral("tickSize"), tick}},
-                        QJsonObject{{QStringLiteral("filterType"), QStringLiteral("LOT_SIZE")},
-                                    {QStringLiteral("minQty"), QStringLiteral("0.00001000")},
-                                    {QStringLiteral("maxQty"), QStringLiteral("9000.00000000")},
-                                    {QStringLiteral("stepSize"), QStringLiteral("0.00001000")}}}},
+             QJsonArray{
+                 QJsonObject{{QStringLiteral("filterType"), QStringLiteral("PRICE_FILTER")},
+                             {QStringLiteral("minPrice"), tick},
+                             {QStringLiteral("maxPrice"), QStringLiteral("1000000.00000000")},
+                             {QStringLiteral("tickSize"), tick}},
+                 QJsonObject{{QStringLiteral("filterType"), QStringLiteral("LOT_SIZE")},
+                             {QStringLiteral("minQty"), QStringLiteral("0.00001000")},
+                             {QStringLiteral("maxQty"), QStringLiteral("9000.00000000")},
+                             {QStringLiteral("stepSize"), QStringLiteral("0.00001000")}}}},
             {QStringLiteral("permissions"), QJsonArray{}},
             {QStringLiteral("permissionSets"), QJsonArray{QJsonArray{QStringLiteral("SPOT")}}},
             {QStringLiteral("defaultSelfTradePreventionMode"), QStringLiteral("EXPIRE_MAKER")},
@@ -299,7 +301,8 @@ FakeServer::Reply BinanceFake::exchangeInfo() const
     return json(200, QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
-QByteArray BinanceFake::archiveCsv(const QString &symbol, const Timeframe &tf, TimeRange range) const
+QByteArray BinanceFake::archiveCsv(const QString &symbol, const Timeframe &tf,
+                                   TimeRange range) const
 {
     // Spot files from 2025-01-01 on carry µs timestamps.
     const qint64 unit = range.from >= 1735689600000 ? 1000 : 1;
@@ -320,7 +323,7 @@ FakeServer::Reply BinanceFake::archive(const QString &path)
         r.contentType = "application/xml";
         r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code>"
                  "<Message>The specified key does not exist.</Message><Key>"
-            + path.mid(1).toUtf8() + "</Key></Error>";
+                 + path.mid(1).toUtf8() + "</Key></Error>";
         return r;
     };
     static const QRegularExpression re(QStringLiteral(
@@ -358,9 +361,10 @@ FakeServer::Reply BinanceFake::archive(const QString &path)
         r.body = zip;
     } else {
         r.contentType = "text/plain";
-        const QByteArray digest = m_faults.badChecksums.contains(zipName)
-            ? QCryptographicHash::hash("not the file", QCryptographicHash::Sha256).toHex()
-            : QCryptographicHash::hash(zip, QCryptographicHash::Sha256).toHex();
+        const QByteArray digest
+            = m_faults.badChecksums.contains(zipName)
+                  ? QCryptographicHash::hash("not the file", QCryptographicHash::Sha256).toHex()
+                  : QCryptographicHash::hash(zip, QCryptographicHash::Sha256).toHex();
         r.body = digest + "  " + zipName.toUtf8() + '\n';
     }
     return r;

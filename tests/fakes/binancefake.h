@@ -38,7 +38,7 @@ private:
     std::optional<Reply> charge(int weight);
     void stamp(Reply &reply) const;
 
-    qint64 m_window = -1;      // the current minute (weight resets at each)
+    qint64 m_window = -1; // the current minute (weight resets at each)
     int m_usedWeight = 0;
     bool m_refusedThisWindow = false;
     int m_ignored429s = 0;

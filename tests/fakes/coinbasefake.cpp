@@ -33,7 +33,8 @@ qint64 parseTime(const QString &text)
 }
 } // namespace
 
-CoinbaseFake::CoinbaseFake(quint64 seed, QObject *parent) : FakeServer(seed, parent)
+CoinbaseFake::CoinbaseFake(quint64 seed, QObject *parent)
+    : FakeServer(seed, parent)
 {
     m_faults.requestsPerSecond = 10;
     m_faults.burst = 15;

@@ -15,7 +15,9 @@
 namespace barkeep::fakes {
 
 FakeServer::FakeServer(quint64 seed, QObject *parent)
-    : QAbstractHttpServer(parent), m_truth(seed), m_rng(seed)
+    : QAbstractHttpServer(parent)
+    , m_truth(seed)
+    , m_rng(seed)
 {
 }
 
@@ -87,7 +89,7 @@ bool FakeServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     if (reply.status == 200 && reply.contentType == "application/json") {
         if (chance(m_faults.malformedRate))
             reply.body = reply.body.left(reply.body.size() / 3) + "<html>oops"
-                + reply.body.mid(reply.body.size() / 3);
+                         + reply.body.mid(reply.body.size() / 3);
         else if (chance(m_faults.truncatedRate))
             reply.body.truncate(reply.body.size() / 2);
     }

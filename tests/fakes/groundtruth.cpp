@@ -43,7 +43,10 @@ double basePrice(const QString &symbol)
 }
 } // namespace
 
-GroundTruth::GroundTruth(quint64 seed) : m_seed(seed) {}
+GroundTruth::GroundTruth(quint64 seed)
+    : m_seed(seed)
+{
+}
 
 qint64 GroundTruth::listing(const QString &symbol) const
 {
@@ -76,9 +79,9 @@ double GroundTruth::closeAt(const QString &symbol, qint64 minuteIndex) const
     const double phase = unit(symbol, 0, 7) * kTwoPi;
     const double m = double(minuteIndex);
     const double logMove = 0.15 * std::sin(kTwoPi * m / (60.0 * 24 * 90) + phase)
-        + 0.03 * std::sin(kTwoPi * m / (60.0 * 24 * 7) + 2 * phase)
-        + 0.01 * std::sin(kTwoPi * m / (60.0 * 24) + 3 * phase)
-        + 0.002 * (unit(symbol, minuteIndex, 1) - 0.5);
+                           + 0.03 * std::sin(kTwoPi * m / (60.0 * 24 * 7) + 2 * phase)
+                           + 0.01 * std::sin(kTwoPi * m / (60.0 * 24) + 3 * phase)
+                           + 0.002 * (unit(symbol, minuteIndex, 1) - 0.5);
     return round(basePrice(symbol) * std::exp(logMove), decimals(symbol));
 }
 
@@ -149,7 +152,8 @@ Bars GroundTruth::bars(const QString &symbol, TimeRange range, const Timeframe &
                        qint64 now) const
 {
     Bars out;
-    const qint64 formingStart = now == std::numeric_limits<qint64>::max() ? now : tf.bucketStart(now);
+    const qint64 formingStart
+        = now == std::numeric_limits<qint64>::max() ? now : tf.bucketStart(now);
     qint64 t = tf.bucketStart(std::max(range.from, listing(symbol)));
     if (t < range.from)
         t = tf.bucketEnd(t);

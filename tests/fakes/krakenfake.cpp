@@ -29,7 +29,8 @@ QByteArray errors(const char *text)
 }
 } // namespace
 
-KrakenFake::KrakenFake(quint64 seed, QObject *parent) : FakeServer(seed, parent)
+KrakenFake::KrakenFake(quint64 seed, QObject *parent)
+    : FakeServer(seed, parent)
 {
     m_faults.weightPerMinute = 0;
     m_faults.requestsPerSecond = 1;
@@ -66,8 +67,8 @@ FakeServer::Reply KrakenFake::answer(const QHttpServerRequest &request)
     if (path == QLatin1String("/0/public/AssetPairs"))
         return assetPairs(request);
     if (path == QLatin1String("/0/public/Time"))
-        return json(200, "{\"error\":[],\"result\":{\"unixtime\":" + QByteArray::number(now() / 1000)
-                             + "}}");
+        return json(200, "{\"error\":[],\"result\":{\"unixtime\":"
+                             + QByteArray::number(now() / 1000) + "}}");
     return json(404, errors("EGeneral:Unknown method"));
 }
 
@@ -87,30 +88,31 @@ FakeServer::Reply KrakenFake::assetPairs(const QHttpServerRequest &request) cons
         if (!keys.isEmpty() && !keys.contains(key))
             continue;
         const int d = m_truth.decimals(key);
-        result.insert(key, QJsonObject{
-            {QStringLiteral("altname"), QString::fromLatin1(p.altname)},
-            {QStringLiteral("wsname"), QString::fromLatin1(p.wsname)},
-            {QStringLiteral("aclass_base"), QStringLiteral("currency")},
-            {QStringLiteral("base"), QString::fromLatin1(p.base)},
-            {QStringLiteral("aclass_quote"), QStringLiteral("currency")},
-            {QStringLiteral("quote"), QString::fromLatin1(p.quote)},
-            {QStringLiteral("lot"), QStringLiteral("unit")},
-            {QStringLiteral("cost_decimals"), 5},
-            {QStringLiteral("pair_decimals"), d},
-            {QStringLiteral("lot_decimals"), 8},
-            {QStringLiteral("lot_multiplier"), 1},
-            {QStringLiteral("leverage_buy"), QJsonArray{}},
-            {QStringLiteral("leverage_sell"), QJsonArray{}},
-            {QStringLiteral("fees"), QJsonArray{QJsonArray{0, 0.4}}},
-            {QStringLiteral("fees_maker"), QJsonArray{QJsonArray{0, 0.25}}},
-            {QStringLiteral("fee_volume_currency"), QStringLiteral("ZUSD")},
-            {QStringLiteral("margin_call"), 80},
-            {QStringLiteral("margin_stop"), 40},
-            {QStringLiteral("ordermin"), QStringLiteral("0.0001")},
-            {QStringLiteral("costmin"), QStringLiteral("0.5")},
-            {QStringLiteral("tick_size"), QString::number(std::pow(10.0, -d), 'f', d)},
-            {QStringLiteral("status"), QStringLiteral("online")},
-        });
+        result.insert(
+            key, QJsonObject{
+                     {QStringLiteral("altname"), QString::fromLatin1(p.altname)},
+                     {QStringLiteral("wsname"), QString::fromLatin1(p.wsname)},
+                     {QStringLiteral("aclass_base"), QStringLiteral("currency")},
+                     {QStringLiteral("base"), QString::fromLatin1(p.base)},
+                     {QStringLiteral("aclass_quote"), QStringLiteral("currency")},
+                     {QStringLiteral("quote"), QString::fromLatin1(p.quote)},
+                     {QStringLiteral("lot"), QStringLiteral("unit")},
+                     {QStringLiteral("cost_decimals"), 5},
+                     {QStringLiteral("pair_decimals"), d},
+                     {QStringLiteral("lot_decimals"), 8},
+                     {QStringLiteral("lot_multiplier"), 1},
+                     {QStringLiteral("leverage_buy"), QJsonArray{}},
+                     {QStringLiteral("leverage_sell"), QJsonArray{}},
+                     {QStringLiteral("fees"), QJsonArray{QJsonArray{0, 0.4}}},
+                     {QStringLiteral("fees_maker"), QJsonArray{QJsonArray{0, 0.25}}},
+                     {QStringLiteral("fee_volume_currency"), QStringLiteral("ZUSD")},
+                     {QStringLiteral("margin_call"), 80},
+                     {QStringLiteral("margin_stop"), 40},
+                     {QStringLiteral("ordermin"), QStringLiteral("0.0001")},
+                     {QStringLiteral("costmin"), QStringLiteral("0.5")},
+                     {QStringLiteral("tick_size"), QString::number(std::pow(10.0, -d), 'f', d)},
+                     {QStringLiteral("status"), QStringLiteral("online")},
+                 });
     }
     return json(200, QJsonDocument(QJsonObject{{QStringLiteral("error"), QJsonArray{}},
                                                {QStringLiteral("result"), result}})
@@ -169,8 +171,8 @@ FakeServer::Reply KrakenFake::ohlc(const QHttpServerRequest &request)
             return '"' + QByteArray::number(v, 'f', decimals) + '"';
         };
         rows += '[' + QByteArray::number(t / 1000) + ',' + s(bar.o, d) + ',' + s(bar.h, d) + ','
-            + s(bar.l, d) + ',' + s(bar.c, d) + ',' + s(vwap, d) + ',' + s(bar.v, 8) + ','
-            + QByteArray::number(count) + ']';
+                + s(bar.l, d) + ',' + s(bar.c, d) + ',' + s(vwap, d) + ',' + s(bar.v, 8) + ','
+                + QByteArray::number(count) + ']';
         if (t < forming)
             last = t / 1000;
     }

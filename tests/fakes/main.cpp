@@ -50,9 +50,10 @@ int main(int argc, char **argv)
     if (name == QLatin1String("binance") || name == QLatin1String("coinbase")
         || name == QLatin1String("kraken")) {
         FakeServer *fake = name == QLatin1String("binance")
-            ? static_cast<FakeServer *>(new BinanceFake(s, &app))
-            : name == QLatin1String("coinbase") ? static_cast<FakeServer *>(new CoinbaseFake(s, &app))
-                                                : static_cast<FakeServer *>(new KrakenFake(s, &app));
+                               ? static_cast<FakeServer *>(new BinanceFake(s, &app))
+                           : name == QLatin1String("coinbase")
+                               ? static_cast<FakeServer *>(new CoinbaseFake(s, &app))
+                               : static_cast<FakeServer *>(new KrakenFake(s, &app));
         fake->faults().latencyMs = parser.value(latency).toInt();
         fake->faults().serverErrorRate = parser.value(errors).toDouble();
         bound = fake->listen(p);

@@ -16,7 +16,8 @@ class ScriptedServer : public FakeServer
     Q_OBJECT
 
 public:
-    explicit ScriptedServer(QObject *parent = nullptr) : FakeServer(1, parent)
+    explicit ScriptedServer(QObject *parent = nullptr)
+        : FakeServer(1, parent)
     {
         m_faults.weightPerMinute = 0;
     }
@@ -39,7 +40,10 @@ public:
         m_fixed.insert(path, r);
     }
     // Answers requests once the queue is empty (e.g. by path); a 500 otherwise.
-    void setFallback(std::function<Reply(const QUrl &)> fallback) { m_fallback = std::move(fallback); }
+    void setFallback(std::function<Reply(const QUrl &)> fallback)
+    {
+        m_fallback = std::move(fallback);
+    }
     int pending() const { return int(m_queue.size()); }
 
 protected:

@@ -53,7 +53,8 @@ private slots:
         QTest::addColumn<QString>("path");
         QTest::newRow("binance") << QStringLiteral("binance") << QStringLiteral("/api/v3/ping");
         QTest::newRow("coinbase") << QStringLiteral("coinbase") << QStringLiteral("/products");
-        QTest::newRow("kraken") << QStringLiteral("kraken") << QStringLiteral("/0/public/AssetPairs");
+        QTest::newRow("kraken") << QStringLiteral("kraken")
+                                << QStringLiteral("/0/public/AssetPairs");
     }
     void executablePrintsUrl()
     {
@@ -61,9 +62,9 @@ private slots:
         QFETCH(QString, path);
         QProcess proc;
         proc.start(QStringLiteral(BARKEEP_FAKE_EXCHANGE),
-                   {QStringLiteral("--provider"), provider, QStringLiteral("--port"), QStringLiteral("0"),
-                    QStringLiteral("--latency-ms"), QStringLiteral("5"), QStringLiteral("--seed"),
-                    QStringLiteral("3")});
+                   {QStringLiteral("--provider"), provider, QStringLiteral("--port"),
+                    QStringLiteral("0"), QStringLiteral("--latency-ms"), QStringLiteral("5"),
+                    QStringLiteral("--seed"), QStringLiteral("3")});
         QVERIFY(proc.waitForStarted());
         QTRY_VERIFY_WITH_TIMEOUT(proc.canReadLine(), 20000);
         const QUrl url(QString::fromUtf8(proc.readLine().trimmed()));
@@ -100,11 +101,17 @@ private slots:
         BinanceFake fake;
         QVERIFY(fake.listen());
         const QString base = fake.url().toString();
-        Got g = get(QUrl(base + QStringLiteral("/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1704067200000&limit=1001")));
+        Got g = get(QUrl(
+            base
+            + QStringLiteral(
+                "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1704067200000&limit=1001")));
         QCOMPARE(g.status, 400);
         g = get(QUrl(base + QStringLiteral("/api/v3/klines?symbol=BTCUSDT&interval=2m")));
-        QCOMPARE(QJsonDocument::fromJson(g.body).object().value(QStringLiteral("code")).toInt(), -1120);
-        g = get(QUrl(base + QStringLiteral("/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1704067200000")));
+        QCOMPARE(QJsonDocument::fromJson(g.body).object().value(QStringLiteral("code")).toInt(),
+                 -1120);
+        g = get(QUrl(
+            base
+            + QStringLiteral("/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1704067200000")));
         QCOMPARE(g.status, 200);
         QCOMPARE(QJsonDocument::fromJson(g.body).array().size(), 500); // the default limit
         // Every klines call costs 2, refused ones too (6 in all unless a minute just began).
@@ -114,7 +121,8 @@ private slots:
         QCOMPARE(row.size(), 12);
         QVERIFY(row[1].isString() && row[0].isDouble());
         QCOMPARE(qint64(row[6].toDouble()), qint64(row[0].toDouble()) + 59999);
-        g = get(QUrl(base + QStringLiteral("/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-13.zip")));
+        g = get(QUrl(
+            base + QStringLiteral("/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-13.zip")));
         QCOMPARE(g.status, 404);
         QVERIFY(g.body.contains("NoSuchKey"));
         QCOMPARE(fake.requestCount(QStringLiteral("/api/v3/klines")), 3);
@@ -125,18 +133,25 @@ private slots:
         CoinbaseFake fake;
         QVERIFY(fake.listen());
         const QString base = fake.url().toString() + QStringLiteral("/products/BTC-USD/candles");
-        Got g = get(QUrl(base + QStringLiteral("?granularity=60&start=2024-01-01T00:00:00Z&end=2024-01-01T05:00:00Z")));
+        Got g
+            = get(QUrl(base
+                       + QStringLiteral(
+                           "?granularity=60&start=2024-01-01T00:00:00Z&end=2024-01-01T05:00:00Z")));
         QCOMPARE(g.status, 400); // 301 buckets
         QVERIFY(g.body.contains("exceeds 300"));
-        g = get(QUrl(base + QStringLiteral("?granularity=60&start=2024-01-01T00:00:00Z&end=2024-01-01T04:59:00Z")));
+        g = get(QUrl(base
+                     + QStringLiteral(
+                         "?granularity=60&start=2024-01-01T00:00:00Z&end=2024-01-01T04:59:00Z")));
         QCOMPARE(g.status, 200);
         const QJsonArray rows = QJsonDocument::fromJson(g.body).array();
         QVERIFY(rows.size() > 290 && rows.size() <= 300);
-        QVERIFY(rows.first().toArray()[0].toDouble() > rows.last().toArray()[0].toDouble()); // newest first
-        QVERIFY(rows.first().toArray()[1].isDouble()); // numbers, not strings
+        QVERIFY(rows.first().toArray()[0].toDouble()
+                > rows.last().toArray()[0].toDouble()); // newest first
+        QVERIFY(rows.first().toArray()[1].isDouble());  // numbers, not strings
         g = get(QUrl(base + QStringLiteral("?granularity=120")));
         QCOMPARE(g.status, 400);
-        g = get(QUrl(fake.url().toString() + QStringLiteral("/products/NOPE-USD/candles?granularity=60")));
+        g = get(QUrl(fake.url().toString()
+                     + QStringLiteral("/products/NOPE-USD/candles?granularity=60")));
         QCOMPARE(g.status, 404);
     }
 
@@ -148,8 +163,10 @@ private slots:
         const QString base = fake.url().toString() + QStringLiteral("/0/public/OHLC");
         Got g = get(QUrl(base + QStringLiteral("?pair=XBTUSD&interval=1&since=0")));
         QCOMPARE(g.status, 200);
-        const QJsonObject result = QJsonDocument::fromJson(g.body).object().value(QStringLiteral("result")).toObject();
-        QCOMPARE(result.value(QStringLiteral("XXBTZUSD")).toArray().size(), 720); // keyed by pair name
+        const QJsonObject result
+            = QJsonDocument::fromJson(g.body).object().value(QStringLiteral("result")).toObject();
+        QCOMPARE(result.value(QStringLiteral("XXBTZUSD")).toArray().size(),
+                 720); // keyed by pair name
         const QJsonArray rows = result.value(QStringLiteral("XXBTZUSD")).toArray();
         QCOMPARE(qint64(result.value(QStringLiteral("last")).toDouble()),
                  qint64(rows.at(718).toArray().at(0).toDouble()));

@@ -37,9 +37,9 @@ QByteArray ZipWriter::singleFile(const QString &name, const QByteArray &content)
 {
     const QByteArray fileName = name.toUtf8();
     const QByteArray packed = deflateRaw(content);
-    const quint32 crc = quint32(crc32(crc32(0L, Z_NULL, 0),
-                                      reinterpret_cast<const Bytef *>(content.constData()),
-                                      uInt(content.size())));
+    const quint32 crc
+        = quint32(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(content.constData()),
+                        uInt(content.size())));
     constexpr quint16 kDosTime = 0, kDosDate = (2020 - 1980) << 9 | 1 << 5 | 1;
     QByteArray zip;
     // local file header

@@ -33,8 +33,7 @@ struct Row
     QString note;
 };
 
-template <typename F>
-auto wait(F &&fn) -> decltype(fn())
+template<typename F> auto wait(F &&fn) -> decltype(fn())
 {
     QFutureWatcher<decltype(fn())> w;
     QEventLoop loop;
@@ -52,7 +51,8 @@ Row ccxt(const QUrl &url, const QString &mode, qint64 since, qint64 until, int s
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     const QString modules = QStringLiteral(BARKEEP_CCXT_NODE_PATH);
     if (node.isEmpty() || !QFile::exists(modules + QStringLiteral("/ccxt"))) {
-        r.note = QStringLiteral("skipped: node or npm ccxt missing (npm install in tests/benchmarks/ccxt)");
+        r.note = QStringLiteral(
+            "skipped: node or npm ccxt missing (npm install in tests/benchmarks/ccxt)");
         return r;
     }
     QProcess p;
@@ -65,8 +65,8 @@ Row ccxt(const QUrl &url, const QString &mode, qint64 since, qint64 until, int s
                    QStringLiteral("1m"), QString::number(since), QString::number(until), mode});
     loop.exec();
     const QString err = QString::fromUtf8(p.readAllStandardError());
-    const QRegularExpressionMatch m =
-        QRegularExpression(QStringLiteral("(\\d+) bars in (\\d+) ms")).match(err);
+    const QRegularExpressionMatch m
+        = QRegularExpression(QStringLiteral("(\\d+) bars in (\\d+) ms")).match(err);
     if (p.exitCode() != 0 || !m.hasMatch()) {
         r.note = QStringLiteral("failed: ") + err.trimmed();
         return r;
@@ -84,11 +84,13 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    const QCommandLineOption latencyOpt(QStringLiteral("latency-ms"), QStringLiteral("added latency"),
-                                        QStringLiteral("ms"), QStringLiteral("20"));
+    const QCommandLineOption latencyOpt(QStringLiteral("latency-ms"),
+                                        QStringLiteral("added latency"), QStringLiteral("ms"),
+                                        QStringLiteral("20"));
     const QCommandLineOption daysOpt(QStringLiteral("days"), QStringLiteral("days of 1m bars"),
                                      QStringLiteral("n"), QStringLiteral("30"));
-    const QCommandLineOption smokeOpt(QStringLiteral("smoke"), QStringLiteral("one quick run (ctest)"));
+    const QCommandLineOption smokeOpt(QStringLiteral("smoke"),
+                                      QStringLiteral("one quick run (ctest)"));
     parser.addOptions({latencyOpt, daysOpt, smokeOpt});
     parser.process(app);
     const bool smoke = parser.isSet(smokeOpt);
@@ -143,12 +145,14 @@ int main(int argc, char **argv)
         }
         allEqual = allEqual && all == truth;
         rows << Row{name, qint64(all.size()), fake.totalRequests() - before, t.elapsed(),
-                    all == truth ? QStringLiteral("equals ground truth") : QStringLiteral("DIFFERS")};
+                    all == truth ? QStringLiteral("equals ground truth")
+                                 : QStringLiteral("DIFFERS")};
     };
 
     if (!smoke) {
         rows << ccxt(fake.url(), QStringLiteral("seq"), since, until, fake.totalRequests(), fake);
-        rows << ccxt(fake.url(), QStringLiteral("paginate"), since, until, fake.totalRequests(), fake);
+        rows << ccxt(fake.url(), QStringLiteral("paginate"), since, until, fake.totalRequests(),
+                     fake);
     }
     ours(QStringLiteral("barkeep REST, 1 chunk"), 1);
     ours(QStringLiteral("barkeep REST, 4 parallel chunks"), 4);
@@ -157,13 +161,16 @@ int main(int argc, char **argv)
         const int before = fake.totalRequests();
         wait([&] { return plugin.symbols().has_value(); });
         // Warm the fake's zip cache: building the zip is the fake's cost, not the client's.
-        wait([&] { return plugin.fetchArchiveMonth(QStringLiteral("BTCUSDT"), 2024, 3).has_value(); });
+        wait([&] {
+            return plugin.fetchArchiveMonth(QStringLiteral("BTCUSDT"), 2024, 3).has_value();
+        });
         QElapsedTimer t;
         t.start();
-        const Result<BarBatch> r =
-            wait([&] { return plugin.fetchArchiveMonth(QStringLiteral("BTCUSDT"), 2024, 3); });
+        const Result<BarBatch> r
+            = wait([&] { return plugin.fetchArchiveMonth(QStringLiteral("BTCUSDT"), 2024, 3); });
         const qint64 ms = t.elapsed();
-        const Bars month = fake.groundTruth(QStringLiteral("BTCUSDT"), r ? r->covered : TimeRange{});
+        const Bars month
+            = fake.groundTruth(QStringLiteral("BTCUSDT"), r ? r->covered : TimeRange{});
         rows << Row{QStringLiteral("barkeep archive, whole month (zip+CHECKSUM)"),
                     r ? qint64(r->bars.size()) : -1, r ? r->requests : -1, ms,
                     r ? (r->bars == month ? QStringLiteral("equals ground truth, 31 days")
@@ -175,7 +182,8 @@ int main(int argc, char **argv)
 
     std::printf("bench_crypto_fetch: Binance fake, %d days of 1m BTC/USDT, added latency %d ms\n",
                 days, latency);
-    std::printf("%-46s %8s %8s %9s %11s  %s\n", "method", "bars", "requests", "ms", "bars/s", "note");
+    std::printf("%-46s %8s %8s %9s %11s  %s\n", "method", "bars", "requests", "ms", "bars/s",
+                "note");
     for (const Row &r : rows) {
         if (r.ms < 0) {
             std::printf("%-46s %8s %8s %9s %11s  %s\n", qPrintable(r.name), "-", "-", "-", "-",

@@ -14,8 +14,7 @@ namespace barkeep::test {
 
 // Runs a blocking plugin call on a pool thread while this thread's event loop keeps the
 // in-process fake server answering (HttpClient blocks its own thread with a local loop).
-template <typename F>
-auto offThread(F &&fn) -> decltype(fn())
+template<typename F> auto offThread(F &&fn) -> decltype(fn())
 {
     using R = decltype(fn());
     QFutureWatcher<R> watcher;

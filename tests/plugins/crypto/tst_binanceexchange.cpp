@@ -34,9 +34,11 @@ constexpr qint64 kJan2024 = 1704067200000; // 2024-01-01T00:00:00Z
 
 QByteArray row(qint64 t, double close = 42000.5)
 {
-    return "[" + QByteArray::number(t) + ",\"42000.00000000\",\"42100.10000000\",\"41900.00000000\",\""
-        + QByteArray::number(close, 'f', 8) + "\",\"12.50000000\"," + QByteArray::number(t + 59999)
-        + ",\"525000.00000000\",308,\"6.00000000\",\"252000.00000000\",\"0\"]";
+    return "[" + QByteArray::number(t)
+           + ",\"42000.00000000\",\"42100.10000000\",\"41900.00000000\",\""
+           + QByteArray::number(close, 'f', 8) + "\",\"12.50000000\","
+           + QByteArray::number(t + 59999)
+           + ",\"525000.00000000\",308,\"6.00000000\",\"252000.00000000\",\"0\"]";
 }
 
 QByteArray page(qint64 from, int count)
@@ -76,18 +78,20 @@ private slots:
             << 1 << QString();
         QTest::newRow("empty") << QByteArray("[]") << 0 << QString();
         QTest::newRow("microseconds") << QByteArray(R"([[1735689600000000,"1","2","0.5","1.5","3",
-1735689659999999,"0",1,"0","0","0"]])") << 1 << QString();
-        QTest::newRow("truncated") << QByteArray("[[1499040000000,\"0.0163") << 0
-                                   << QStringLiteral("[[1499040000000");
-        QTest::newRow("price not a number")
-            << QByteArray(R"([[1499040000000,"abc","1","1","1","1",1499040059999,"0",1,"0","0","0"]])")
-            << 0 << QStringLiteral("\"abc\"");
+1735689659999999,"0",1,"0","0","0"]])")
+                                      << 1 << QString();
+        QTest::newRow("truncated")
+            << QByteArray("[[1499040000000,\"0.0163") << 0 << QStringLiteral("[[1499040000000");
+        QTest::newRow("price not a number") << QByteArray(
+            R"([[1499040000000,"abc","1","1","1","1",1499040059999,"0",1,"0","0","0"]])")
+                                            << 0 << QStringLiteral("\"abc\"");
         QTest::newRow("short row") << QByteArray(R"([[1499040000000,"1","1"]])") << 0
                                    << QStringLiteral("[1499040000000,\"1\",\"1\"]");
-        QTest::newRow("error object with 200") << QByteArray(R"({"code":-1000,"msg":"x"})") << 0
-                                               << QStringLiteral("-1000");
-        QTest::newRow("unordered") << QByteArray("[" + row(kJan2024 + 60000) + "," + row(kJan2024) + "]")
-                                   << 0 << QString::number(kJan2024);
+        QTest::newRow("error object with 200")
+            << QByteArray(R"({"code":-1000,"msg":"x"})") << 0 << QStringLiteral("-1000");
+        QTest::newRow("unordered")
+            << QByteArray("[" + row(kJan2024 + 60000) + "," + row(kJan2024) + "]") << 0
+            << QString::number(kJan2024);
     }
     void parseKlines()
     {
@@ -112,7 +116,8 @@ private slots:
 "0.80000000","0.01575800","0.01577100","148976.11427815",1499644799999,"2434.19055334",308,
 "1756.87402397","28.46694368","0"]])");
         QVERIFY(bars);
-        QCOMPARE(bars->front(), (Bar{1499040000000, 0.0163479, 0.8, 0.015758, 0.015771, 148976.11427815}));
+        QCOMPARE(bars->front(),
+                 (Bar{1499040000000, 0.0163479, 0.8, 0.015758, 0.015771, 148976.11427815}));
     }
 
     void errors_data()
@@ -122,28 +127,45 @@ private slots:
         QTest::addColumn<QByteArray>("retryAfter");
         QTest::addColumn<int>("kind");
         QTest::addColumn<qint64>("retryMs");
-        const QByteArray tooMuch = R"({"code":-1003,"msg":"Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."})";
-        QTest::newRow("429") << 429 << tooMuch << QByteArray("7") << int(Error::Kind::RateLimited) << qint64(7000);
-        QTest::newRow("418 ban") << 418
-            << QByteArray(R"({"code":-1003,"msg":"Way too much request weight used; IP banned until 1704067320000. Please use WebSocket Streams for live updates to avoid bans."})")
+        const QByteArray tooMuch
+            = R"({"code":-1003,"msg":"Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."})";
+        QTest::newRow("429") << 429 << tooMuch << QByteArray("7") << int(Error::Kind::RateLimited)
+                             << qint64(7000);
+        QTest::newRow("418 ban")
+            << 418
+            << QByteArray(
+                   R"({"code":-1003,"msg":"Way too much request weight used; IP banned until 1704067320000. Please use WebSocket Streams for live updates to avoid bans."})")
             << QByteArray("120") << int(Error::Kind::Banned) << qint64(120000);
         QTest::newRow("403 WAF") << 403 << QByteArray("<html><body>403 Forbidden</body></html>")
                                  << QByteArray() << int(Error::Kind::Auth) << qint64(-1);
-        QTest::newRow("401") << 401 << QByteArray(R"({"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."})")
-                             << QByteArray() << int(Error::Kind::Auth) << qint64(-1);
-        QTest::newRow("500") << 500 << QByteArray("") << QByteArray() << int(Error::Kind::Upstream) << qint64(-1);
-        QTest::newRow("503") << 503 << QByteArray(R"({"code":-1008,"msg":"Server is currently overloaded with other requests. Please try again in a few minutes."})")
-                             << QByteArray() << int(Error::Kind::Upstream) << qint64(-1);
-        QTest::newRow("-1121 unknown symbol") << 400 << QByteArray(R"({"code":-1121,"msg":"Invalid symbol."})")
-                                              << QByteArray() << int(Error::Kind::BadInput) << qint64(-1);
-        QTest::newRow("-1120 bad interval") << 400 << QByteArray(R"({"code":-1120,"msg":"Invalid interval."})")
-                                            << QByteArray() << int(Error::Kind::Unsupported) << qint64(-1);
-        QTest::newRow("-1100 illegal chars") << 400 << QByteArray(R"({"code":-1100,"msg":"Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'."})")
-                                             << QByteArray() << int(Error::Kind::BadInput) << qint64(-1);
-        QTest::newRow("200 truncated") << 200 << QByteArray("[[1704067200000,\"42000.0")
-                                       << QByteArray() << int(Error::Kind::BadResponse) << qint64(-1);
-        QTest::newRow("200 html") << 200 << QByteArray("<html>maintenance</html>")
-                                  << QByteArray() << int(Error::Kind::BadResponse) << qint64(-1);
+        QTest::newRow("401")
+            << 401
+            << QByteArray(
+                   R"({"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."})")
+            << QByteArray() << int(Error::Kind::Auth) << qint64(-1);
+        QTest::newRow("500") << 500 << QByteArray("") << QByteArray() << int(Error::Kind::Upstream)
+                             << qint64(-1);
+        QTest::newRow("503")
+            << 503
+            << QByteArray(
+                   R"({"code":-1008,"msg":"Server is currently overloaded with other requests. Please try again in a few minutes."})")
+            << QByteArray() << int(Error::Kind::Upstream) << qint64(-1);
+        QTest::newRow("-1121 unknown symbol")
+            << 400 << QByteArray(R"({"code":-1121,"msg":"Invalid symbol."})") << QByteArray()
+            << int(Error::Kind::BadInput) << qint64(-1);
+        QTest::newRow("-1120 bad interval")
+            << 400 << QByteArray(R"({"code":-1120,"msg":"Invalid interval."})") << QByteArray()
+            << int(Error::Kind::Unsupported) << qint64(-1);
+        QTest::newRow("-1100 illegal chars")
+            << 400
+            << QByteArray(
+                   R"({"code":-1100,"msg":"Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'."})")
+            << QByteArray() << int(Error::Kind::BadInput) << qint64(-1);
+        QTest::newRow("200 truncated")
+            << 200 << QByteArray("[[1704067200000,\"42000.0") << QByteArray()
+            << int(Error::Kind::BadResponse) << qint64(-1);
+        QTest::newRow("200 html") << 200 << QByteArray("<html>maintenance</html>") << QByteArray()
+                                  << int(Error::Kind::BadResponse) << qint64(-1);
     }
     void errors()
     {
@@ -161,8 +183,8 @@ private slots:
         server.enqueue(status, body, headers);
         auto p = plugin(server.url());
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USDT"), QStringLiteral("1m"), kJan2024,
-                                 kJan2024 + 3600000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USDT"), QStringLiteral("1m"), kJan2024, kJan2024 + 3600000});
         });
         QVERIFY(!r);
         QCOMPARE(Error::kindName(r.error().kind()), Error::kindName(Error::Kind(kind)));
@@ -223,8 +245,8 @@ private slots:
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const qint64 since = now / 60000 * 60000 - 30 * 60000;
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USDT"), QStringLiteral("1m"), since,
-                                 now + 3600000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USDT"), QStringLiteral("1m"), since, now + 3600000});
         });
         QVERIFY(r);
         QVERIFY(r->covered.to <= QDateTime::currentMSecsSinceEpoch() / 60000 * 60000);
@@ -244,13 +266,13 @@ private slots:
         // Loaded once: a second call and a fetch do not ask again.
         QVERIFY(offThread([&] { return p->symbols(); }));
         const Result<BarBatch> unknown = offThread([&] {
-            return p->fetchBars({QStringLiteral("NOPE/USDT"), QStringLiteral("1m"), kJan2024,
-                                 kJan2024 + 60000});
+            return p->fetchBars(
+                {QStringLiteral("NOPE/USDT"), QStringLiteral("1m"), kJan2024, kJan2024 + 60000});
         });
         QCOMPARE(unknown.error().kind(), Error::Kind::BadInput);
         const Result<BarBatch> tf = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USDT"), QStringLiteral("7m"), kJan2024,
-                                 kJan2024 + 60000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USDT"), QStringLiteral("7m"), kJan2024, kJan2024 + 60000});
         });
         QCOMPARE(tf.error().kind(), Error::Kind::Unsupported);
         QCOMPARE(fake.requestCount(QStringLiteral("/api/v3/exchangeInfo")), 1);
@@ -277,8 +299,8 @@ private slots:
     {
         QTest::addColumn<QString>("timeframe");
         QTest::addColumn<int>("requests");
-        QTest::newRow("1m") << QStringLiteral("1m") << 43;   // 41760 bars (~1 % absent) / 1000
-        QTest::newRow("15m") << QStringLiteral("15m") << 3;  // 2784 / 1000
+        QTest::newRow("1m") << QStringLiteral("1m") << 43;  // 41760 bars (~1 % absent) / 1000
+        QTest::newRow("15m") << QStringLiteral("15m") << 3; // 2784 / 1000
         QTest::newRow("1d") << QStringLiteral("1d") << 1;
     }
     void monthEqualsGroundTruth()
@@ -287,7 +309,8 @@ private slots:
         QFETCH(int, requests);
         BinanceFake fake(11);
         FaultPlan plan = fake.faults();
-        plan.outages = {{monthStart(2024, 2) + 5 * 86400000LL, monthStart(2024, 2) + 5 * 86400000LL + 3 * 3600000}};
+        plan.outages = {{monthStart(2024, 2) + 5 * 86400000LL,
+                         monthStart(2024, 2) + 5 * 86400000LL + 3 * 3600000}};
         fake.setFaults(plan);
         QVERIFY(fake.listen());
         auto p = plugin(fake.url());
@@ -339,8 +362,8 @@ private slots:
         QVERIFY(fake.isBanned());
         // Banned: every request is refused until the ban ends, with the wait left.
         const Result<BarBatch> again = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USDT"), QStringLiteral("1h"), kJan2024,
-                                 kJan2024 + 3600000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USDT"), QStringLiteral("1h"), kJan2024, kJan2024 + 3600000});
         });
         QCOMPARE(again.error().kind(), Error::Kind::Banned);
         QVERIFY(again.error().retryAfterMs() > 100000);
@@ -369,8 +392,8 @@ private slots:
         else
             fake.faults().truncatedRate = 1;
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USDT"), QStringLiteral("1m"), kJan2024,
-                                 kJan2024 + 3600000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USDT"), QStringLiteral("1m"), kJan2024, kJan2024 + 3600000});
         });
         QVERIFY(!r);
         QCOMPARE(Error::kindName(r.error().kind()), Error::kindName(Error::Kind(kind)));
@@ -404,8 +427,8 @@ private slots:
         BinanceFake fake(5);
         QVERIFY(fake.listen());
         auto p = plugin(fake.url());
-        const Result<BarBatch> r =
-            offThread([&] { return p->fetchArchiveMonth(QStringLiteral("BTC/USDT"), year, month); });
+        const Result<BarBatch> r = offThread(
+            [&] { return p->fetchArchiveMonth(QStringLiteral("BTC/USDT"), year, month); });
         QVERIFY2(r, qPrintable(r ? QString() : r.error().toString()));
         const TimeRange range{monthStart(year, month),
                               month == 12 ? monthStart(year + 1, 1) : monthStart(year, month + 1)};
@@ -421,8 +444,8 @@ private slots:
         fake.faults().badChecksums.insert(QStringLiteral("BTCUSDT-1m-2024-03.zip"));
         QVERIFY(fake.listen());
         auto p = plugin(fake.url());
-        const Result<BarBatch> r =
-            offThread([&] { return p->fetchArchiveMonth(QStringLiteral("BTCUSDT"), 2024, 3); });
+        const Result<BarBatch> r
+            = offThread([&] { return p->fetchArchiveMonth(QStringLiteral("BTCUSDT"), 2024, 3); });
         QVERIFY(!r);
         QCOMPARE(r.error().kind(), Error::Kind::BadResponse);
         QVERIFY(r.error().message().contains(QStringLiteral("checksum")));
@@ -435,12 +458,13 @@ private slots:
         auto p = plugin(fake.url());
         const QDate thisMonth = QDate::currentDate();
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchArchiveMonth(QStringLiteral("BTCUSDT"), thisMonth.year(), thisMonth.month());
+            return p->fetchArchiveMonth(QStringLiteral("BTCUSDT"), thisMonth.year(),
+                                        thisMonth.month());
         });
         QVERIFY(!r);
         QCOMPARE(r.error().kind(), Error::Kind::NotFound); // the caller falls back to REST
-        const Result<BarBatch> before = offThread(
-            [&] { return p->fetchArchiveMonth(QStringLiteral("SOLUSDT"), 2019, 1); });
+        const Result<BarBatch> before
+            = offThread([&] { return p->fetchArchiveMonth(QStringLiteral("SOLUSDT"), 2019, 1); });
         QCOMPARE(before.error().kind(), Error::Kind::NotFound);
     }
 
@@ -452,15 +476,18 @@ private slots:
         QTest::newRow("ms") << QByteArray("1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n"
                                           "1704067260000,1.5,2,1,1,1,1704067319999,1,1,0,0,0\n")
                             << 2 << 0;
-        QTest::newRow("µs") << QByteArray("1735689600000000,1,2,0.5,1.5,10,1735689659999999,15,3,5,7,0\r\n")
+        QTest::newRow("µs") << QByteArray(
+            "1735689600000000,1,2,0.5,1.5,10,1735689659999999,15,3,5,7,0\r\n")
                             << 1 << 0;
-        QTest::newRow("header") << QByteArray("open_time,open,high,low,close,volume,close_time,"
-                                              "quote_volume,count,taker_buy_volume,"
-                                              "taker_buy_quote_volume,ignore\n"
-                                              "1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n")
+        QTest::newRow("header") << QByteArray(
+            "open_time,open,high,low,close,volume,close_time,"
+            "quote_volume,count,taker_buy_volume,"
+            "taker_buy_quote_volume,ignore\n"
+            "1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n")
                                 << 1 << 0;
-        QTest::newRow("bad row") << QByteArray("1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n"
-                                               "1704067260000,x,2,1,1,1,1704067319999,1,1,0,0,0\n")
+        QTest::newRow("bad row") << QByteArray(
+            "1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n"
+            "1704067260000,x,2,1,1,1,1704067319999,1,1,0,0,0\n")
                                  << 0 << 2;
         QTest::newRow("short row") << QByteArray("1704067200000,1,2\n") << 0 << 1;
     }
@@ -483,8 +510,8 @@ private slots:
 
     void zipReader()
     {
-        const QByteArray csv = QByteArray("1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n")
-                                   .repeated(500);
+        const QByteArray csv
+            = QByteArray("1704067200000,1,2,0.5,1.5,10,1704067259999,15,3,5,7,0\n").repeated(500);
         const QByteArray zip = ZipWriter::singleFile(QStringLiteral("X-1m-2024-01.csv"), csv);
         const Result<QByteArray> out = ZipReader::extractFirst(zip, QStringLiteral(".csv"));
         QVERIFY(out);
@@ -509,11 +536,13 @@ private slots:
         f.close();
         QProcess proc;
         proc.setWorkingDirectory(dir.path());
-        proc.start(zipTool, {QStringLiteral("-q"), QStringLiteral("a.zip"), QStringLiteral("a.csv")});
+        proc.start(zipTool,
+                   {QStringLiteral("-q"), QStringLiteral("a.zip"), QStringLiteral("a.csv")});
         QVERIFY(proc.waitForFinished(30000));
         QFile z(dir.filePath(QStringLiteral("a.zip")));
         QVERIFY(z.open(QIODevice::ReadOnly));
-        const Result<QByteArray> fromTool = ZipReader::extractFirst(z.readAll(), QStringLiteral(".csv"));
+        const Result<QByteArray> fromTool
+            = ZipReader::extractFirst(z.readAll(), QStringLiteral(".csv"));
         QVERIFY2(fromTool, qPrintable(fromTool ? QString() : fromTool.error().toString()));
         QCOMPARE(*fromTool, csv);
     }

@@ -52,15 +52,16 @@ private slots:
         QTest::addColumn<qint64>("until");
         QTest::addColumn<QString>("mode");
         const qint64 jan2024 = 1704067200000;
-        QTest::newRow("1m, 3 days, sequential") << QStringLiteral("1m") << jan2024
-                                                << jan2024 + 3 * 86400000LL << QStringLiteral("seq");
-        QTest::newRow("1m, 2 days, ccxt paginate") << QStringLiteral("1m") << jan2024 + 7 * 86400000LL
-                                                   << jan2024 + 9 * 86400000LL << QStringLiteral("paginate");
+        QTest::newRow("1m, 3 days, sequential")
+            << QStringLiteral("1m") << jan2024 << jan2024 + 3 * 86400000LL << QStringLiteral("seq");
+        QTest::newRow("1m, 2 days, ccxt paginate")
+            << QStringLiteral("1m") << jan2024 + 7 * 86400000LL << jan2024 + 9 * 86400000LL
+            << QStringLiteral("paginate");
         QTest::newRow("1h, 60 days") << QStringLiteral("1h") << jan2024 << jan2024 + 60 * 86400000LL
                                      << QStringLiteral("seq");
-        QTest::newRow("1d, 2025 (µs archive era)") << QStringLiteral("1d") << qint64(1735689600000)
-                                                   << qint64(1735689600000) + 90 * 86400000LL
-                                                   << QStringLiteral("seq");
+        QTest::newRow("1d, 2025 (µs archive era)")
+            << QStringLiteral("1d") << qint64(1735689600000)
+            << qint64(1735689600000) + 90 * 86400000LL << QStringLiteral("seq");
     }
     void fetchOhlcv()
     {
@@ -89,11 +90,13 @@ private slots:
         QCOMPARE(rows.size(), qsizetype(truth.size()));
         for (qsizetype i = 0; i < rows.size(); ++i) {
             const QJsonArray r = rows[i].toArray();
-            const Bar b{qint64(r[0].toDouble()), r[1].toDouble(), r[2].toDouble(), r[3].toDouble(),
-                        r[4].toDouble(), r[5].toDouble()};
+            const Bar b{qint64(r[0].toDouble()), r[1].toDouble(), r[2].toDouble(),
+                        r[3].toDouble(),         r[4].toDouble(), r[5].toDouble()};
             if (!(b == truth[size_t(i)]))
-                QFAIL(qPrintable(QStringLiteral("row %1 differs: ccxt %2").arg(i).arg(
-                    QString::fromUtf8(QJsonDocument(r).toJson(QJsonDocument::Compact)))));
+                QFAIL(qPrintable(
+                    QStringLiteral("row %1 differs: ccxt %2")
+                        .arg(i)
+                        .arg(QString::fromUtf8(QJsonDocument(r).toJson(QJsonDocument::Compact)))));
         }
 
         // Our plugin reads the same bars.

@@ -15,14 +15,16 @@ using barkeep::test::offThread;
 
 namespace {
 // A trimmed copy of a real /products answer.
-const QByteArray kProducts =
-    "[{\"id\":\"BTC-USD\",\"base_currency\":\"BTC\",\"quote_currency\":\"USD\","
-    "\"quote_increment\":\"0.01\",\"base_increment\":\"0.00000001\",\"display_name\":\"BTC/USD\","
-    "\"min_market_funds\":\"1\",\"margin_enabled\":false,\"post_only\":false,\"limit_only\":false,"
-    "\"cancel_only\":false,\"status\":\"online\",\"status_message\":\"\",\"trading_disabled\":false,"
-    "\"fx_stablecoin\":false,\"auction_mode\":false},"
-    "{\"id\":\"BTCAUCTION-USD\",\"base_currency\":\"BTCAUCTION\",\"quote_currency\":\"USD\","
-    "\"status\":\"online\"}]";
+const QByteArray kProducts
+    = "[{\"id\":\"BTC-USD\",\"base_currency\":\"BTC\",\"quote_currency\":\"USD\","
+      "\"quote_increment\":\"0.01\",\"base_increment\":\"0.00000001\",\"display_name\":\"BTC/USD\","
+      "\"min_market_funds\":\"1\",\"margin_enabled\":false,\"post_only\":false,\"limit_only\":"
+      "false,"
+      "\"cancel_only\":false,\"status\":\"online\",\"status_message\":\"\",\"trading_disabled\":"
+      "false,"
+      "\"fx_stablecoin\":false,\"auction_mode\":false},"
+      "{\"id\":\"BTCAUCTION-USD\",\"base_currency\":\"BTCAUCTION\",\"quote_currency\":\"USD\","
+      "\"status\":\"online\"}]";
 
 constexpr qint64 kJan2024 = 1704067200000;
 
@@ -35,7 +37,7 @@ QByteArray candles(qint64 fromMs, int count, int missing = -1)
         if (i == missing)
             continue;
         body += (first ? "[" : ",[") + QByteArray::number((fromMs / 1000) + i * 60)
-            + ",41900.5,42100,42000.01,42050.25,3.14159265]";
+                + ",41900.5,42100,42000.01,42050.25,3.14159265]";
         first = false;
     }
     return body + "]";
@@ -55,7 +57,8 @@ private:
     std::unique_ptr<CoinbaseExchange> plugin(const QUrl &url)
     {
         return std::make_unique<CoinbaseExchange>(
-            test::settingsFor(QStringLiteral("coinbase"), url), std::make_shared<ProviderContext>());
+            test::settingsFor(QStringLiteral("coinbase"), url),
+            std::make_shared<ProviderContext>());
     }
 
 private slots:
@@ -64,18 +67,19 @@ private slots:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<int>("rows");
         QTest::addColumn<QString>("fragment");
-        QTest::newRow("ccxt sample") << QByteArray("[[1591514160,0.02507,0.02507,0.02507,0.02507,0.02816506]"
-                                                   ",[1591514100,0.02507,0.02507,0.02507,0.02507,1.5]]")
-                                     << 2 << QString();
+        QTest::newRow("ccxt sample")
+            << QByteArray("[[1591514160,0.02507,0.02507,0.02507,0.02507,0.02816506]"
+                          ",[1591514100,0.02507,0.02507,0.02507,0.02507,1.5]]")
+            << 2 << QString();
         QTest::newRow("empty") << QByteArray("[]") << 0 << QString();
-        QTest::newRow("string value") << QByteArray("[[1591514160,\"x\",1,1,1,1]]") << 0
-                                      << QStringLiteral("\"x\"");
+        QTest::newRow("string value")
+            << QByteArray("[[1591514160,\"x\",1,1,1,1]]") << 0 << QStringLiteral("\"x\"");
         QTest::newRow("short") << QByteArray("[[1591514160,1,1]]") << 0
                                << QStringLiteral("[1591514160,1,1]");
-        QTest::newRow("message object") << QByteArray("{\"message\":\"NotFound\"}") << 0
-                                        << QStringLiteral("NotFound");
-        QTest::newRow("truncated") << QByteArray("[[1591514160,0.02507,0.0") << 0
-                                   << QStringLiteral("[[1591514160");
+        QTest::newRow("message object")
+            << QByteArray("{\"message\":\"NotFound\"}") << 0 << QStringLiteral("NotFound");
+        QTest::newRow("truncated")
+            << QByteArray("[[1591514160,0.02507,0.0") << 0 << QStringLiteral("[[1591514160");
     }
     void parseCandles()
     {
@@ -89,7 +93,8 @@ private slots:
             if (rows == 2) {
                 // Oldest first after parsing; low/high/open/close in Coinbase's column order.
                 QCOMPARE(bars->front().t, 1591514100000);
-                QCOMPARE(bars->back(), (Bar{1591514160000, 0.02507, 0.02507, 0.02507, 0.02507, 0.02816506}));
+                QCOMPARE(bars->back(),
+                         (Bar{1591514160000, 0.02507, 0.02507, 0.02507, 0.02507, 0.02816506}));
             }
         } else {
             QVERIFY(!bars);
@@ -109,13 +114,23 @@ private slots:
         QTest::addColumn<int>("status");
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<int>("kind");
-        QTest::newRow("429") << 429 << QByteArray("{\"message\":\"Public rate limit exceeded\"}") << int(Error::Kind::RateLimited);
-        QTest::newRow("400 >300") << 400 << QByteArray("{\"message\":\"granularity too small for the requested time range. Count of aggregations requested exceeds 300\"}") << int(Error::Kind::BadInput);
-        QTest::newRow("404 product") << 404 << QByteArray("{\"message\":\"NotFound\"}") << int(Error::Kind::BadInput);
-        QTest::newRow("401") << 401 << QByteArray("{\"message\":\"Unauthorized.\"}") << int(Error::Kind::Auth);
-        QTest::newRow("403") << 403 << QByteArray("{\"message\":\"Forbidden\"}") << int(Error::Kind::Auth);
-        QTest::newRow("500") << 500 << QByteArray("{\"message\":\"Internal server error\"}") << int(Error::Kind::Upstream);
-        QTest::newRow("200 html") << 200 << QByteArray("<html>cloudflare</html>") << int(Error::Kind::BadResponse);
+        QTest::newRow("429") << 429 << QByteArray("{\"message\":\"Public rate limit exceeded\"}")
+                             << int(Error::Kind::RateLimited);
+        QTest::newRow("400 >300")
+            << 400
+            << QByteArray("{\"message\":\"granularity too small for the requested time range. "
+                          "Count of aggregations requested exceeds 300\"}")
+            << int(Error::Kind::BadInput);
+        QTest::newRow("404 product")
+            << 404 << QByteArray("{\"message\":\"NotFound\"}") << int(Error::Kind::BadInput);
+        QTest::newRow("401") << 401 << QByteArray("{\"message\":\"Unauthorized.\"}")
+                             << int(Error::Kind::Auth);
+        QTest::newRow("403") << 403 << QByteArray("{\"message\":\"Forbidden\"}")
+                             << int(Error::Kind::Auth);
+        QTest::newRow("500") << 500 << QByteArray("{\"message\":\"Internal server error\"}")
+                             << int(Error::Kind::Upstream);
+        QTest::newRow("200 html") << 200 << QByteArray("<html>cloudflare</html>")
+                                  << int(Error::Kind::BadResponse);
     }
     void errors()
     {
@@ -128,7 +143,8 @@ private slots:
         server.enqueue(status, body);
         auto p = plugin(server.url());
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("1m"), kJan2024, kJan2024 + 3600000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USD"), QStringLiteral("1m"), kJan2024, kJan2024 + 3600000});
         });
         QVERIFY(!r);
         QCOMPARE(Error::kindName(r.error().kind()), Error::kindName(Error::Kind(kind)));
@@ -165,9 +181,12 @@ private slots:
         const QUrlQuery w1(log[1]), w2(log[2]);
         QCOMPARE(log[1].path(), QStringLiteral("/products/BTC-USD/candles"));
         QCOMPARE(w1.queryItemValue(QStringLiteral("granularity")), QStringLiteral("60"));
-        QCOMPARE(w1.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded), QStringLiteral("2024-01-01T00:00:00Z"));
-        QCOMPARE(w1.queryItemValue(QStringLiteral("end"), QUrl::FullyDecoded), QStringLiteral("2024-01-01T04:59:00Z"));
-        QCOMPARE(w2.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded), QStringLiteral("2024-01-01T04:59:00Z"));
+        QCOMPARE(w1.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded),
+                 QStringLiteral("2024-01-01T00:00:00Z"));
+        QCOMPARE(w1.queryItemValue(QStringLiteral("end"), QUrl::FullyDecoded),
+                 QStringLiteral("2024-01-01T04:59:00Z"));
+        QCOMPARE(w2.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded),
+                 QStringLiteral("2024-01-01T04:59:00Z"));
     }
 
     void unsupported()
@@ -175,14 +194,16 @@ private slots:
         CoinbaseFake fake;
         QVERIFY(fake.listen());
         auto p = plugin(fake.url());
-        for (const QString &tf : {QStringLiteral("3m"), QStringLiteral("4h"), QStringLiteral("1w")}) {
+        for (const QString &tf :
+             {QStringLiteral("3m"), QStringLiteral("4h"), QStringLiteral("1w")}) {
             const Result<BarBatch> r = offThread([&] {
                 return p->fetchBars({QStringLiteral("BTC/USD"), tf, kJan2024, kJan2024 + 86400000});
             });
             QCOMPARE(r.error().kind(), Error::Kind::Unsupported);
         }
         const Result<BarBatch> sym = offThread([&] {
-            return p->fetchBars({QStringLiteral("DOGE/XYZ"), QStringLiteral("1m"), kJan2024, kJan2024 + 60000});
+            return p->fetchBars(
+                {QStringLiteral("DOGE/XYZ"), QStringLiteral("1m"), kJan2024, kJan2024 + 60000});
         });
         QCOMPARE(sym.error().kind(), Error::Kind::BadInput);
         QCOMPARE(fake.requestCount(QStringLiteral("/products")), 1);
@@ -196,7 +217,8 @@ private slots:
         auto p = plugin(fake.url());
         const TimeRange month{monthStart(2024, 4), monthStart(2024, 5)};
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("ETH/USD"), QStringLiteral("1m"), month.from, month.to});
+            return p->fetchBars(
+                {QStringLiteral("ETH/USD"), QStringLiteral("1m"), month.from, month.to});
         });
         QVERIFY2(r, qPrintable(r ? QString() : r.error().toString()));
         const Bars truth = fake.groundTruth(QStringLiteral("ETH-USD"), month);
@@ -217,11 +239,13 @@ private slots:
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const qint64 since = now / 3600000 * 3600000 - 500 * 3600000LL;
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("1h"), since, now + 7200000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USD"), QStringLiteral("1h"), since, now + 7200000});
         });
         QVERIFY(r);
         QCOMPARE(r->covered.to, QDateTime::currentMSecsSinceEpoch() / 3600000 * 3600000);
-        QVERIFY(r->bars == fake.groundTruth(QStringLiteral("BTC-USD"), r->covered, QStringLiteral("1h")));
+        QVERIFY(r->bars
+                == fake.groundTruth(QStringLiteral("BTC-USD"), r->covered, QStringLiteral("1h")));
         QCOMPARE(r->requests, 2);
     }
 
@@ -231,8 +255,8 @@ private slots:
         QVERIFY(fake.listen());
         auto p = plugin(fake.url());
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("1m"), monthStart(2024, 1),
-                                 monthStart(2024, 2)});
+            return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("1m"),
+                                 monthStart(2024, 1), monthStart(2024, 2)});
         });
         QVERIFY(!r);
         QCOMPARE(r.error().kind(), Error::Kind::RateLimited);
@@ -247,8 +271,10 @@ private slots:
         auto p = plugin(fake.url());
         QVERIFY(offThread([&] { return p->symbols(); }));
         fake.faults().serverErrorRate = 1;
-        const BarRequest req{QStringLiteral("BTC/USD"), QStringLiteral("1m"), kJan2024, kJan2024 + 3600000};
-        QCOMPARE(offThread([&] { return p->fetchBars(req); }).error().kind(), Error::Kind::Upstream);
+        const BarRequest req{QStringLiteral("BTC/USD"), QStringLiteral("1m"), kJan2024,
+                             kJan2024 + 3600000};
+        QCOMPARE(offThread([&] { return p->fetchBars(req); }).error().kind(),
+                 Error::Kind::Upstream);
         fake.faults().serverErrorRate = 0;
         fake.faults().truncatedRate = 1;
         const Result<BarBatch> bad = offThread([&] { return p->fetchBars(req); });

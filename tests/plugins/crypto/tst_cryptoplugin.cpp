@@ -19,8 +19,11 @@ class TestCryptoPlugin : public QObject
         for (const QStaticPlugin &p : QPluginLoader::staticPlugins())
             if (p.metaData().value(QStringLiteral("IID")).toString()
                     == QLatin1String(BARKEEP_MARKETPLUGIN_IID)
-                && p.metaData().value(QStringLiteral("MetaData")).toObject().value(QStringLiteral("id"))
-                    == QLatin1String("crypto"))
+                && p.metaData()
+                           .value(QStringLiteral("MetaData"))
+                           .toObject()
+                           .value(QStringLiteral("id"))
+                       == QLatin1String("crypto"))
                 return p;
         return std::nullopt;
     }
@@ -40,20 +43,24 @@ private slots:
             ids << p.id;
         QVERIFY(ids.contains(QStringLiteral("binance")) && ids.contains(QStringLiteral("coinbase"))
                 && ids.contains(QStringLiteral("kraken")));
-        const ProviderInfo binance = *registry.provider(QStringLiteral("crypto"), QStringLiteral("binance"));
-        QVERIFY(binance.archive && binance.testnet && binance.streaming && !binance.requiresCredentials);
+        const ProviderInfo binance
+            = *registry.provider(QStringLiteral("crypto"), QStringLiteral("binance"));
+        QVERIFY(binance.archive && binance.testnet && binance.streaming
+                && !binance.requiresCredentials);
         QCOMPARE(binance.maxBarsPerRequest, 1000);
         QCOMPARE(binance.weightPerMinute, 6000);
         QCOMPARE(binance.klinesWeight, 2);
         QCOMPARE(binance.maxConcurrency, 8);
         QVERIFY(binance.timeframes.contains(QStringLiteral("1M")));
-        const ProviderInfo coinbase = *registry.provider(QStringLiteral("crypto"), QStringLiteral("coinbase"));
+        const ProviderInfo coinbase
+            = *registry.provider(QStringLiteral("crypto"), QStringLiteral("coinbase"));
         QCOMPARE(coinbase.maxBarsPerRequest, 300);
         QCOMPARE(coinbase.requestsPerSecond, 10.0);
-        QCOMPARE(coinbase.timeframes, (QStringList{QStringLiteral("1m"), QStringLiteral("5m"),
-                                                   QStringLiteral("15m"), QStringLiteral("1h"),
-                                                   QStringLiteral("6h"), QStringLiteral("1d")}));
-        const ProviderInfo kraken = *registry.provider(QStringLiteral("crypto"), QStringLiteral("kraken"));
+        QCOMPARE(coinbase.timeframes,
+                 (QStringList{QStringLiteral("1m"), QStringLiteral("5m"), QStringLiteral("15m"),
+                              QStringLiteral("1h"), QStringLiteral("6h"), QStringLiteral("1d")}));
+        const ProviderInfo kraken
+            = *registry.provider(QStringLiteral("crypto"), QStringLiteral("kraken"));
         QCOMPARE(kraken.maxBarsPerRequest, 720);
         QVERIFY(!kraken.reachesFullHistory);
         QVERIFY(kraken.historyNote.contains(QStringLiteral("720")));
@@ -76,9 +83,9 @@ private slots:
         QVERIFY(plugin);
         auto *factory = qobject_cast<MarketPluginFactory *>(plugin->instance());
         QVERIFY(factory);
-        std::unique_ptr<MarketPlugin> instance =
-            factory->create(test::settingsFor(provider, QUrl(QStringLiteral("http://127.0.0.1:9"))),
-                            std::make_shared<ProviderContext>());
+        std::unique_ptr<MarketPlugin> instance = factory->create(
+            test::settingsFor(provider, QUrl(QStringLiteral("http://127.0.0.1:9"))),
+            std::make_shared<ProviderContext>());
         QVERIFY(instance);
         QCOMPARE(instance->providerId(), provider);
         QVERIFY(!factory->create(test::settingsFor(QStringLiteral("nope"), QUrl()),

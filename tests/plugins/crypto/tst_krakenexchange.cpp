@@ -14,14 +14,17 @@ using barkeep::test::offThread;
 
 namespace {
 // A trimmed copy of a real /0/public/AssetPairs answer.
-const QByteArray kAssetPairs =
-    "{\"error\":[],\"result\":{\"XXBTZUSD\":{\"altname\":\"XBTUSD\",\"wsname\":\"XBT/USD\","
-    "\"aclass_base\":\"currency\",\"base\":\"XXBT\",\"aclass_quote\":\"currency\",\"quote\":\"ZUSD\","
-    "\"lot\":\"unit\",\"cost_decimals\":5,\"pair_decimals\":1,\"lot_decimals\":8,\"lot_multiplier\":1,"
-    "\"fees\":[[0,0.4]],\"fee_volume_currency\":\"ZUSD\",\"ordermin\":\"0.0001\",\"costmin\":\"0.5\","
-    "\"tick_size\":\"0.1\",\"status\":\"online\"},\"XDGUSD\":{\"altname\":\"XDGUSD\",\"wsname\":"
-    "\"XDG/USD\",\"base\":\"XXDG\",\"quote\":\"ZUSD\"},\"XETHZEUR\":{\"altname\":\"ETHEUR\","
-    "\"base\":\"XETH\",\"quote\":\"ZEUR\"}}}";
+const QByteArray kAssetPairs
+    = "{\"error\":[],\"result\":{\"XXBTZUSD\":{\"altname\":\"XBTUSD\",\"wsname\":\"XBT/USD\","
+      "\"aclass_base\":\"currency\",\"base\":\"XXBT\",\"aclass_quote\":\"currency\",\"quote\":"
+      "\"ZUSD\","
+      "\"lot\":\"unit\",\"cost_decimals\":5,\"pair_decimals\":1,\"lot_decimals\":8,\"lot_"
+      "multiplier\":1,"
+      "\"fees\":[[0,0.4]],\"fee_volume_currency\":\"ZUSD\",\"ordermin\":\"0.0001\",\"costmin\":\"0."
+      "5\","
+      "\"tick_size\":\"0.1\",\"status\":\"online\"},\"XDGUSD\":{\"altname\":\"XDGUSD\",\"wsname\":"
+      "\"XDG/USD\",\"base\":\"XXDG\",\"quote\":\"ZUSD\"},\"XETHZEUR\":{\"altname\":\"ETHEUR\","
+      "\"base\":\"XETH\",\"quote\":\"ZEUR\"}}}";
 
 // Rows as the docs show them: [time, o, h, l, c, vwap, volume, count], last = forming.
 QByteArray ohlc(qint64 fromS, int rows, int zeroRow = -1, const char *key = "XXBTZUSD")
@@ -30,8 +33,10 @@ QByteArray ohlc(qint64 fromS, int rows, int zeroRow = -1, const char *key = "XXB
     for (int i = 0; i < rows; ++i) {
         const bool zero = i == zeroRow;
         body += (i ? ",[" : "[") + QByteArray::number(fromS + i * 60)
-            + (zero ? ",\"42000.0\",\"42000.0\",\"42000.0\",\"42000.0\",\"42000.0\",\"0.00000000\",0]"
-                    : ",\"42000.0\",\"42010.5\",\"41990.1\",\"42005.2\",\"42001.3\",\"1.25000000\",17]");
+                + (zero ? ",\"42000.0\",\"42000.0\",\"42000.0\",\"42000.0\",\"42000.0\",\"0."
+                          "00000000\",0]"
+                        : ",\"42000.0\",\"42010.5\",\"41990.1\",\"42005.2\",\"42001.3\",\"1."
+                          "25000000\",17]");
     }
     return body + "],\"last\":" + QByteArray::number(fromS + (rows - 2) * 60) + "}}";
 }
@@ -86,18 +91,21 @@ private slots:
             << int(Error::Kind::RateLimited) << QString();
         QTest::newRow("unknown pair") << QByteArray("{\"error\":[\"EQuery:Unknown asset pair\"]}")
                                       << 0 << int(Error::Kind::BadInput) << QString();
-        QTest::newRow("invalid arguments") << QByteArray("{\"error\":[\"EGeneral:Invalid arguments\"]}")
-                                           << 0 << int(Error::Kind::BadInput) << QString();
+        QTest::newRow("invalid arguments")
+            << QByteArray("{\"error\":[\"EGeneral:Invalid arguments\"]}") << 0
+            << int(Error::Kind::BadInput) << QString();
         QTest::newRow("unavailable") << QByteArray("{\"error\":[\"EService:Unavailable\"]}") << 0
                                      << int(Error::Kind::Upstream) << QString();
         QTest::newRow("lockout") << QByteArray("{\"error\":[\"EGeneral:Temporary lockout\"]}") << 0
                                  << int(Error::Kind::Banned) << QString();
-        QTest::newRow("bad row") << QByteArray("{\"error\":[],\"result\":{\"XXBTZUSD\":[[1688671200,"
-                                               "\"x\",\"1\",\"1\",\"1\",\"1\",\"1\",1]],\"last\":0}}")
+        QTest::newRow("bad row") << QByteArray(
+            "{\"error\":[],\"result\":{\"XXBTZUSD\":[[1688671200,"
+            "\"x\",\"1\",\"1\",\"1\",\"1\",\"1\",1]],\"last\":0}}")
                                  << 0 << int(Error::Kind::BadResponse) << QStringLiteral("\"x\"");
-        QTest::newRow("time as string") << QByteArray("{\"error\":[],\"result\":{\"XXBTZUSD\":[[\"1688671200\","
-                                                      "\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",1]],\"last\":0}}")
-                                        << 0 << int(Error::Kind::BadResponse) << QStringLiteral("1688671200");
+        QTest::newRow("time as string")
+            << QByteArray("{\"error\":[],\"result\":{\"XXBTZUSD\":[[\"1688671200\","
+                          "\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",1]],\"last\":0}}")
+            << 0 << int(Error::Kind::BadResponse) << QStringLiteral("1688671200");
         QTest::newRow("truncated") << ohlc(1688671200, 3).left(60) << 0
                                    << int(Error::Kind::BadResponse) << QStringLiteral("XXBTZUSD");
     }
@@ -107,12 +115,13 @@ private slots:
         QFETCH(int, rows);
         QFETCH(int, kind);
         QFETCH(QString, fragment);
-        const Result<KrakenExchange::OhlcPage> page =
-            KrakenExchange::parseOhlc(body, QStringLiteral("XXBTZUSD"));
+        const Result<KrakenExchange::OhlcPage> page
+            = KrakenExchange::parseOhlc(body, QStringLiteral("XXBTZUSD"));
         if (kind < 0) {
             QVERIFY(page);
             QCOMPARE(int(page->rows.size()), rows);
-            QCOMPARE(page->rows.front(), (Bar{1688671200000, 42000.0, 42010.5, 41990.1, 42005.2, 1.25}));
+            QCOMPARE(page->rows.front(),
+                     (Bar{1688671200000, 42000.0, 42010.5, 41990.1, 42005.2, 1.25}));
             QCOMPARE(page->last, 1688671200 + (rows - 2) * 60);
         } else {
             QVERIFY(!page);
@@ -133,7 +142,8 @@ private slots:
         auto p = plugin(server.url());
         const qint64 since = first - 5 * 3600000; // older than Kraken keeps
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("1m"), since, forming + 3600000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USD"), QStringLiteral("1m"), since, forming + 3600000});
         });
         QVERIFY2(r, qPrintable(r ? QString() : r.error().toString()));
         QCOMPARE(r->requests, 1); // never loops for older history
@@ -153,7 +163,8 @@ private slots:
         auto p = plugin(fake.url());
         const qint64 jan2024 = 1704067200000;
         const Result<BarBatch> r = offThread([&] {
-            return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("1m"), jan2024, jan2024 + 86400000});
+            return p->fetchBars(
+                {QStringLiteral("BTC/USD"), QStringLiteral("1m"), jan2024, jan2024 + 86400000});
         });
         QVERIFY(r);
         QVERIFY(r->bars.empty());
@@ -198,8 +209,8 @@ private slots:
         offThread([&] {
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             for (int i = 0; i < 8; ++i) {
-                const Result<BarBatch> r = p->fetchBars({QStringLiteral("ETH/USD"), QStringLiteral("1h"),
-                                                         now - 86400000, now});
+                const Result<BarBatch> r = p->fetchBars(
+                    {QStringLiteral("ETH/USD"), QStringLiteral("1h"), now - 86400000, now});
                 kinds << (r ? Error::Kind::Internal : r.error().kind());
             }
             return 0;
@@ -216,12 +227,22 @@ private slots:
         auto p = plugin(fake.url());
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const BarRequest req{QStringLiteral("BTC/USD"), QStringLiteral("1m"), now - 3600000, now};
-        QCOMPARE(offThread([&] { return p->fetchBars({QStringLiteral("NOPE/USD"), QStringLiteral("1m"), 0, now}); })
-                     .error().kind(), Error::Kind::BadInput);
-        QCOMPARE(offThread([&] { return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("2h"), 0, now}); })
-                     .error().kind(), Error::Kind::Unsupported);
+        QCOMPARE(
+            offThread([&] {
+                return p->fetchBars({QStringLiteral("NOPE/USD"), QStringLiteral("1m"), 0, now});
+            })
+                .error()
+                .kind(),
+            Error::Kind::BadInput);
+        QCOMPARE(offThread([&] {
+                     return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("2h"), 0, now});
+                 })
+                     .error()
+                     .kind(),
+                 Error::Kind::Unsupported);
         fake.faults().serverErrorRate = 1;
-        QCOMPARE(offThread([&] { return p->fetchBars(req); }).error().kind(), Error::Kind::Upstream);
+        QCOMPARE(offThread([&] { return p->fetchBars(req); }).error().kind(),
+                 Error::Kind::Upstream);
         fake.faults().serverErrorRate = 0;
         fake.faults().malformedRate = 1;
         const Result<BarBatch> bad = offThread([&] { return p->fetchBars(req); });
