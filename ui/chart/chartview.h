@@ -20,9 +20,11 @@ namespace barkeep::ui {
 // The candlestick chart: candles over a volume pane, a price axis with nice ticks, a time
 // axis in the chosen time zone, a crosshair with an OHLCV readout, wheel zoom around the
 // cursor, drag and keyboard pan. Hand-written on QPainter because QCandlestickSeries does not
-// scale (one QObject per candle; minutes to build 100k, see tests/benchmarks/chart). Time is
-// continuous: a gap in the data is empty space; never-fetched ranges are shaded. Each frame
-// draws one level of a precomputed LodPyramid, so a frame costs O(width), not O(bars).
+// scale (one QObject and graphics item per candle: ~11 s of CPU to build and paint 100k, and
+// ~150 ms per pan frame at 10k; see tests/benchmarks/chart). Time is continuous: a gap in the
+// data is empty space; never-fetched ranges are shaded. Each frame draws one level of a
+// precomputed LodPyramid, so a frame costs O(width), not O(bars). The crosshair readout is
+// always the exact bar under the cursor, also when zoomed out to merged candles.
 // GUI thread only; the loader fetches visibleRange() elsewhere and hands bars in.
 class ChartView : public QWidget
 {
