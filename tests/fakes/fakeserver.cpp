@@ -43,7 +43,9 @@ Bars FakeServer::groundTruth(const QString &symbol, TimeRange range, const QStri
     const Result<Timeframe> tf = Timeframe::parse(timeframe);
     if (!tf)
         return {};
-    return m_truth.bars(symbol, range, *tf, now());
+    GroundTruth truth = m_truth; // outages may have been set through faults() since
+    truth.setOutages(m_faults.outages);
+    return truth.bars(symbol, range, *tf, now());
 }
 
 void FakeServer::resetCounters()
