@@ -1,5 +1,27 @@
 # Sources of core/api (LocalApiServer: REST + WebSocket stream, encoders, metrics).
 target_sources(barkeep_core PRIVATE
     api/localapiserver.h api/localapiserver.cpp
+    api/apicontext.h api/apiaccess.h api/apiaccess.cpp
+    api/apimetrics.h api/apimetrics.cpp
+    api/apiparams.h api/apiparams.cpp
+    api/pendingresponse.h api/pendingresponse.cpp
+    api/connectionguard.h api/connectionguard.cpp
+    api/backfillcontrol.h
     api/barjsonencoder.h api/barjsonencoder.cpp
+    api/systemcontroller.h api/systemcontroller.cpp
+    api/marketscontroller.h api/marketscontroller.cpp
+    api/barscontroller.h api/barscontroller.cpp
+    api/backfillscontroller.h api/backfillscontroller.cpp
+    api/stream/streamqueue.h api/stream/streamqueue.cpp
+    api/stream/streamclient.h api/stream/streamclient.cpp
+    api/stream/subscriptionregistry.h api/stream/subscriptionregistry.cpp
+    api/stream/subscriptionworker.h api/stream/subscriptionworker.cpp
+    api/stream/broadcastmanager.h api/stream/broadcastmanager.cpp
+    api/stream/subscriptionservice.h api/stream/subscriptionservice.cpp
 )
+# docs/openapi.json, compiled in (core links no resource system it does not need); CMake
+# re-runs this when the file changes.
+file(READ ${PROJECT_SOURCE_DIR}/docs/openapi.json OPENAPI_JSON)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/openapidocument_p.h.in
+               ${CMAKE_CURRENT_BINARY_DIR}/api/openapidocument_p.h @ONLY)
+target_sources(barkeep_core PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/api/openapidocument_p.h)

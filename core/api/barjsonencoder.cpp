@@ -24,6 +24,29 @@ void BarJsonEncoder::appendInt(QByteArray &out, qint64 value)
     out.append(buf, res.ptr - buf);
 }
 
+void BarJsonEncoder::appendString(QByteArray &out, const QString &value)
+{
+    out.append('"');
+    for (const char c : value.toUtf8()) {
+        switch (c) {
+        case '"': out.append("\\\"", 2); break;
+        case '\\': out.append("\\\\", 2); break;
+        case '\n': out.append("\\n", 2); break;
+        case '\r': out.append("\\r", 2); break;
+        case '\t': out.append("\\t", 2); break;
+        default:
+            if (uchar(c) < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                const char esc[6] = {'\\', 'u', '0', '0', hex[(uchar(c) >> 4) & 0xf], hex[uchar(c) & 0xf]};
+                out.append(esc, 6);
+            } else {
+                out.append(c);
+            }
+        }
+    }
+    out.append('"');
+}
+
 void BarJsonEncoder::appendBar(QByteArray &out, const Bar &b)
 {
     out.append('[');

@@ -5,6 +5,7 @@
 #include "model/bar.h"
 
 #include <QByteArray>
+#include <QString>
 
 namespace barkeep {
 
@@ -21,6 +22,8 @@ public:
     static void appendBar(QByteArray &out, const Bar &bar);
     static void appendDouble(QByteArray &out, double value);
     static void appendInt(QByteArray &out, qint64 value);
+    // A JSON string literal, quoted and escaped (for the few strings around the bars).
+    static void appendString(QByteArray &out, const QString &value);
     // "t,open,high,low,close,volume\n" then one line per bar.
     static QByteArray csv(const Bars &bars);
 };

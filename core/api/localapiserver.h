@@ -8,21 +8,20 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QStringList>
-#include <QThreadPool>
 
+#include <functional>
 #include <memory>
-
-class QHttpServer;
-class QHttpServerRequest;
-class QHttpServerResponder;
 
 namespace barkeep {
 
 class BarStore;
 class BarCache;
+class BackfillControl;
 class DataOrchestrator;
 class MarketService;
 class PluginRegistry;
+class ApiMetrics;
+struct ApiContext;
 
 // What the API serves from; all owned elsewhere (Application) and thread-safe.
 struct ApiServices
@@ -32,6 +31,11 @@ struct ApiServices
     DataOrchestrator *orchestrator = nullptr;
     BarStore *store = nullptr;
     BarCache *cache = nullptr;
+    // The backfill routes answer 503 while this is null. Application wraps its
+    // BackfillManager: std::make_shared<BackfillManagerControl<>>(manager) (backfillcontrol.h).
+    std::shared_ptr<BackfillControl> backfill;
+    // More Prometheus text appended to /metrics (e.g. provider pacer counters); any thread.
+    std::function<QByteArray()> extraMetrics;
 };
 
 struct ApiOptions
@@ -39,17 +43,38 @@ struct ApiOptions
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 8765; // 0 = any free port
     QByteArray token;
-    QStringList allowedHosts; // extra Host header names besides loopback ones
-    int maxBarsPerAnswer = 5000;
-    int defaultBars = 1000;
+    QStringList allowedHosts;   // extra Host header names besides loopback ones
+    QStringList allowedOrigins; // extra WebSocket Origins ("https://app.example") besides loopback
+    int maxBarsPerAnswer = 5000; // the maximum of `limit` (documented in docs/openapi.json)
+    int defaultBars = 1000;      // the default of `limit`
+    // An /ohlcv answer never needs more than this much 1m history; longer asks page (`next`).
+    int maxSpanDays = 366;
+    // /coverage and POST /backfills refuse longer ranges with a 400.
+    int maxRangeDays = 20 * 366;
+    // Connection limits (ConnectionGuard): api.maxConnectionsPerClient, api.maxRequestBytes,
+    // api.idleTimeoutSec.
+    int maxConnectionsPerClient = 64;
+    qint64 maxRequestBytes = 65536;
+    int idleTimeoutSec = 60;
+    int maxHeaders = 64;
+    // WebSocket stream.
+    int streamPollMs = 3000;       // upstream polling period per series
+    int snapshotBars = 100;        // bars in a subscription's snapshot (default; "limit" overrides)
+    int streamQueueLimit = 256;    // queued messages per client before forming updates drop
+    int streamDisconnectLimit = 1024; // queued final bars past which a slow client is dropped
+    int maxSubscriptionsPerClient = 64;
+    // Serve /ohlcv bars through QJsonDocument instead of BarJsonEncoder: the benchmark's
+    // baseline, measured in the same run. Never set in production.
+    bool qjsonBaseline = false;
+    // Wall clock for the stream (tests move it); null = the system clock.
+    std::function<qint64()> clock;
 };
 
-// The seed's market_blueprint (and later websocket_blueprint): the local REST API of
-// design.md on one port. Lives on its own thread: create it *inside* that thread, since
-// QHttpServer left behind by moveToThread keeps its WebSocket part on the old thread
-// (style.md §6). Slow work (provider fetches, store reads) runs on a worker pool and is
-// answered through a QHttpServerResponder kept alive until the result arrives; the socket is
-// checked before writing, because Qt 6.4 writes to a deleted socket if the client left.
+// The seed's market_blueprint and websocket_blueprint: the local REST API of design.md and
+// the WebSocket stream on one port. Lives on its own thread: create it *inside* that thread,
+// since a QHttpServer moved with moveToThread leaves its WebSocket part behind (style.md §6).
+// Routes live in one controller per resource; slow work (provider fetches, store reads) runs
+// on a worker pool and is answered through a PendingResponse.
 class BARKEEPCORE_EXPORT LocalApiServer : public QObject
 {
     Q_OBJECT
@@ -64,21 +89,15 @@ public:
     // Starts listening; the port actually bound (when options.port was 0) is serverPort().
     VoidResult listen();
     quint16 serverPort() const { return m_port; }
+    const ApiMetrics &metrics() const;
 
-    // Constant-time token comparison (no early exit on the first differing byte).
+    // Kept for callers of the first version; see ApiAccess.
     static bool tokensEqual(const QByteArray &a, const QByteArray &b);
-    // Whether a Host header value names this server (DNS-rebinding guard).
     static bool hostAllowed(const QByteArray &hostHeader, const QStringList &allowed);
 
 private:
-    void setupRoutes();
-    // Returns an error when the request may not proceed (foreign Host, missing/wrong token).
-    std::optional<Error> checkAccess(const QHttpServerRequest &request, bool needToken) const;
-
-    ApiServices m_services;
-    ApiOptions m_options;
-    std::unique_ptr<QHttpServer> m_server;
-    QThreadPool m_pool;
+    class Private;
+    std::unique_ptr<Private> d;
     quint16 m_port = 0;
 };
 

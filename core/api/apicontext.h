@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "apiaccess.h"
+#include "apimetrics.h"
+#include "apiparams.h"
+#include "localapiserver.h"
+#include "pendingresponse.h"
+
+#include <QDateTime>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QThreadPool>
+
+namespace barkeep {
+
+// What every controller shares. Owned by LocalApiServer; lives on the API thread.
+struct ApiContext
+{
+    ApiContext(const ApiServices &s, const ApiOptions &o)
+        : services(s), options(o),
+          access(o.token, o.allowedHosts, o.allowedOrigins, o.maxHeaders),
+          symbols(s.market)
+    {}
+
+    qint64 now() const
+    {
+        return options.clock ? options.clock() : QDateTime::currentMSecsSinceEpoch();
+    }
+
+    ApiServices services;
+    ApiOptions options;
+    ApiAccess access;
+    ApiMetrics metrics;
+    SymbolCheck symbols;
+    QThreadPool pool;
+    QObject *receiver = nullptr; // continuations run on the API thread through it
+    QStringList paths;           // every registered path (405 vs 404 in the missing handler)
+};
+
+// Registers a route whose handler gets the request and a PendingResponse after the Host
+// (and, with needToken, the token) check passed.
+template <class Handler>
+void addRoute(QHttpServer &server, ApiContext &ctx, const QString &path,
+              QHttpServerRequest::Method method, bool needToken, Handler handler)
+{
+    if (!ctx.paths.contains(path))
+        ctx.paths.append(path);
+    server.route(path, method,
+                 [&ctx, path, needToken, handler](const QHttpServerRequest &req,
+                                                  QHttpServerResponder &&responder) {
+                     PendingResponse r(std::move(responder), &ctx.metrics, path);
+                     if (auto e = ctx.access.check(req, needToken))
+                         return r.sendError(*e);
+                     handler(req, r);
+                 });
+}
+
+} // namespace barkeep

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "backfillscontroller.h"
+
+#include "apicontext.h"
+#include "backfillcontrol.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QtConcurrent>
+
+#include <cmath>
+
+namespace barkeep {
+
+namespace {
+Error badInput(const QString &message) { return Error(Error::Kind::BadInput, message); }
+
+Error unavailable()
+{
+    return Error(Error::Kind::Unavailable, QStringLiteral("the backfill service is not running"));
+}
+
+Result<qint64> jsonTime(const QJsonObject &o, const QString &name)
+{
+    const QJsonValue v = o.value(name);
+    if (v.isString())
+        return checkedInteger(name, v.toString(), 0, kApiMaxTime);
+    if (!v.isDouble())
+        return badInput(QStringLiteral("'%1' must be a number (epoch milliseconds)").arg(name));
+    const double d = v.toDouble();
+    if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > double(kApiMaxTime))
+        return badInput(QStringLiteral("'%1' must be an integer between 0 and %2").arg(name).arg(kApiMaxTime));
+    return qint64(d);
+}
+
+Result<qint64> pathId(const QString &text)
+{
+    bool ok = false;
+    const qint64 id = text.toLongLong(&ok);
+    if (!ok || id <= 0)
+        return badInput(QStringLiteral("a backfill id is a positive integer, got '%1'").arg(text.left(32)));
+    return id;
+}
+} // namespace
+
+QJsonObject BackfillsController::jobJson(const BackfillJobInfo &job)
+{
+    return {{QStringLiteral("id"), job.id},
+            {QStringLiteral("market"), job.series.market},
+            {QStringLiteral("provider"), job.series.provider},
+            {QStringLiteral("symbol"), job.series.symbol},
+            {QStringLiteral("since"), job.range.from},
+            {QStringLiteral("until"), job.range.to},
+            {QStringLiteral("state"), job.state},
+            {QStringLiteral("progress"), job.progress},
+            {QStringLiteral("barsWritten"), job.barsWritten},
+            {QStringLiteral("chunksDone"), job.chunksDone},
+            {QStringLiteral("chunksTotal"), job.chunksTotal},
+            {QStringLiteral("chunksFailed"), job.chunksFailed},
+            {QStringLiteral("etaMs"), job.etaMs},
+            {QStringLiteral("error"), job.error.isEmpty() ? QJsonValue() : QJsonValue(job.error)}};
+}
+
+void BackfillsController::registerRoutes(QHttpServer &server)
+{
+    using Method = QHttpServerRequest::Method;
+    ApiContext &ctx = m_ctx;
+    const QString collection = QStringLiteral("/api/v1/backfills");
+    const QString item = QStringLiteral("/api/v1/backfills/{id}");
+
+    addRoute(server, ctx, collection, Method::Post, true,
+             [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
+                 if (!ctx.services.backfill)
+                     return r.sendError(unavailable());
+                 QJsonParseError perr;
+                 const QJsonDocument doc = QJsonDocument::fromJson(req.body(), &perr);
+                 if (perr.error != QJsonParseError::NoError || !doc.isObject())
+                     return r.sendError(badInput(
+                         QStringLiteral("the body must be a JSON object {\"market\",\"provider\",\"symbol\","
+                                        "\"since\",\"until\"}%1")
+                             .arg(perr.error != QJsonParseError::NoError
+                                      ? QStringLiteral(": ") + perr.errorString()
+                                      : QString())));
+                 const QJsonObject o = doc.object();
+                 SeriesKey key;
+                 key.market = o.value(QStringLiteral("market")).toString();
+                 key.provider = o.value(QStringLiteral("provider")).toString();
+                 key.symbol = o.value(QStringLiteral("symbol")).toString();
+                 if (key.market.isEmpty() || key.provider.isEmpty())
+                     return r.sendError(badInput(QStringLiteral("'market' and 'provider' are required strings")));
+                 if (VoidResult ok = checkMarketProvider(*ctx.services.registry, key.market, key.provider); !ok)
+                     return r.sendError(ok.error());
+                 if (VoidResult ok = checkSymbolText(key.symbol); !ok)
+                     return r.sendError(ok.error());
+                 Result<qint64> since = jsonTime(o, QStringLiteral("since"));
+                 if (!since)
+                     return r.sendError(since.error());
+                 Result<qint64> until = o.contains(QStringLiteral("until"))
+                     ? jsonTime(o, QStringLiteral("until"))
+                     : Result<qint64>(ctx.now() / kMinuteMs * kMinuteMs);
+                 if (!until)
+                     return r.sendError(until.error());
+                 if (*since >= *until)
+                     return r.sendError(badInput(QStringLiteral("'since' (%1) must be before 'until' (%2)")
+                                                     .arg(*since).arg(*until)));
+                 if (*until - *since > qint64(ctx.options.maxRangeDays) * kDayMs)
+                     return r.sendError(badInput(QStringLiteral("the range spans %1 days, more than %2: "
+                                                                "split it into several backfills")
+                                                     .arg((*until - *since) / kDayMs)
+                                                     .arg(ctx.options.maxRangeDays)));
+                 const TimeRange range{*since, *until};
+                 QtConcurrent::run(&ctx.pool, [&ctx, key, range]() -> Result<qint64> {
+                     if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
+                         return ok.error();
+                     return ctx.services.backfill->submit(key, range);
+                 }).then(ctx.receiver, [r](const Result<qint64> &id) {
+                     if (!id)
+                         return r.sendError(id.error());
+                     r.sendJson({{QStringLiteral("id"), *id}, {QStringLiteral("state"), QStringLiteral("queued")}},
+                                202);
+                 });
+             });
+
+    addRoute(server, ctx, collection, Method::Get, true,
+             [&ctx](const QHttpServerRequest &, const PendingResponse &r) {
+                 if (!ctx.services.backfill)
+                     return r.sendError(unavailable());
+                 QJsonArray jobs;
+                 for (const BackfillJobInfo &j : ctx.services.backfill->jobs())
+                     jobs.append(jobJson(j));
+                 r.sendJson({{QStringLiteral("backfills"), jobs}});
+             });
+
+    // The placeholder is a string so that a malformed id is a 400 that says so, not a 404.
+    auto byId = [&ctx, item](bool cancel) {
+        return [&ctx, item, cancel](const QString &idText, const QHttpServerRequest &req,
+                                    QHttpServerResponder &&responder) {
+            PendingResponse r(std::move(responder), &ctx.metrics, item);
+            if (auto e = ctx.access.check(req, true))
+                return r.sendError(*e);
+            if (!ctx.services.backfill)
+                return r.sendError(unavailable());
+            Result<qint64> id = pathId(idText);
+            if (!id)
+                return r.sendError(id.error());
+            if (cancel) {
+                if (VoidResult ok = ctx.services.backfill->cancel(*id); !ok)
+                    return r.sendError(ok.error());
+            }
+            const std::optional<BackfillJobInfo> job = ctx.services.backfill->job(*id);
+            if (!job)
+                return r.sendError(Error(Error::Kind::NotFound, QStringLiteral("no backfill %1").arg(*id)));
+            r.sendJson(jobJson(*job));
+        };
+    };
+    ctx.paths.append(QStringLiteral("/api/v1/backfills/"));
+    server.route(QStringLiteral("/api/v1/backfills/<arg>"), Method::Get, byId(false));
+    server.route(QStringLiteral("/api/v1/backfills/<arg>"), Method::Delete, byId(true));
+}
+
+} // namespace barkeep

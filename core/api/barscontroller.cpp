@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "barscontroller.h"
+
+#include "apicontext.h"
+#include "barjsonencoder.h"
+#include "model/timeframe.h"
+#include "plugin/pluginregistry.h"
+#include "services/dataorchestrator.h"
+#include "storage/barstore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QtConcurrent>
+
+namespace barkeep {
+
+namespace {
+Error badInput(const QString &message) { return Error(Error::Kind::BadInput, message); }
+
+} // namespace
+
+QByteArray BarsController::ohlcvJson(const SeriesKey &key, const Bars &bars, qint64 next, bool qjson)
+{
+    if (qjson) {
+        QJsonArray arr;
+        for (const Bar &b : bars)
+            arr.append(QJsonArray{b.t, b.o, b.h, b.l, b.c, b.v});
+        QJsonObject o{{QStringLiteral("market"), key.market},
+                      {QStringLiteral("provider"), key.provider},
+                      {QStringLiteral("symbol"), key.symbol},
+                      {QStringLiteral("timeframe"), key.timeframe},
+                      {QStringLiteral("bars"), arr}};
+        if (next >= 0)
+            o.insert(QStringLiteral("next"), next);
+        return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    }
+    QByteArray body;
+    body.reserve(qsizetype(bars.size()) * 72 + 256);
+    body.append("{\"market\":");
+    BarJsonEncoder::appendString(body, key.market);
+    body.append(",\"provider\":");
+    BarJsonEncoder::appendString(body, key.provider);
+    body.append(",\"symbol\":");
+    BarJsonEncoder::appendString(body, key.symbol);
+    body.append(",\"timeframe\":");
+    BarJsonEncoder::appendString(body, key.timeframe);
+    body.append(",\"bars\":");
+    BarJsonEncoder::appendBars(body, bars);
+    if (next >= 0) {
+        body.append(",\"next\":");
+        BarJsonEncoder::appendInt(body, next);
+    }
+    body.append('}');
+    return body;
+}
+
+void BarsController::registerRoutes(QHttpServer &server)
+{
+    using Method = QHttpServerRequest::Method;
+    ApiContext &ctx = m_ctx;
+
+    addRoute(server, ctx, QStringLiteral("/api/v1/ohlcv"), Method::Get, true,
+             [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
+                 const ApiQuery q(req);
+                 Result<SeriesKey> key = q.series(*ctx.services.registry, true, true);
+                 if (!key)
+                     return r.sendError(key.error());
+                 const Timeframe tf = *Timeframe::parse(key->timeframe);
+                 const qint64 dur = tf.durationMs();
+                 Result<qint64> limit = q.integer(QStringLiteral("limit"), ctx.options.defaultBars, 1,
+                                                  ctx.options.maxBarsPerAnswer);
+                 if (!limit)
+                     return r.sendError(limit.error());
+                 const qint64 now = ctx.now();
+                 Result<qint64> until = q.integer(QStringLiteral("until"),
+                                                  std::min(kApiMaxTime, tf.bucketStart(now) + dur),
+                                                  0, kApiMaxTime);
+                 if (!until)
+                     return r.sendError(until.error());
+                 Result<qint64> since = q.integer(QStringLiteral("since"),
+                                                  std::max<qint64>(0, *until - *limit * dur), 0,
+                                                  kApiMaxTime);
+                 if (!since)
+                     return r.sendError(since.error());
+                 if (*since >= *until)
+                     return r.sendError(badInput(QStringLiteral("'since' (%1) must be before 'until' (%2)")
+                                                     .arg(*since).arg(*until)));
+                 const QString format = q.optional(QStringLiteral("format"));
+                 if (!format.isEmpty() && format != QLatin1String("json") && format != QLatin1String("csv"))
+                     return r.sendError(badInput(QStringLiteral("'format' must be json or csv, got '%1'")
+                                                     .arg(format.left(16))));
+                 // Never fetch further than `limit` bars can reach, nor more than maxSpanDays
+                 // of history in one answer; `next` tells the script where to continue.
+                 const qint64 reach = std::min(*limit * dur * (tf.isMonthly() ? 2 : 1),
+                                               qint64(ctx.options.maxSpanDays) * kDayMs);
+                 const TimeRange range{*since, std::min(*until, *since + std::max(reach, dur))};
+                 QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range, limit = *limit]() -> Result<Bars> {
+                     if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
+                         return ok.error();
+                     return ctx.services.orchestrator->bars(key, range, limit);
+                 }).then(ctx.receiver, [&ctx, r, key = *key, format, range, until = *until,
+                                        limit = *limit](const Result<Bars> &bars) {
+                     if (!bars)
+                         return r.sendError(bars.error());
+                     qint64 next = -1;
+                     if (qint64(bars->size()) >= limit && !bars->empty())
+                         next = bars->back().t + 1;
+                     else if (range.to < until)
+                         next = range.to;
+                     if (format == QLatin1String("csv")) {
+                         PendingResponse::Headers h;
+                         if (next >= 0)
+                             h.append(qMakePair(QByteArrayLiteral("X-Next-Since"), QByteArray::number(next)));
+                         return r.send(200, BarJsonEncoder::csv(*bars), "text/csv; charset=utf-8", h);
+                     }
+                     r.send(200, ohlcvJson(key, *bars, next, ctx.options.qjsonBaseline));
+                 });
+             });
+
+    addRoute(server, ctx, QStringLiteral("/api/v1/coverage"), Method::Get, true,
+             [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
+                 const ApiQuery q(req);
+                 Result<SeriesKey> key = q.series(*ctx.services.registry, true, false);
+                 if (!key)
+                     return r.sendError(key.error());
+                 const auto info = ctx.services.registry->provider(key->market, key->provider);
+                 const qint64 now = ctx.now() / kMinuteMs * kMinuteMs;
+                 Result<qint64> until = q.integer(QStringLiteral("until"), now, 0, kApiMaxTime);
+                 if (!until)
+                     return r.sendError(until.error());
+                 const qint64 maxRange = qint64(ctx.options.maxRangeDays) * kDayMs;
+                 Result<qint64> since = q.integer(QStringLiteral("since"),
+                                                  std::max(info->earliestMs, *until - maxRange), 0,
+                                                  kApiMaxTime);
+                 if (!since)
+                     return r.sendError(since.error());
+                 if (*since >= *until)
+                     return r.sendError(badInput(QStringLiteral("'since' (%1) must be before 'until' (%2)")
+                                                     .arg(*since).arg(*until)));
+                 if (*until - *since > maxRange)
+                     return r.sendError(badInput(QStringLiteral("the range spans %1 days, more than %2: "
+                                                                "ask for a shorter 'since'..'until'")
+                                                     .arg((*until - *since) / kDayMs)
+                                                     .arg(ctx.options.maxRangeDays)));
+                 const TimeRange range{*since, *until};
+                 QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range]() -> Result<QJsonObject> {
+                     if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
+                         return ok.error();
+                     Result<CoverageIntervals> cov = ctx.services.store->coverage(key, range);
+                     if (!cov)
+                         return cov.error();
+                     Result<TimeRanges> gaps = ctx.services.store->gaps(key, range);
+                     if (!gaps)
+                         return gaps.error();
+                     QJsonArray bars, empty, holes;
+                     auto pair = [](TimeRange t) { return QJsonArray{t.from, t.to}; };
+                     for (const CoverageInterval &c : *cov)
+                         (c.state == CoverageState::Bars ? bars : empty).append(pair(c.range));
+                     for (const TimeRange &g : *gaps)
+                         holes.append(pair(g));
+                     return QJsonObject{{QStringLiteral("market"), key.market},
+                                        {QStringLiteral("provider"), key.provider},
+                                        {QStringLiteral("symbol"), key.symbol},
+                                        {QStringLiteral("timeframe"), QStringLiteral("1m")},
+                                        {QStringLiteral("since"), range.from},
+                                        {QStringLiteral("until"), range.to},
+                                        {QStringLiteral("bars"), bars},
+                                        {QStringLiteral("empty"), empty},
+                                        {QStringLiteral("gaps"), holes}};
+                 }).then(ctx.receiver, [r](const Result<QJsonObject> &o) {
+                     if (!o)
+                         return r.sendError(o.error());
+                     r.sendJson(*o);
+                 });
+             });
+}
+
+} // namespace barkeep

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "subscriptionservice.h"
+
+#include "api/apicontext.h"
+#include "api/barjsonencoder.h"
+#include "plugin/pluginregistry.h"
+#include "services/dataorchestrator.h"
+#include "streamclient.h"
+#include "subscriptionworker.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QWebSocket>
+#include <QtConcurrent>
+
+namespace barkeep {
+
+namespace {
+Error badInput(const QString &message) { return Error(Error::Kind::BadInput, message); }
+
+QString idOf(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 17);
+    return {};
+}
+} // namespace
+
+SubscriptionService::SubscriptionService(ApiContext &ctx, QObject *parent)
+    : QObject(parent), m_ctx(ctx), m_broadcast(&m_registry)
+{}
+
+SubscriptionService::~SubscriptionService()
+{
+    qDeleteAll(m_workers);
+    const QList<StreamClient *> clients = m_clients;
+    m_clients.clear();
+    for (StreamClient *c : clients) {
+        c->disconnect(this);
+        delete c;
+    }
+}
+
+void SubscriptionService::addClient(std::unique_ptr<QWebSocket> socket)
+{
+    auto *client = new StreamClient(std::move(socket), this, &m_ctx.metrics,
+                                    m_ctx.options.streamQueueLimit, m_ctx.options.streamDisconnectLimit);
+    m_clients.append(client);
+    connect(client, &StreamClient::gone, this, &SubscriptionService::removeClient, Qt::QueuedConnection);
+}
+
+void SubscriptionService::removeClient(StreamClient *client)
+{
+    if (!m_clients.removeOne(client))
+        return;
+    const int before = m_registry.size();
+    stopUpstreams(m_registry.removeClient(client));
+    m_ctx.metrics.wsSubscriptions -= before - m_registry.size();
+    client->deleteLater();
+}
+
+void SubscriptionService::stopUpstreams(const QList<SeriesKey> &series)
+{
+    for (const SeriesKey &s : series)
+        delete m_workers.take(s);
+}
+
+void SubscriptionService::handleMessage(StreamClient *client, const QJsonObject &message)
+{
+    const QString op = message.value(QStringLiteral("op")).toString();
+    const QString id = idOf(message.value(QStringLiteral("id")));
+    if (op == QLatin1String("ping"))
+        return client->sendControl({{QStringLiteral("type"), QStringLiteral("pong")}});
+    if (op != QLatin1String("subscribe") && op != QLatin1String("unsubscribe"))
+        return client->sendError(id, badInput(QStringLiteral("unknown op '%1': use subscribe, unsubscribe or ping")
+                                                  .arg(op.left(32))));
+    if (id.isEmpty() || id.size() > 128)
+        return client->sendError({}, badInput(QStringLiteral("'id' must be a non-empty string (at most 128 characters)")));
+    if (op == QLatin1String("unsubscribe"))
+        return unsubscribe(client, id);
+    subscribe(client, message, id);
+}
+
+void SubscriptionService::subscribe(StreamClient *client, const QJsonObject &message, const QString &id)
+{
+    if (m_registry.contains(client, id))
+        return client->sendError(id, Error(Error::Kind::Conflict,
+                                           QStringLiteral("subscription '%1' exists; unsubscribe first").arg(id)));
+    if (m_registry.subscriptionCount(client) >= m_ctx.options.maxSubscriptionsPerClient)
+        return client->sendError(id, badInput(QStringLiteral("at most %1 subscriptions per connection")
+                                                  .arg(m_ctx.options.maxSubscriptionsPerClient)));
+    SeriesKey key;
+    key.market = message.value(QStringLiteral("market")).toString();
+    key.provider = message.value(QStringLiteral("provider")).toString();
+    key.symbol = message.value(QStringLiteral("symbol")).toString();
+    if (VoidResult ok = checkMarketProvider(*m_ctx.services.registry, key.market, key.provider); !ok)
+        return client->sendError(id, ok.error());
+    if (VoidResult ok = checkSymbolText(key.symbol); !ok)
+        return client->sendError(id, ok.error());
+    const QString tfText = message.value(QStringLiteral("timeframe")).toString(QStringLiteral("1m"));
+    Result<Timeframe> tf = Timeframe::parse(tfText);
+    if (!tf)
+        return client->sendError(id, badInput(tf.error().message()));
+    key.timeframe = tf->name();
+    qint64 limit = m_ctx.options.snapshotBars;
+    if (message.contains(QStringLiteral("limit"))) {
+        const double l = message.value(QStringLiteral("limit")).toDouble(-1);
+        if (!(l >= 0 && l <= m_ctx.options.maxBarsPerAnswer && l == qint64(l)))
+            return client->sendError(id, badInput(QStringLiteral("'limit' must be an integer between 0 and %1")
+                                                      .arg(m_ctx.options.maxBarsPerAnswer)));
+        limit = qint64(l);
+    }
+
+    if (m_registry.add(client, id, key)) {
+        auto *worker = new SubscriptionWorker(key, m_ctx.services.orchestrator, m_ctx.services.market,
+                                              &m_ctx.pool, &m_ctx.metrics,
+                                              [ctx = &m_ctx] { return ctx->now(); },
+                                              m_ctx.options.streamPollMs);
+        connect(worker, &SubscriptionWorker::barReady, &m_broadcast, &BroadcastManager::broadcast);
+        m_workers.insert(key, worker);
+        worker->start();
+    }
+    ++m_ctx.metrics.wsSubscriptions;
+    client->beginSnapshot(id);
+
+    // Recent closed buckets only: the one in progress comes from the upstream as final:false.
+    const qint64 end = tf->bucketStart(m_ctx.now());
+    const qint64 from = std::max<qint64>(0, end - limit * tf->durationMs() * (tf->isMonthly() ? 2 : 1));
+    QPointer<StreamClient> guarded(client);
+    QtConcurrent::run(&m_ctx.pool, [ctx = &m_ctx, key, from, end, limit]() -> Result<Bars> {
+        if (VoidResult ok = ctx->symbols.check(key.market, key.provider, key.symbol); !ok)
+            return ok.error();
+        if (limit == 0 || from >= end)
+            return Bars{};
+        Result<Bars> bars = ctx->services.orchestrator->bars(key, {from, end}, 0);
+        if (bars && qint64(bars->size()) > limit)
+            bars->erase(bars->begin(), bars->end() - limit);
+        return bars;
+    }).then(this, [this, guarded, id, key](const Result<Bars> &bars) {
+        if (!guarded || !m_registry.seriesOf(guarded, id) || !(*m_registry.seriesOf(guarded, id) == key))
+            return; // gone or unsubscribed meanwhile
+        if (!bars) {
+            guarded->sendError(id, bars.error());
+            return unsubscribe(guarded, id);
+        }
+        QByteArray snap("{\"type\":\"snapshot\",\"id\":");
+        BarJsonEncoder::appendString(snap, id);
+        snap += ",\"market\":";
+        BarJsonEncoder::appendString(snap, key.market);
+        snap += ",\"provider\":";
+        BarJsonEncoder::appendString(snap, key.provider);
+        snap += ",\"symbol\":";
+        BarJsonEncoder::appendString(snap, key.symbol);
+        snap += ",\"timeframe\":";
+        BarJsonEncoder::appendString(snap, key.timeframe);
+        snap += ",\"bars\":";
+        BarJsonEncoder::appendBars(snap, *bars);
+        snap += '}';
+        const qint64 lastT = bars->empty() ? -1 : bars->back().t;
+        guarded->finishSnapshot(id, snap, lastT);
+        // A client joining a running upstream gets the bucket in progress right away.
+        if (SubscriptionWorker *w = m_workers.value(key))
+            if (auto forming = w->formingBar(); forming && forming->t > lastT)
+                guarded->sendBar(id, BroadcastManager::barMessage(id, BroadcastManager::barTail(*forming, false)),
+                                 forming->t, false);
+    });
+}
+
+void SubscriptionService::unsubscribe(StreamClient *client, const QString &id)
+{
+    if (!m_registry.contains(client, id))
+        return client->sendError(id, Error(Error::Kind::NotFound, QStringLiteral("no subscription '%1'").arg(id)));
+    client->forget(id);
+    if (auto emptied = m_registry.remove(client, id))
+        stopUpstreams({*emptied});
+    --m_ctx.metrics.wsSubscriptions;
+    client->sendControl({{QStringLiteral("type"), QStringLiteral("unsubscribed")}, {QStringLiteral("id"), id}}, id);
+}
+
+} // namespace barkeep

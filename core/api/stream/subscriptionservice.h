@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "broadcastmanager.h"
+#include "subscriptionregistry.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+
+#include <memory>
+
+class QWebSocket;
+
+namespace barkeep {
+
+struct ApiContext;
+class StreamClient;
+class SubscriptionWorker;
+
+// The seed's SubscriptionService: the WebSocket stream's subscriptions. subscribe → checks,
+// registers, starts the series' upstream if it is the first subscriber, sends a snapshot of
+// recent closed bars (fetched on the worker pool) and from then on the upstream's bars;
+// unsubscribe and disconnect stop the upstream with its last subscriber. API thread only.
+class SubscriptionService : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit SubscriptionService(ApiContext &ctx, QObject *parent = nullptr);
+    ~SubscriptionService() override;
+
+    void addClient(std::unique_ptr<QWebSocket> socket);
+    void handleMessage(StreamClient *client, const QJsonObject &message);
+
+    int clientCount() const { return int(m_clients.size()); }
+    int upstreamCount() const { return int(m_workers.size()); }
+    SubscriptionWorker *worker(const SeriesKey &series) const { return m_workers.value(series); }
+
+private:
+    void subscribe(StreamClient *client, const QJsonObject &message, const QString &id);
+    void unsubscribe(StreamClient *client, const QString &id);
+    void removeClient(StreamClient *client);
+    void stopUpstreams(const QList<SeriesKey> &series);
+
+    ApiContext &m_ctx;
+    SubscriptionRegistry m_registry;
+    BroadcastManager m_broadcast;
+    QHash<SeriesKey, SubscriptionWorker *> m_workers;
+    QList<StreamClient *> m_clients;
+};
+
+} // namespace barkeep

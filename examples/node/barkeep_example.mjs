@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Barkeep local API from Node 20+, built-ins only (fetch; WebSocket when globalThis has it).
+// Lists providers, fetches bars (paging with `next`), starts a backfill and follows its
+// progress, and streams live bars.
+//
+//   BK_URL=http://127.0.0.1:8765 BK_TOKEN=$(cat ~/.config/barkeep/api-token) \
+//       node barkeep_example.mjs [--stream-seconds 5]
+
+const url = (process.env.BK_URL ?? 'http://127.0.0.1:8765').replace(/\/$/, '');
+const token = process.env.BK_TOKEN ?? '';
+const argi = process.argv.indexOf('--stream-seconds');
+const streamSeconds = argi > 0 ? Number(process.argv[argi + 1]) : 5;
+const JAN_2024 = 1704067200000;
+const MINUTE = 60_000;
+
+async function call(method, path, { query, body } = {}) {
+  const u = new URL(url + path);
+  for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, String(v));
+  const res = await fetch(u, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  // Errors are {"error": {"code", "message"}} with a fitting status.
+  return { status: res.status, json: await res.json() };
+}
+
+async function bars(market, provider, symbol, timeframe, since, until, limit = 500) {
+  const out = [];
+  while (since !== undefined && since < until) {
+    const { status, json } = await call('GET', '/api/v1/ohlcv', {
+      query: { market, provider, symbol, timeframe, since, until, limit },
+    });
+    if (status !== 200) throw new Error(`ohlcv: ${status} ${JSON.stringify(json)}`);
+    out.push(...json.bars);
+    since = json.next;
+  }
+  return out;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function stream() {
+  if (typeof globalThis.WebSocket !== 'function') {
+    console.log('stream: skipped (this Node has no built-in WebSocket)');
+    return;
+  }
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/stream?token=${encodeURIComponent(token)}`);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error('stream: connection failed'));
+  });
+  const done = new Promise((resolve) => setTimeout(resolve, streamSeconds * 1000));
+  let gotSnapshot;
+  const snapshot = new Promise((r) => (gotSnapshot = r));
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.type === 'snapshot') {
+      console.log(`snapshot: ${m.bars.length} bars, last ${JSON.stringify(m.bars.at(-1) ?? null)}`);
+      gotSnapshot();
+    } else if (m.type === 'bar') console.log(`bar: ${JSON.stringify(m.bar)} final=${m.final}`);
+    else if (m.type === 'error') console.log(`stream error: ${m.error.message}`);
+  };
+  ws.send(JSON.stringify({ op: 'subscribe', id: 'btc', market: 'crypto', provider: 'demo', symbol: 'BTC/USDT', timeframe: '1m', limit: 5 }));
+  await snapshot;
+  await done;
+  ws.send(JSON.stringify({ op: 'unsubscribe', id: 'btc' }));
+  ws.close();
+  console.log('stream: done');
+}
+
+const health = await call('GET', '/api/v1/health');
+console.log('health:', health.json.status, health.json.version);
+
+const providers = await call('GET', '/api/v1/providers');
+if (providers.status !== 200) throw new Error(`providers: ${providers.status}`);
+console.log('providers:', providers.json.providers.map((p) => `${p.market}/${p.id}`).join(', '));
+
+const got = await bars('crypto', 'demo', 'BTC/USDT', '1m', JAN_2024, JAN_2024 + 1200 * MINUTE);
+console.log(`bars: ${got.length} first=${JSON.stringify(got[0])} last=${JSON.stringify(got.at(-1))}`);
+
+const started = await call('POST', '/api/v1/backfills', {
+  body: { market: 'crypto', provider: 'demo', symbol: 'ETH/USDT', since: JAN_2024, until: JAN_2024 + 2 * 86_400_000 },
+});
+if (started.status === 202) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { json: job } = await call('GET', `/api/v1/backfills/${started.json.id}`);
+    console.log(`backfill: ${job.id} ${job.state} ${Math.round(job.progress * 100)}% ${job.barsWritten} bars`);
+    if (['done', 'failed', 'cancelled'].includes(job.state) || Date.now() > deadline) break;
+    await sleep(500);
+  }
+} else {
+  console.log(`backfill: not started (${started.status} ${started.json.error?.message})`);
+}
+
+await stream();

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Runs examples/python/barkeep_example.py and examples/node/barkeep_example.mjs against a
+// headless barkeep process, as a user would. Skips a language whose interpreter is absent.
+#include "support/testsupport.h"
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TstExamples : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_home;
+    QProcess m_server;
+    int m_port = 0;
+
+    QProcessEnvironment cleanEnv() const
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString &k : env.keys())
+            if (k.startsWith(QStringLiteral("BARKEEP_")))
+                env.remove(k);
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
+        return env;
+    }
+
+    void runExample(const QString &interpreter, const QString &script)
+    {
+        QProcess p;
+        QProcessEnvironment env = cleanEnv();
+        env.insert(QStringLiteral("BK_URL"), QStringLiteral("http://127.0.0.1:%1").arg(m_port));
+        env.insert(QStringLiteral("BK_TOKEN"), QStringLiteral("example-token"));
+        p.setProcessEnvironment(env);
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(interpreter, {QStringLiteral(BARKEEP_SOURCE_DIR "/examples/") + script,
+                              QStringLiteral("--stream-seconds"), QStringLiteral("1")});
+        QVERIFY(p.waitForStarted());
+        QVERIFY(p.waitForFinished(180000));
+        const QString out = QString::fromUtf8(p.readAll());
+        qInfo().noquote() << out;
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(out.contains(QStringLiteral("providers:")) && out.contains(QStringLiteral("crypto/demo")));
+        QVERIFY(out.contains(QStringLiteral("bars: 1200 ")));
+        QVERIFY(out.contains(QStringLiteral("backfill:")));
+        if (!out.contains(QStringLiteral("stream: skipped")))
+            QVERIFY(out.contains(QStringLiteral("snapshot: 5 bars")));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_server.setProcessEnvironment(cleanEnv());
+        m_server.start(barkeep::test::barkeepBinary(),
+                       {QStringLiteral("--headless"), QStringLiteral("--set"), QStringLiteral("api.listen=127.0.0.1:0"),
+                        QStringLiteral("--api-token"), QStringLiteral("example-token")});
+        QVERIFY(m_server.waitForStarted());
+        const QRegularExpression re(QStringLiteral("API listening on http://127.0.0.1:(\\d+)"));
+        QByteArray err;
+        QElapsedTimer t;
+        t.start();
+        while (m_port == 0 && t.elapsed() < 30000 && m_server.state() == QProcess::Running) {
+            m_server.waitForReadyRead(200);
+            err += m_server.readAllStandardError();
+            if (const auto m = re.match(QString::fromUtf8(err)); m.hasMatch())
+                m_port = m.captured(1).toInt();
+        }
+        QVERIFY2(m_port != 0, err.constData());
+    }
+
+    void cleanupTestCase()
+    {
+        m_server.terminate();
+        m_server.waitForFinished(10000);
+    }
+
+    void python()
+    {
+        const QString py = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        if (py.isEmpty())
+            QSKIP("python3 is not installed");
+        runExample(py, QStringLiteral("python/barkeep_example.py"));
+    }
+
+    void node()
+    {
+        const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
+        if (node.isEmpty())
+            QSKIP("node is not installed");
+        runExample(node, QStringLiteral("node/barkeep_example.mjs"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TstExamples)
+#include "tst_examples.moc"
