@@ -2,6 +2,7 @@
 #include "cliverbs.h"
 
 #include "application.h"
+#include "backfillverb.h"
 
 #include "api/barjsonencoder.h"
 #include "model/timeframe.h"
@@ -97,6 +98,8 @@ int runVerb(const QString &verb, const QStringList &args, const Config &config)
 {
     if (verb == QLatin1String("ohlcv"))
         return runOhlcv(args, config);
+    if (verb == QLatin1String("backfill"))
+        return runBackfillVerb(args, config);
     std::fprintf(stderr, "barkeep %s: not available in this build yet\n", qPrintable(verb));
     return 2;
 }
