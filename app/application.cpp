@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "application.h"
 
+#include "api/backfillcontrol.h"
 #include "api/localapiserver.h"
 #include "cache/barcache.h"
 #include "log/logging.h"
 #include "plugin/pluginregistry.h"
+#include "services/backfillmanager.h"
 #include "services/dataorchestrator.h"
+#include "services/requestpacer.h"
 #include "services/marketservice.h"
 #include "storage/barstore.h"
 
@@ -17,6 +20,33 @@
 #include <QStandardPaths>
 
 namespace barkeep {
+
+namespace {
+// Prometheus text for every provider pacer in use (requests, weight, 429s, 418s).
+QByteArray pacerMetrics(MarketService *market, const QStringList &providers)
+{
+    QByteArray out;
+    const std::pair<const char *, const char *> families[] = {
+        {"barkeep_provider_requests_total", "Requests sent to the provider."},
+        {"barkeep_provider_weight_total", "Request weight used at the provider."},
+        {"barkeep_provider_rate_limited_total", "HTTP 429 answers from the provider."},
+        {"barkeep_provider_banned_total", "HTTP 418 (ban) answers from the provider."}};
+    for (int f = 0; f < 4; ++f) {
+        out += QByteArray("# HELP ") + families[f].first + ' ' + families[f].second + '\n';
+        out += QByteArray("# TYPE ") + families[f].first + " counter\n";
+        for (const QString &p : providers) {
+            auto *pacer = dynamic_cast<RequestPacer *>(market->gate(p));
+            if (!pacer)
+                continue;
+            const PacerStats s = pacer->stats();
+            const qint64 v = f == 0 ? s.requests : f == 1 ? s.weightUsed : f == 2 ? s.rateLimited : s.banned;
+            out += QByteArray(families[f].first) + "{provider=\"" + p.toUtf8() + "\"} "
+                + QByteArray::number(v) + '\n';
+        }
+    }
+    return out;
+}
+} // namespace
 
 Application::Application(const Config &config, QObject *parent)
     : QObject(parent), m_config(config)
@@ -90,7 +120,14 @@ VoidResult Application::start()
 
     // 4. services
     m_market = std::make_unique<MarketService>(m_registry.get(), m_config);
+    // Every provider request, interactive or backfill, goes through its provider's pacer.
+    m_market->setGateFactory(RequestPacer::factory());
     m_orchestrator = std::make_unique<DataOrchestrator>(m_store.get(), m_cache.get(), m_market.get());
+    m_backfill = std::make_unique<BackfillManager>(m_store.get(), m_cache.get(), m_market.get(), m_config);
+    if (VoidResult ok = m_backfill->start(); !ok) {
+        stop();
+        return ok;
+    }
 
     // 5. API
     if (m_config.boolean(QStringLiteral("api.enabled"))) {
@@ -116,6 +153,10 @@ VoidResult Application::startApi()
     }
     ApiServices services{m_registry.get(), m_market.get(), m_orchestrator.get(), m_store.get(),
                          m_cache.get()};
+    services.backfill = std::make_shared<BackfillManagerControl<>>(m_backfill.get());
+    services.extraMetrics = [market = m_market.get(), registry = m_registry.get()] {
+        return pacerMetrics(market, registry->providerIds());
+    };
     ApiOptions options;
     const QString host = m_config.apiHost();
     options.address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
@@ -126,6 +167,11 @@ VoidResult Application::startApi()
                                .split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (!options.address.isLoopback())
         options.allowedHosts << options.address.toString();
+    options.maxConnectionsPerClient = int(m_config.integer(QStringLiteral("api.maxConnectionsPerClient")));
+    options.maxRequestBytes = m_config.integer(QStringLiteral("api.maxRequestBytes"));
+    options.idleTimeoutSec = int(m_config.integer(QStringLiteral("api.idleTimeoutSec")));
+    options.allowedOrigins = m_config.string(QStringLiteral("api.allowedOrigins"))
+                                 .split(QLatin1Char(','), Qt::SkipEmptyParts);
 
     m_apiThread.start();
     m_apiContext = new QObject;
@@ -161,6 +207,9 @@ void Application::stop()
 {
     // Reverse order of start().
     stopApi();
+    if (m_backfill)
+        m_backfill->stop();
+    m_backfill.reset();
     m_orchestrator.reset();
     if (m_market)
         m_market->closeAll();

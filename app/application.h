@@ -16,10 +16,11 @@ class BarCache;
 class PluginRegistry;
 class MarketService;
 class DataOrchestrator;
+class BackfillManager;
 class LocalApiServer;
 
 // The seed's before_serving / after_serving: owns every service and starts them in order —
-// store → cache → plugins → services → API — and stops them in reverse. Passed by pointer to
+// store → cache → plugins → services (orchestrator, backfill) → API — and stops them in reverse. Passed by pointer to
 // the UI and the CLI verbs; nothing is a singleton, so a test can run two in one process.
 class Application : public QObject
 {
@@ -39,6 +40,7 @@ public:
     PluginRegistry *registry() const { return m_registry.get(); }
     MarketService *market() const { return m_market.get(); }
     DataOrchestrator *orchestrator() const { return m_orchestrator.get(); }
+    BackfillManager *backfill() const { return m_backfill.get(); }
     quint16 apiPort() const { return m_apiPort; }
     QByteArray apiToken() const { return m_token; }
     QString tokenFile() const { return m_tokenFile; }
@@ -57,6 +59,7 @@ private:
     std::unique_ptr<PluginRegistry> m_registry;
     std::unique_ptr<MarketService> m_market;
     std::unique_ptr<DataOrchestrator> m_orchestrator;
+    std::unique_ptr<BackfillManager> m_backfill;
     QThread m_apiThread;
     QObject *m_apiContext = nullptr;
     LocalApiServer *m_api = nullptr; // lives on m_apiThread

@@ -38,6 +38,7 @@ const KeySpec kSpecs[] = {
     {"api.listen", Type::HostPort, "127.0.0.1:8765"},
     {"api.token", Type::String, nullptr},
     {"api.allowedHosts", Type::String, ""},
+    {"api.allowedOrigins", Type::String, ""},
     {"api.maxConnectionsPerClient", Type::Int, "64", 1, 100000},
     {"api.maxRequestBytes", Type::Int, "65536", 1024, 16 << 20},
     {"api.idleTimeoutSec", Type::Int, "60", 1, 86400},
