@@ -52,7 +52,7 @@ struct ProviderInfo
     int maxConcurrency = 4;
 };
 
-struct PluginMetadata
+struct BARKEEPCORE_EXPORT PluginMetadata
 {
     QString id;    // "crypto"
     QString name;
@@ -64,7 +64,7 @@ struct PluginMetadata
 };
 
 // Settings for one provider instance (from config and the keychain).
-struct ProviderSettings
+struct BARKEEPCORE_EXPORT ProviderSettings
 {
     QString provider;
     QString market;
