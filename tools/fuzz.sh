@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Short libFuzzer runs of every parser target (tests/fuzz, RELIABILITY.md). Configures a clang
+# build into ${BUILD_DIR:-build-fuzz} with ASan + UBSan and coverage instrumentation on all
+# code (core, plugins, targets), builds only the fuzz targets, then runs each for
+# FUZZ_SECONDS (default 20) from its seed corpus, FUZZ_JOBS at a time. Any crash, sanitizer
+# report, timeout or OOM fails the script; the input is kept in $BUILD_DIR/fuzz-artifacts/.
+# Arguments: target names (fuzz_binance_klines ...) to run only those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build-fuzz}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
+CC=${CC:-clang-14}
+CXX=${CXX:-clang++-14}
+command -v "$CXX" >/dev/null || { echo "fuzz: $CXX not found (apt-get install clang-14)" >&2; exit 1; }
+
+# libbarkeep-core.so is instrumented too; clang links the sanitizer runtime into executables
+# only, so every image uses the shared runtime (otherwise the .so has unresolved __asan_*
+# symbols under --no-undefined).
+rtdir=$(dirname "$("$CXX" -print-file-name=libclang_rt.asan-x86_64.so)")
+san="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+link="-shared-libsan -Wl,-rpath,$rtdir"
+gen=()
+command -v ninja >/dev/null && gen=(-G Ninja)
+[[ -f "$BUILD_DIR/CMakeCache.txt" ]] && gen=()
+start=$(date +%s)
+CC=$CC CXX=$CXX cmake -S . -B "$BUILD_DIR" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS="$san" \
+    -DCMAKE_EXE_LINKER_FLAGS="$link" -DCMAKE_SHARED_LINKER_FLAGS="$link" \
+    -DBARKEEP_FUZZ=ON -DBARKEEP_BUILD_GUI=OFF -DBARKEEP_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build "$BUILD_DIR" --target barkeep_fuzz_targets -j"$(nproc)"
+built=$(date +%s)
+echo "fuzz: build took $((built - start)) s" >&2
+
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+    for d in tests/fuzz/corpus/fuzz_*/; do
+        t=$(basename "$d")
+        [[ -x "$BUILD_DIR/tests/fuzz/$t" ]] && targets+=("$t")
+    done
+fi
+art="$BUILD_DIR/fuzz-artifacts"
+mkdir -p "$art"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+run_one() {
+    local t=$1 work="$BUILD_DIR/fuzz-work/$1"
+    mkdir -p "$work" "$art/$t"
+    # New inputs go to the work dir; the committed seeds are only read.
+    if "$BUILD_DIR/tests/fuzz/$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 -artifact_prefix="$art/$t/" \
+        "$work" "tests/fuzz/corpus/$t" >"$art/$t.log" 2>&1; then
+        echo "fuzz: $t ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$art/$t.log" | grep -o '[0-9]*$') runs)"
+    else
+        echo "fuzz: $t FAILED, see $art/$t.log; input in $art/$t/" >&2
+        grep -m5 -E 'ERROR|runtime error|SUMMARY' "$art/$t.log" >&2 || true
+        return 1
+    fi
+}
+export -f run_one
+# The shared ASan runtime has to be the first library loaded.
+export LD_PRELOAD="$rtdir/libclang_rt.asan-x86_64.so"
+export BUILD_DIR FUZZ_SECONDS art
+rc=0
+printf '%s\n' "${targets[@]}" | xargs -P "$FUZZ_JOBS" -I{} bash -c 'run_one {}' || rc=1
+echo "fuzz: ${#targets[@]} targets x ${FUZZ_SECONDS} s, total $(( $(date +%s) - start )) s" >&2
+exit $rc
