@@ -3,8 +3,57 @@
 
 #include "application.h"
 #include "mainwindow.h"
+#include "plugin/pluginregistry.h"
+#include "services/backfillmanager.h"
+#include "services/marketservice.h"
+#include "settings/credentialstore.h"
+
+#include <QFile>
+#include <QStandardPaths>
+
+#include <memory>
 
 namespace barkeep {
+
+namespace {
+
+// Application::backfill() is being added by the services work; until it exists the window
+// runs without a BackfillManager (the panels say so). The overload picks it up by itself.
+template<typename A> auto backfillOf(A *app, int) -> decltype(app->backfill())
+{
+    return app->backfill();
+}
+template<typename A> BackfillManager *backfillOf(A *, long)
+{
+    return nullptr;
+}
+
+// Provider keys kept in the OS keychain (written by the settings dialog) reach the plugins
+// here; keys set in the config file or the environment win.
+void applyKeychainCredentials(Application *app, ui::CredentialStore *store)
+{
+    MarketService *market = app->market();
+    if (!market || !app->registry())
+        return;
+    for (const QString &id : app->registry()->providerIds()) {
+        if (!app->config().providerValue(id, QStringLiteral("apiKey")).isEmpty())
+            continue;
+        auto key = std::make_shared<QString>();
+        store->read(ui::CredentialStore::entryName(id, QStringLiteral("apiKey")),
+                    [store, market, id, key](const QString &value, bool found, const QString &) {
+                        if (!found || value.isEmpty())
+                            return;
+                        *key = value;
+                        store->read(
+                            ui::CredentialStore::entryName(id, QStringLiteral("apiSecret")),
+                            [market, id, key](const QString &secret, bool, const QString &) {
+                                market->setCredentials(id, *key, secret);
+                            });
+                    });
+    }
+}
+
+} // namespace
 
 GuiLauncher::GuiLauncher(Application *app)
 {
@@ -13,9 +62,26 @@ GuiLauncher::GuiLauncher(Application *app)
     services.market = app->market();
     services.orchestrator = app->orchestrator();
     services.store = app->store();
+    services.cache = app->cache();
+    services.backfill = backfillOf(app, 0);
     services.apiPort = app->apiPort();
     services.apiToken = app->apiToken();
+    services.config = app->config();
+    // The file main() reads when no --config is given.
+    services.configFile = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+                          + QStringLiteral("/config.json");
+    services.tokenFile = app->tokenFile();
+    const QString tokenFile = app->tokenFile();
+    if (!tokenFile.isEmpty()) {
+        services.regenerateToken = [tokenFile]() -> Result<QByteArray> {
+            if (QFile::exists(tokenFile) && !QFile::remove(tokenFile))
+                return Error(Error::Kind::Storage,
+                             QStringLiteral("cannot replace %1").arg(tokenFile));
+            return Application::loadOrCreateToken(tokenFile);
+        };
+    }
     m_window = std::make_unique<ui::MainWindow>(services);
+    applyKeychainCredentials(app, new ui::CredentialStore(m_window.get()));
     m_window->show();
 }
 

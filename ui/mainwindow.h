@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "config/config.h"
 #include "model/bar.h"
 #include "model/series.h"
+#include "util/result.h"
 
 #include <QMainWindow>
+#include <QPointer>
+#include <QThreadPool>
 
+#include <functional>
+#include <optional>
+
+class QAction;
 class QComboBox;
+class QCompleter;
+class QDockWidget;
 class QLabel;
 
 namespace barkeep {
@@ -14,13 +24,18 @@ class PluginRegistry;
 class MarketService;
 class DataOrchestrator;
 class BarStore;
+class BarCache;
+class BackfillManager;
 } // namespace barkeep
 
 namespace barkeep::ui {
 
 class ChartView;
+class GapMapView;
+class BackfillPanel;
+class HealthPanel;
 
-// The services the window uses; owned by the Application.
+// The services the window uses; owned by the Application (filled by GuiLauncher).
 struct AppServices
 {
     PluginRegistry *registry = nullptr;
@@ -29,10 +44,19 @@ struct AppServices
     BarStore *store = nullptr;
     quint16 apiPort = 0;
     QByteArray apiToken;
+    // Optional: panels that need them are disabled or show less without.
+    BarCache *cache = nullptr;
+    BackfillManager *backfill = nullptr;
+    Config config;      // what is in force (the settings dialog starts from it)
+    QString configFile; // where the settings dialog writes
+    QString tokenFile;  // the API token file; empty when api.token is set
+    std::function<Result<QByteArray>()> regenerateToken;
 };
 
-// The main window: a provider/symbol/timeframe picker over the chart. Data loads through the
-// orchestrator on a worker thread; the GUI thread only draws and reacts.
+// The main window: a provider/symbol/timeframe picker over the chart, with docks for the gap
+// map, the backfill jobs and the data health. Data loads through the orchestrator on worker
+// threads (QtConcurrent + QFuture::then back to this window); generation counters drop
+// answers to selections that were replaced meanwhile. The GUI thread only draws and reacts.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -42,28 +66,74 @@ public:
     ~MainWindow() override;
 
     ChartView *chart() const { return m_chart; }
+    GapMapView *gapMap() const { return m_gapMap; }
+    BackfillPanel *backfillPanel() const { return m_backfillPanel; }
+    HealthPanel *healthPanel() const { return m_health; }
+    QDockWidget *gapMapDock() const { return m_gapDock; }
+    QDockWidget *backfillDock() const { return m_backfillDock; }
+    QDockWidget *healthDock() const { return m_healthDock; }
+    QComboBox *symbolBox() const { return m_symbol; }
+    QComboBox *timeframeBox() const { return m_timeframe; }
+
     SeriesKey currentSeries() const;
-    // Loads the current series for the last `days` days; emits barsLoaded when shown.
+    // Selects a series (provider, symbol, timeframe); loads it. False if the provider is unknown.
+    bool selectSeries(const SeriesKey &series);
+    // Loads the current series around now (or around a pending focus time).
     void reload();
+    // Opens the chart of `series` with t in the middle of the view.
+    void openChartAt(const SeriesKey &series, qint64 t);
+    // Saves window state and the current series (also done on close).
+    void saveState();
 
 signals:
     void barsLoaded(int count);
+    // A lazily loaded chunk was merged into the chart.
+    void rangeLoaded(barkeep::TimeRange range, int count);
+    void symbolsLoaded();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    // Own workers: store and provider calls may block for seconds, and the destructor waits
+    // for them so no task outlives the services it uses.
+    QThreadPool m_pool;
+    void createActions();
+    void createDocks();
     void populateProviders();
     void populateSymbols();
+    void applyTimeframeText();
+    void onVisibleRangeChanged(TimeRange range);
+    void loadRange(TimeRange range);
+    void refreshUncovered();
     void showAbout();
+    void showSettings();
+    void setStatus(const QString &text);
 
     AppServices m_services;
     QComboBox *m_provider = nullptr;
     QComboBox *m_symbol = nullptr;
+    QCompleter *m_symbolCompleter = nullptr;
     QComboBox *m_timeframe = nullptr;
+    QComboBox *m_timeZone = nullptr;
     ChartView *m_chart = nullptr;
+    GapMapView *m_gapMap = nullptr;
+    BackfillPanel *m_backfillPanel = nullptr;
+    HealthPanel *m_health = nullptr;
+    QDockWidget *m_gapDock = nullptr;
+    QDockWidget *m_backfillDock = nullptr;
+    QDockWidget *m_healthDock = nullptr;
     QLabel *m_status = nullptr;
-    quint64 m_loadGeneration = 0;
+    QAction *m_logAction = nullptr;
+    QString m_pendingSymbol;           // restored or requested before the symbol list arrived
+    std::optional<qint64> m_focusTime; // open the chart around this time once loaded
+    quint64 m_loadGeneration = 0;      // bumps when the series changes
+    quint64 m_symbolGeneration = 0;
+    quint64 m_uncoveredGeneration = 0;
+    TimeRange m_loaded; // what the chart holds for the current series
+    bool m_rangeLoading = false;
+    std::optional<TimeRange> m_wantedRange; // a visible range seen while a load ran
+    qint64 m_barMs = 0;
 };
 
 } // namespace barkeep::ui

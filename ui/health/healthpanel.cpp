@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "healthpanel.h"
+#include "gapmap/asyncrun.h"
+
+#include "cache/barcache.h"
+#include "plugin/pluginregistry.h"
+#include "services/backfillmanager.h"
+#include "services/dataorchestrator.h"
+#include "services/marketservice.h"
+#include "services/requestpacer.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDateTime>
+#include <QGridLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QLocale>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <QtConcurrent>
+
+#include <algorithm>
+
+namespace barkeep::ui {
+
+namespace {
+constexpr double kWindowSec = 300; // the x axis: the last five minutes
+}
+
+HealthPanel::HealthPanel(const Sources &sources, QWidget *parent)
+    : QWidget(parent)
+    , m_sources(sources)
+    , m_fetchedBars(std::make_shared<std::atomic<qint64>>(0))
+{
+    auto *grid = new QGridLayout;
+    grid->setSpacing(2);
+    m_requests = makePlot(tr("Requests"), tr("per s / per min"));
+    m_weight = makePlot(tr("Request weight, last minute"), tr("weight"));
+    m_bars = makePlot(tr("Bars written"), tr("bars/s"));
+    m_cache = makePlot(tr("Cache hit rate"), tr("%"));
+    m_cache.y->setRange(0, 100);
+
+    // Okabe–Ito colours, as in the gap map.
+    m_requestsLine = addLine(m_requests, tr("requests/s"), QColor(0x00, 0x72, 0xB2));
+    m_rateLimitedLine = addLine(m_requests, tr("429/418 per min"), QColor(0xD5, 0x5E, 0x00));
+    m_weightLine = addLine(m_weight, tr("used"), QColor(0x00, 0x72, 0xB2));
+    m_limitLine = addLine(m_weight, tr("limit"), QColor(0xD5, 0x5E, 0x00), Qt::DashLine);
+    m_barsLine = addLine(m_bars, tr("bars/s"), QColor(0x00, 0x9E, 0x73));
+    m_cacheLine = addLine(m_cache, tr("hits"), QColor(0xCC, 0x79, 0xA7));
+
+    grid->addWidget(m_requests.view, 0, 0);
+    grid->addWidget(m_weight.view, 0, 1);
+    grid->addWidget(m_bars.view, 1, 0);
+    grid->addWidget(m_cache.view, 1, 1);
+    m_summary = new QLabel;
+    m_summary->setWordWrap(true);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(m_summary);
+    layout->addLayout(grid, 1);
+
+    if (m_sources.orchestrator) {
+        auto counter = m_fetchedBars;
+        // Direct connection: the count is an atomic, so no queued hop is needed.
+        connect(
+            m_sources.orchestrator, &DataOrchestrator::barsStored, this,
+            [counter](const SeriesKey &, TimeRange, qint64 written) { *counter += written; },
+            Qt::DirectConnection);
+    }
+    m_timer.setInterval(1000);
+    connect(&m_timer, &QTimer::timeout, this, &HealthPanel::sampleNow);
+    sampleNow();
+}
+
+HealthPanel::~HealthPanel() = default;
+
+HealthPanel::Plot HealthPanel::makePlot(const QString &title, const QString &unit)
+{
+    Plot p;
+    p.chart = new QChart;
+    p.chart->setTitle(title);
+    p.chart->setAnimationOptions(QChart::NoAnimation);
+    p.chart->legend()->setAlignment(Qt::AlignBottom);
+    p.chart->setMargins(QMargins(2, 2, 2, 2));
+    p.chart->setBackgroundRoundness(0);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    p.chart->setTitleFont(small);
+    p.chart->legend()->setFont(small);
+    p.x = new QValueAxis;
+    p.x->setRange(-kWindowSec, 0);
+    p.x->setLabelFormat(QStringLiteral("%d s"));
+    p.x->setTickCount(6);
+    p.x->setLabelsFont(small);
+    p.y = new QValueAxis;
+    p.y->setRange(0, 1);
+    p.y->setLabelFormat(QStringLiteral("%.0f"));
+    p.y->setTitleText(unit);
+    p.y->setTitleFont(small);
+    p.y->setLabelsFont(small);
+    p.chart->addAxis(p.x, Qt::AlignBottom);
+    p.chart->addAxis(p.y, Qt::AlignLeft);
+    p.view = new QChartView(p.chart);
+    p.view->setRenderHint(QPainter::Antialiasing);
+    p.view->setMinimumSize(220, 150);
+    return p;
+}
+
+QLineSeries *HealthPanel::addLine(Plot &plot, const QString &name, const QColor &color,
+                                  Qt::PenStyle style)
+{
+    auto *line = new QLineSeries;
+    line->setName(name);
+    QPen pen(color, 2);
+    pen.setStyle(style);
+    line->setPen(pen);
+    plot.chart->addSeries(line);
+    line->attachAxis(plot.x);
+    line->attachAxis(plot.y);
+    return line;
+}
+
+void HealthPanel::showEvent(QShowEvent *event)
+{
+    m_timer.start();
+    QWidget::showEvent(event);
+}
+
+void HealthPanel::hideEvent(QHideEvent *event)
+{
+    // Keep sampling while hidden so the history is there when the dock opens again; the
+    // cost is one small read per second.
+    QWidget::hideEvent(event);
+}
+
+void HealthPanel::sampleNow()
+{
+    if (!m_timer.isActive())
+        m_timer.start();
+    if (m_sampling)
+        return; // the previous read has not come back yet
+    m_sampling = true;
+    const Sources s = m_sources;
+    auto fetched = m_fetchedBars;
+    runAsync(
+        &m_pool, this,
+        [s, fetched] {
+            HealthSnapshot snap;
+            snap.tMs = QDateTime::currentMSecsSinceEpoch();
+            if (s.market && s.registry) {
+                for (const QString &id : s.registry->providerIds()) {
+                    auto *pacer = dynamic_cast<RequestPacer *>(s.market->gate(id));
+                    if (!pacer)
+                        continue;
+                    const PacerStats st = pacer->stats();
+                    snap.requests += st.requests;
+                    snap.weightUsed += st.weightUsed;
+                    snap.rateLimited += st.rateLimited;
+                    snap.banned += st.banned;
+                    if (pacer->limits().weightPerWindow > 0)
+                        snap.weightLimit += pacer->limits().weightPerWindow;
+                }
+            }
+            if (s.cache) {
+                snap.cacheHits = s.cache->counters().hits.load();
+                snap.cacheMisses = s.cache->counters().misses.load();
+            }
+            snap.barsWritten = fetched->load();
+            if (s.backfill) {
+                for (const BackfillJobInfo &j : s.backfill->jobs())
+                    snap.barsWritten += j.barsWritten;
+            }
+            return snap;
+        },
+        [this](const HealthSnapshot &snap) {
+            m_sampling = false;
+            append(m_history.add(snap));
+        });
+}
+
+void HealthPanel::append(const HealthPoint &point)
+{
+    QList<QPointF> req, limited, weight, limit, bars, cache;
+    double maxReq = 1, maxWeight = 1, maxBars = 1;
+    const auto &points = m_history.points();
+    for (const HealthPoint &p : points) {
+        const double x = (p.tMs - point.tMs) / 1000.0;
+        req.append({x, p.requestsPerSecond});
+        limited.append({x, p.rateLimitedPerMinute});
+        weight.append({x, p.weightLastMinute});
+        if (p.weightLimit > 0)
+            limit.append({x, p.weightLimit});
+        bars.append({x, p.barsPerSecond});
+        if (p.cacheHitRate >= 0)
+            cache.append({x, p.cacheHitRate});
+        maxReq = std::max({maxReq, p.requestsPerSecond, p.rateLimitedPerMinute});
+        maxWeight = std::max({maxWeight, p.weightLastMinute, p.weightLimit});
+        maxBars = std::max(maxBars, p.barsPerSecond);
+    }
+    // replace() swaps the whole list in one go: one repaint instead of one per point.
+    m_requestsLine->replace(req);
+    m_rateLimitedLine->replace(limited);
+    m_weightLine->replace(weight);
+    m_limitLine->replace(limit);
+    m_barsLine->replace(bars);
+    m_cacheLine->replace(cache);
+    m_requests.y->setRange(0, maxReq * 1.15);
+    m_weight.y->setRange(0, maxWeight * 1.15);
+    m_bars.y->setRange(0, maxBars * 1.15);
+
+    const QLocale l;
+    QString text
+        = tr("Now: %1 requests/s · weight %2 of %3 in the last minute · %4 rate-limit answers in "
+             "the "
+             "last minute · %5 bars/s · cache hit rate %6")
+              .arg(l.toString(point.requestsPerSecond, 'f', 1))
+              .arg(l.toString(point.weightLastMinute, 'f', 0))
+              .arg(point.weightLimit > 0 ? l.toString(point.weightLimit, 'f', 0) : tr("no limit"))
+              .arg(l.toString(point.rateLimitedPerMinute, 'f', 0))
+              .arg(l.toString(point.barsPerSecond, 'f', 0))
+              .arg(point.cacheHitRate >= 0 ? tr("%1 %").arg(l.toString(point.cacheHitRate, 'f', 0))
+                                           : tr("n/a"));
+    m_summary->setText(text);
+    emit sampled();
+}
+
+} // namespace barkeep::ui
