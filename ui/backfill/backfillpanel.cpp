@@ -30,8 +30,9 @@ BackfillPanel::BackfillPanel(QWidget *parent)
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->horizontalHeader()->resizeSection(BackfillJobModel::Series, 150);
-    m_view->horizontalHeader()->resizeSection(BackfillJobModel::Range, 240);
+    m_view->horizontalHeader()->resizeSection(BackfillJobModel::Series, 140);
+    m_view->horizontalHeader()->resizeSection(BackfillJobModel::Range, 245);
+    m_view->horizontalHeader()->resizeSection(BackfillJobModel::State, 80);
     m_view->horizontalHeader()->resizeSection(BackfillJobModel::Progress, 120);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
 

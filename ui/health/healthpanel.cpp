@@ -90,12 +90,12 @@ HealthPanel::Plot HealthPanel::makePlot(const QString &title, const QString &uni
     p.chart->legend()->setFont(small);
     p.x = new QValueAxis;
     p.x->setRange(-kWindowSec, 0);
-    p.x->setLabelFormat(QStringLiteral("%d s"));
-    p.x->setTickCount(6);
+    p.x->setLabelFormat(QStringLiteral("%ds"));
+    p.x->setTickCount(4);
     p.x->setLabelsFont(small);
     p.y = new QValueAxis;
     p.y->setRange(0, 1);
-    p.y->setLabelFormat(QStringLiteral("%.0f"));
+    p.y->setLabelFormat(QStringLiteral("%.4g"));
     p.y->setTitleText(unit);
     p.y->setTitleFont(small);
     p.y->setLabelsFont(small);
@@ -206,8 +206,11 @@ void HealthPanel::append(const HealthPoint &point)
     m_barsLine->replace(bars);
     m_cacheLine->replace(cache);
     m_requests.y->setRange(0, maxReq * 1.15);
+    m_requests.y->applyNiceNumbers();
     m_weight.y->setRange(0, maxWeight * 1.15);
+    m_weight.y->applyNiceNumbers();
     m_bars.y->setRange(0, maxBars * 1.15);
+    m_bars.y->applyNiceNumbers();
 
     const QLocale l;
     QString text

@@ -18,6 +18,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QImage>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
     for (int d : {38, 31, 30, 17, 4})
         (void)orch->ensureFetched(doge, {day0 - d * kDayMs, day0 - d * kDayMs + 14 * kHourMs});
 
+    // Start from the default layout (QSettings lives in the test-mode location here).
+    QSettings().clear();
     ui::AppServices services;
     services.registry = fx.app->registry();
     services.market = fx.app->market();
@@ -89,6 +92,7 @@ int main(int argc, char **argv)
     window.show();
     if (!QTest::qWaitForWindowExposed(&window))
         return 2;
+    window.resizeDocks({window.gapMapDock(), window.backfillDock()}, {820, 680}, Qt::Horizontal);
     if (loaded.isEmpty() && !loaded.wait(60000))
         return 3;
     ui::GapMapView *gap = window.gapMap();
@@ -115,7 +119,7 @@ int main(int argc, char **argv)
     QTest::mouseRelease(gap, Qt::LeftButton, {},
                         QPoint(int(g.xForTime(double(day0 - 6 * kDayMs))) - 1, y));
     gap->backfillSelection();
-    (void)fx.backfill->submit(doge, {day0 - 900 * kDayMs, now});
+    (void)fx.backfill->submit(doge, {day0 - 2500 * kDayMs, now});
     // Select the older ETH hole so the picture shows a selection.
     QTest::mousePress(gap, Qt::LeftButton, {},
                       QPoint(int(g.xForTime(double(day0 - 27 * kDayMs))) + 1, y));
@@ -141,7 +145,11 @@ int main(int argc, char **argv)
 
     bool ok = save(&window, outDir + QStringLiteral("/chart.png"));
     ok = save(window.gapMapDock(), outDir + QStringLiteral("/gapmap.png")) && ok;
-    ok = save(window.backfillDock(), outDir + QStringLiteral("/backfill.png")) && ok;
+    // The job table wants more width than its dock has next to the gap map.
+    window.backfillDock()->setFloating(true);
+    window.backfillDock()->resize(1120, 230);
+    settle(500);
+    ok = save(window.backfillDock()->widget(), outDir + QStringLiteral("/backfill.png")) && ok;
     window.healthDock()->show();
     settle(3500);
     ok = save(window.healthDock(), outDir + QStringLiteral("/health.png")) && ok;
