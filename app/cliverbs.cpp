@@ -3,6 +3,7 @@
 
 #include "application.h"
 #include "backfillverb.h"
+#include "dataverbs.h"
 
 #include "api/barjsonencoder.h"
 #include "model/timeframe.h"
@@ -16,10 +17,7 @@
 
 namespace barkeep {
 
-namespace {
-
-// "2024-01-01", "2024-01-01T10:00", or epoch ms.
-std::optional<qint64> parseTime(const QString &text)
+std::optional<qint64> parseTimeArgument(const QString &text)
 {
     bool ok = false;
     const qint64 ms = text.toLongLong(&ok);
@@ -34,6 +32,10 @@ std::optional<qint64> parseTime(const QString &text)
         dt.setTimeZone(QTimeZone::utc());
     return dt.toMSecsSinceEpoch();
 }
+
+namespace {
+
+const auto parseTime = parseTimeArgument;
 
 int runOhlcv(const QStringList &args, const Config &config)
 {
@@ -100,7 +102,11 @@ int runVerb(const QString &verb, const QStringList &args, const Config &config)
         return runOhlcv(args, config);
     if (verb == QLatin1String("backfill"))
         return runBackfillVerb(args, config);
-    std::fprintf(stderr, "barkeep %s: not available in this build yet\n", qPrintable(verb));
+    if (verb == QLatin1String("export"))
+        return runExportVerb(args, config);
+    if (verb == QLatin1String("import"))
+        return runImportVerb(args, config);
+    std::fprintf(stderr, "barkeep %s: unknown verb\n", qPrintable(verb));
     return 2;
 }
 

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "dataverbs.h"
+
+#include "application.h"
+#include "cliverbs.h"
+#include "csvbarparser.h"
+
+#include "api/barjsonencoder.h"
+#include "storage/barstore.h"
+
+#include <QCommandLineParser>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <cstdio>
+
+namespace barkeep {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+void say(const char *verb, const QString &line)
+{
+    std::fprintf(stderr, "barkeep %s: %s\n", verb, qPrintable(line));
+}
+
+// Options both verbs share: which series.
+void addSeriesOptions(QCommandLineParser &p)
+{
+    p.addOptions({{QStringLiteral("market"), QStringLiteral("Market (crypto, stocks)."), QStringLiteral("m"), QStringLiteral("crypto")},
+                  {QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("p")},
+                  {QStringLiteral("symbol"), QStringLiteral("Symbol."), QStringLiteral("s")}});
+}
+
+std::optional<Application *> startStore(Application &app, const char *verb)
+{
+    if (VoidResult ok = app.start(); !ok) {
+        say(verb, ok.error().message());
+        return std::nullopt;
+    }
+    return &app;
+}
+
+Config withoutApi(const Config &config)
+{
+    Config c = config;
+    c.set(QStringLiteral("api.enabled"), false);
+    return c;
+}
+
+QJsonArray ranges(const TimeRanges &rs)
+{
+    QJsonArray out;
+    for (const TimeRange &r : rs)
+        out.append(QJsonArray{r.from, r.to});
+    return out;
+}
+
+} // namespace
+
+int runExportVerb(const QStringList &args, const Config &config)
+{
+    QCommandLineParser p;
+    addSeriesOptions(p);
+    p.addOptions({{QStringLiteral("since"), QStringLiteral("Start (inclusive)."), QStringLiteral("t")},
+                  {QStringLiteral("until"), QStringLiteral("End (exclusive)."), QStringLiteral("t")},
+                  {QStringLiteral("out"), QStringLiteral("CSV file to write; the manifest goes to <out>.manifest.json."), QStringLiteral("file")}});
+    if (!p.parse(QStringList{QStringLiteral("export")} + args)) {
+        say("export", p.errorText());
+        return kExitUsage;
+    }
+    QStringList problems;
+    for (const char *req : {"provider", "symbol", "since", "until", "out"})
+        if (p.value(QLatin1String(req)).isEmpty())
+            problems << QStringLiteral("--%1 is required").arg(QLatin1String(req));
+    const auto since = parseTimeArgument(p.value(QStringLiteral("since")));
+    const auto until = parseTimeArgument(p.value(QStringLiteral("until")));
+    if (!p.value(QStringLiteral("since")).isEmpty() && !since)
+        problems << QStringLiteral("--since: not a date or epoch ms");
+    if (!p.value(QStringLiteral("until")).isEmpty() && !until)
+        problems << QStringLiteral("--until: not a date or epoch ms");
+    if (since && until && *since >= *until)
+        problems << QStringLiteral("--since must be before --until");
+    if (!problems.isEmpty()) {
+        for (const QString &pr : problems)
+            say("export", pr);
+        return kExitUsage;
+    }
+    Application app(withoutApi(config));
+    if (!startStore(app, "export"))
+        return kExitUsage;
+    const SeriesKey key{p.value(QStringLiteral("market")), p.value(QStringLiteral("provider")),
+                        p.value(QStringLiteral("symbol")), QStringLiteral("1m")};
+    const TimeRange range{*since, *until};
+    Result<Bars> bars = app.store()->readBars(key, range);
+    Result<CoverageIntervals> coverage = bars ? app.store()->coverage(key, range)
+                                              : Result<CoverageIntervals>(bars.error());
+    Result<TimeRanges> gaps = coverage ? app.store()->gaps(key, range) : Result<TimeRanges>(coverage.error());
+    if (!gaps) {
+        say("export", gaps.error().toString());
+        return kExitFailed;
+    }
+    const QByteArray csv = BarJsonEncoder::csv(*bars);
+    const QString out = p.value(QStringLiteral("out"));
+    QSaveFile file(out);
+    if (!file.open(QIODevice::WriteOnly) || file.write(csv) != csv.size() || !file.commit()) {
+        say("export", QStringLiteral("cannot write %1: %2").arg(out, file.errorString()));
+        return kExitFailed;
+    }
+    TimeRanges covered, empty;
+    for (const CoverageInterval &c : *coverage)
+        (c.state == CoverageState::Bars ? covered : empty).push_back(c.range);
+    const QJsonObject manifest{
+        {QStringLiteral("series"), QJsonObject{{QStringLiteral("market"), key.market},
+                                               {QStringLiteral("provider"), key.provider},
+                                               {QStringLiteral("symbol"), key.symbol},
+                                               {QStringLiteral("timeframe"), key.timeframe}}},
+        {QStringLiteral("range"), QJsonArray{range.from, range.to}},
+        {QStringLiteral("timeUnit"), QStringLiteral("ms since the Unix epoch, UTC; ranges are [from, to)")},
+        {QStringLiteral("barCount"), qint64(bars->size())},
+        {QStringLiteral("bars"), ranges(covered)},
+        {QStringLiteral("empty"), ranges(empty)},
+        {QStringLiteral("gaps"), ranges(*gaps)},
+        {QStringLiteral("csv"), QJsonObject{{QStringLiteral("file"), QFileInfo(out).fileName()},
+                                            {QStringLiteral("sha256"), QString::fromLatin1(QCryptographicHash::hash(csv, QCryptographicHash::Sha256).toHex())}}}};
+    QSaveFile mf(out + QStringLiteral(".manifest.json"));
+    const QByteArray mj = QJsonDocument(manifest).toJson();
+    if (!mf.open(QIODevice::WriteOnly) || mf.write(mj) != mj.size() || !mf.commit()) {
+        say("export", QStringLiteral("cannot write the manifest: %1").arg(mf.errorString()));
+        return kExitFailed;
+    }
+    say("export", QStringLiteral("%1 bars written to %2 (%3 covered, %4 empty, %5 never-fetched ranges)")
+                      .arg(bars->size()).arg(out).arg(covered.size()).arg(empty.size()).arg(gaps->size()));
+    return kExitOk;
+}
+
+int runImportVerb(const QStringList &args, const Config &config)
+{
+    QCommandLineParser p;
+    addSeriesOptions(p);
+    p.addOptions({{QStringLiteral("time-unit"), QStringLiteral("auto, s, ms or us."), QStringLiteral("unit"), QStringLiteral("auto")},
+                  {QStringLiteral("timezone"), QStringLiteral("Zone of timestamps without one (IANA or +HH:MM); default UTC."), QStringLiteral("zone")},
+                  {QStringLiteral("skip-bad"), QStringLiteral("Import the good rows of a file that has bad ones.")}});
+    p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("CSV file."));
+    if (!p.parse(QStringList{QStringLiteral("import")} + args)) {
+        say("import", p.errorText());
+        return kExitUsage;
+    }
+    QStringList problems;
+    if (p.positionalArguments().size() != 1)
+        problems << QStringLiteral("give exactly one CSV file");
+    if (p.value(QStringLiteral("symbol")).isEmpty())
+        problems << QStringLiteral("--symbol is required");
+    CsvBarParser::Options options;
+    const QString unit = p.value(QStringLiteral("time-unit"));
+    if (unit == QLatin1String("s"))
+        options.timeUnit = CsvBarParser::TimeUnit::Seconds;
+    else if (unit == QLatin1String("ms"))
+        options.timeUnit = CsvBarParser::TimeUnit::Milliseconds;
+    else if (unit == QLatin1String("us"))
+        options.timeUnit = CsvBarParser::TimeUnit::Microseconds;
+    else if (unit != QLatin1String("auto"))
+        problems << QStringLiteral("--time-unit must be auto, s, ms or us");
+    options.timeZone = p.value(QStringLiteral("timezone"));
+    if (!problems.isEmpty()) {
+        for (const QString &pr : problems)
+            say("import", pr);
+        return kExitUsage;
+    }
+    const QString path = p.positionalArguments().constFirst();
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        say("import", QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        return kExitUsage;
+    }
+    Result<CsvBarParser::Parsed> parsed = CsvBarParser::parse(file, options);
+    if (!parsed) {
+        say("import", QStringLiteral("%1: %2").arg(path, parsed.error().message()));
+        return kExitFailed;
+    }
+    for (const CsvBarParser::BadRow &bad : parsed->badRows)
+        say("import", QStringLiteral("%1:%2: %3").arg(path).arg(bad.line).arg(bad.reason));
+    if (!parsed->badRows.isEmpty() && !p.isSet(QStringLiteral("skip-bad"))) {
+        say("import", QStringLiteral("%1 bad row(s); nothing imported (use --skip-bad to import the %2 good ones)")
+                          .arg(parsed->badRows.size()).arg(parsed->bars.size()));
+        return kExitFailed;
+    }
+    Application app(withoutApi(config));
+    if (!startStore(app, "import"))
+        return kExitUsage;
+    const QString provider = p.value(QStringLiteral("provider")).isEmpty() ? QStringLiteral("csv")
+                                                                           : p.value(QStringLiteral("provider"));
+    const SeriesKey key{p.value(QStringLiteral("market")), provider, p.value(QStringLiteral("symbol")),
+                        QStringLiteral("1m")};
+    // Coverage claims only what the file shows. A clean file covers [first, last + 1m): its
+    // missing minutes had no trades. With skipped bad rows, a missing minute may be a bad row,
+    // so only runs of consecutive minutes are covered.
+    std::vector<std::pair<size_t, size_t>> runs;
+    const Bars &bars = parsed->bars;
+    if (parsed->badRows.isEmpty()) {
+        if (!bars.empty())
+            runs.push_back({0, bars.size()});
+    } else {
+        for (size_t i = 0; i < bars.size();) {
+            size_t j = i + 1;
+            while (j < bars.size() && bars[j].t == bars[j - 1].t + kMinuteMs)
+                ++j;
+            runs.push_back({i, j});
+            i = j;
+        }
+    }
+    qint64 written = 0, quarantined = 0;
+    for (const auto &[from, to] : runs) {
+        const Bars slice(bars.begin() + qsizetype(from), bars.begin() + qsizetype(to));
+        Result<WriteReport> report = app.store()->writeBars(key, slice, CsvBarParser::coveredRange(slice));
+        if (!report) {
+            say("import", report.error().toString());
+            return kExitFailed;
+        }
+        written += report->written;
+        quarantined += report->quarantined;
+    }
+    say("import", QStringLiteral("%1 bars imported into %2 (%3 quarantined, %4 bad rows skipped)")
+                      .arg(written).arg(key.toString()).arg(quarantined).arg(parsed->badRows.size()));
+    return kExitOk;
+}
+
+} // namespace barkeep
