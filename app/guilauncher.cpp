@@ -17,17 +17,6 @@ namespace barkeep {
 
 namespace {
 
-// Application::backfill() is being added by the services work; until it exists the window
-// runs without a BackfillManager (the panels say so). The overload picks it up by itself.
-template<typename A> auto backfillOf(A *app, int) -> decltype(app->backfill())
-{
-    return app->backfill();
-}
-template<typename A> BackfillManager *backfillOf(A *, long)
-{
-    return nullptr;
-}
-
 // Provider keys kept in the OS keychain (written by the settings dialog) reach the plugins
 // here; keys set in the config file or the environment win.
 void applyKeychainCredentials(Application *app, ui::CredentialStore *store)
@@ -63,7 +52,7 @@ GuiLauncher::GuiLauncher(Application *app)
     services.orchestrator = app->orchestrator();
     services.store = app->store();
     services.cache = app->cache();
-    services.backfill = backfillOf(app, 0);
+    services.backfill = app->backfill();
     services.apiPort = app->apiPort();
     services.apiToken = app->apiToken();
     services.config = app->config();
