@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Redis killed under a headless instance (cache.url=redis://…, a redis-server this test
+// owns): reads keep answering from the store, correct and without hanging; when Redis comes
+// back (empty, as after a crash without persistence) the cache is used and filled again.
+#include "demogenerator.h"
+#include "faulttest.h"
+#include "support/testsupport.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <csignal>
+
+using namespace barkeep;
+using namespace barkeep::test;
+
+namespace {
+const QString kSymbol = QStringLiteral("BTC/USDT");
+constexpr qint64 kHour = 3600000;
+} // namespace
+
+class TestFaultRedis : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QProcess m_redis;
+    quint16 m_port = 0;
+
+    bool startRedis()
+    {
+        const QString server = qEnvironmentVariable("BK_TEST_REDIS_SERVER");
+        m_redis.start(server, {QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
+                               QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
+                               QStringLiteral("--appendonly"), QStringLiteral("no"), QStringLiteral("--dir"),
+                               m_dir.path()});
+        if (!m_redis.waitForStarted())
+            return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 10000) {
+            if (redisCommand("PING") == "+PONG")
+                return true;
+            QTest::qWait(50);
+        }
+        return false;
+    }
+
+    void killRedis()
+    {
+        ::kill(pid_t(m_redis.processId()), SIGKILL);
+        m_redis.waitForFinished(5000);
+    }
+
+    // One inline command, its first reply line.
+    QByteArray redisCommand(const QByteArray &command)
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, m_port);
+        if (!s.waitForConnected(1000))
+            return {};
+        s.write(command + "\r\n");
+        if (!s.waitForReadyRead(2000))
+            return {};
+        return s.readLine().trimmed();
+    }
+
+    qint64 dbSize() { return redisCommand("DBSIZE").mid(1).toLongLong(); }
+
+private slots:
+    void initTestCase()
+    {
+        BK_REQUIRE_SERVER(qEnvironmentVariable("BK_TEST_REDIS_SERVER"), "redis-server (BK_TEST_REDIS_SERVER)");
+        m_port = freePort();
+        QVERIFY(startRedis());
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_redis.state() != QProcess::NotRunning)
+            killRedis();
+    }
+
+    void killedAndBack()
+    {
+        QRandomGenerator rng = faultRandom();
+        HeadlessInstance bk({QStringLiteral("cache.url=redis://127.0.0.1:%1/0").arg(m_port),
+                             QStringLiteral("store.url=sqlite://") + m_dir.filePath(QStringLiteral("bk.db"))});
+        QVERIFY2(bk.start(), bk.log().constData());
+        const demo::DemoGenerator demo;
+        const qint64 t0 = utc(2024, 1, 1);
+        const TimeRange first{t0, t0 + 3 * kHour};
+        QVERIFY(ohlcv(bk, QStringLiteral("demo"), kSymbol, first) == demo.bars(kSymbol, first));
+        QTRY_VERIFY_WITH_TIMEOUT(dbSize() > 0, 10'000); // the read was cached
+        QVERIFY(ohlcv(bk, QStringLiteral("demo"), kSymbol, first) == demo.bars(kSymbol, first));
+
+        const int outages = 3;
+        for (int k = 0; k < outages; ++k) {
+            const double errorsBefore = metric(bk, "barkeep_cache_errors_total");
+            killRedis();
+            // Degraded: every read still right, from the store, and quick.
+            const TimeRange fresh{t0 + (k + 1) * 24 * kHour, t0 + (k + 1) * 24 * kHour + qint64(rng.bounded(1, 6)) * kHour};
+            for (const TimeRange &r : {first, fresh, first}) {
+                QElapsedTimer t;
+                t.start();
+                int status = 0;
+                const Bars got = ohlcv(bk, QStringLiteral("demo"), kSymbol, r, &status);
+                QCOMPARE(status, 200);
+                QVERIFY(got == demo.bars(kSymbol, r));
+                QVERIFY2(t.elapsed() < 5000, qPrintable(QStringLiteral("%1 ms with Redis down").arg(t.elapsed())));
+            }
+            QVERIFY(metric(bk, "barkeep_cache_errors_total") > errorsBefore);
+            QCOMPARE(bk.get(QStringLiteral("/api/v1/health")).status, 200);
+
+            // Back, empty: after the reconnect delay the cache fills and serves again.
+            QVERIFY(startRedis());
+            QCOMPARE(dbSize(), 0);
+            QTRY_VERIFY_WITH_TIMEOUT((ohlcv(bk, QStringLiteral("demo"), kSymbol, fresh) == demo.bars(kSymbol, fresh))
+                                         && dbSize() > 0,
+                                     20'000);
+            const double hits = metric(bk, "barkeep_cache_hits_total");
+            QTRY_VERIFY_WITH_TIMEOUT((ohlcv(bk, QStringLiteral("demo"), kSymbol, fresh) == demo.bars(kSymbol, fresh))
+                                         && metric(bk, "barkeep_cache_hits_total") > hits,
+                                     10'000);
+        }
+        qInfo("Redis killed %d times", outages);
+        QVERIFY(bk.terminate());
+        QVERIFY(!bk.log().contains("Segmentation"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFaultRedis)
+#include "tst_faultredis.moc"
