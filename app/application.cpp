@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "application.h"
 
+#include "api/apitoken.h"
 #include "api/backfillcontrol.h"
 #include "api/localapiserver.h"
 #include "cache/barcache.h"
@@ -61,28 +62,7 @@ Application::~Application()
 
 Result<QByteArray> Application::loadOrCreateToken(const QString &path)
 {
-    QFile file(path);
-    if (file.exists()) {
-        if (!file.open(QIODevice::ReadOnly))
-            return Error(Error::Kind::Storage,
-                         QStringLiteral("cannot read the API token file %1: %2").arg(path, file.errorString()));
-        const QByteArray token = file.readAll().trimmed();
-        if (!token.isEmpty())
-            return token;
-        file.close();
-    }
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    quint32 words[8];
-    QRandomGenerator::system()->fillRange(words);
-    const QByteArray token = QByteArray(reinterpret_cast<const char *>(words), sizeof words).toHex();
-    // Created 0600 from the start: no window in which another user could read it.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::NewOnly)
-        && !file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return Error(Error::Kind::Storage,
-                     QStringLiteral("cannot write the API token file %1: %2").arg(path, file.errorString()));
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    file.write(token + '\n');
-    return token;
+    return ApiToken::loadOrCreate(path);
 }
 
 VoidResult Application::start()

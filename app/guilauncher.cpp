@@ -2,6 +2,8 @@
 #include "guilauncher.h"
 
 #include "application.h"
+
+#include "api/apitoken.h"
 #include "mainwindow.h"
 #include "plugin/pluginregistry.h"
 #include "services/backfillmanager.h"
@@ -62,12 +64,7 @@ GuiLauncher::GuiLauncher(Application *app)
     services.tokenFile = app->tokenFile();
     const QString tokenFile = app->tokenFile();
     if (!tokenFile.isEmpty()) {
-        services.regenerateToken = [tokenFile]() -> Result<QByteArray> {
-            if (QFile::exists(tokenFile) && !QFile::remove(tokenFile))
-                return Error(Error::Kind::Storage,
-                             QStringLiteral("cannot replace %1").arg(tokenFile));
-            return Application::loadOrCreateToken(tokenFile);
-        };
+        services.regenerateToken = [tokenFile] { return ApiToken::regenerate(tokenFile); };
     }
     m_window = std::make_unique<ui::MainWindow>(services);
     applyKeychainCredentials(app, new ui::CredentialStore(m_window.get()));

@@ -5,6 +5,7 @@
 #include "application.h"
 #include "cliverbs.h"
 #include "commandline.h"
+#include "guimodule.h"
 #include "signalwatcher.h"
 
 #include "config/config.h"
@@ -17,11 +18,6 @@
 #include <QStandardPaths>
 #include <QTimer>
 #include <QTranslator>
-
-#if BARKEEP_WITH_GUI
-#include "guilauncher.h"
-#include <QApplication>
-#endif
 
 #include <cstdio>
 #include <memory>
@@ -38,15 +34,6 @@ bool hasDisplay()
         || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
 }
 
-std::unique_ptr<QCoreApplication> createApplication(int &argc, char **argv, bool headless)
-{
-#if BARKEEP_WITH_GUI
-    if (!headless)
-        return std::make_unique<QApplication>(argc, argv);
-#endif
-    return std::make_unique<QCoreApplication>(argc, argv);
-}
-
 void printLines(const QStringList &lines)
 {
     for (const QString &l : lines)
@@ -58,14 +45,18 @@ void printLines(const QStringList &lines)
 int main(int argc, char **argv)
 {
     bool headless = wantsHeadless(argc, argv);
-#if !BARKEEP_WITH_GUI
-    headless = true;
-#endif
     const bool noDisplay = !headless && !hasDisplay();
     if (noDisplay)
         headless = true;
+    GuiModule gui;
+    QString guiError;
+    const bool guiMissing = !headless && !gui.load(&guiError);
+    if (guiMissing)
+        headless = true;
 
-    std::unique_ptr<QCoreApplication> qapp = createApplication(argc, argv, headless);
+    std::unique_ptr<QCoreApplication> qapp = headless
+        ? std::make_unique<QCoreApplication>(argc, argv)
+        : gui.createApplication(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("barkeep"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BARKEEP_VERSION));
 
@@ -114,6 +105,8 @@ int main(int argc, char **argv)
     logging::applyRules(config.string(QStringLiteral("log.rules")));
     if (noDisplay && cli.verb.isEmpty())
         qCInfo(lcApp) << "no display found: running headless";
+    if (guiMissing)
+        qCWarning(lcApp).noquote() << guiError << "- running headless";
 
     if (!cli.verb.isEmpty())
         return runVerb(cli.verb, cli.verbArgs, config);
@@ -137,12 +130,10 @@ int main(int argc, char **argv)
     });
     QObject::connect(qapp.get(), &QCoreApplication::aboutToQuit, &app, [&app] { app.stop(); });
 
-#if BARKEEP_WITH_GUI
-    std::unique_ptr<GuiLauncher> gui;
     if (!headless)
-        gui = std::make_unique<GuiLauncher>(&app);
-#endif
+        gui.openWindow(&app);
     const int rc = qapp->exec();
+    gui.closeWindow();
     app.stop();
     return rc;
 }

@@ -8,6 +8,7 @@ target_sources(barkeep_core PRIVATE
     api/connectionguard.h api/connectionguard.cpp
     api/backfillcontrol.h
     api/barjsonencoder.h api/barjsonencoder.cpp
+    api/apitoken.h api/apitoken.cpp
     api/systemcontroller.h api/systemcontroller.cpp
     api/marketscontroller.h api/marketscontroller.cpp
     api/barscontroller.h api/barscontroller.cpp

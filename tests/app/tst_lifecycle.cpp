@@ -127,7 +127,8 @@ private slots:
         QVERIFY2(port != 0, err.constData());
         // Headless logs are JSON lines.
         const QByteArray firstLine = err.left(err.indexOf('\n'));
-        const QByteArray jsonLine = err.mid(err.indexOf("{\"")).section('\n', 0, 0);
+        QByteArray jsonLine = err.mid(err.indexOf("{\""));
+        jsonLine.truncate(jsonLine.indexOf('\n'));
         QVERIFY2(QJsonDocument::fromJson(jsonLine).object().contains(QStringLiteral("category")), firstLine.constData());
 
         QFile maps(QStringLiteral("/proc/%1/maps").arg(p.processId()));
