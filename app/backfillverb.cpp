@@ -2,6 +2,7 @@
 #include "backfillverb.h"
 
 #include "application.h"
+#include "cliverbs.h"
 #include "signalwatcher.h"
 
 #include "services/backfillmanager.h"
@@ -26,23 +27,6 @@ constexpr int kExitDone = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;
-
-// "2024-01-01", "2024-01-01T10:00" (UTC), or epoch ms.
-std::optional<qint64> parseTime(const QString &text)
-{
-    bool ok = false;
-    const qint64 ms = text.toLongLong(&ok);
-    if (ok)
-        return ms;
-    QDateTime dt = QDateTime::fromString(text, Qt::ISODate);
-    if (!dt.isValid())
-        dt = QDateTime(QDate::fromString(text, Qt::ISODate), QTime(0, 0));
-    if (!dt.isValid())
-        return std::nullopt;
-    if (dt.timeSpec() == Qt::LocalTime)
-        dt.setTimeZone(QTimeZone::utc());
-    return dt.toMSecsSinceEpoch();
-}
 
 QString duration(qint64 ms)
 {
@@ -126,8 +110,8 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     for (const char *req : {"provider", "symbol", "since", "until"})
         if (p.value(QLatin1String(req)).isEmpty())
             problems << QStringLiteral("--%1 is required").arg(QLatin1String(req));
-    const auto since = parseTime(p.value(QStringLiteral("since")));
-    const auto until = parseTime(p.value(QStringLiteral("until")));
+    const auto since = parseTimeArgument(p.value(QStringLiteral("since")));
+    const auto until = parseTimeArgument(p.value(QStringLiteral("until")));
     if (!p.value(QStringLiteral("since")).isEmpty() && !since)
         problems << QStringLiteral("--since: not a date or epoch ms");
     if (!p.value(QStringLiteral("until")).isEmpty() && !until)
