@@ -137,8 +137,8 @@ private slots:
 
     void tokenOnlyInTheRightPlaces()
     {
-        // The right token works, through the header; a token in the query string works for
-        // the WebSocket only (browsers cannot set headers there).
+        // The right token works through the header; a wrong one in the query string (the
+        // WebSocket's way) is refused like a wrong header.
         QCOMPARE(m_bk->get(QStringLiteral("/api/v1/markets")).status, 200);
         const auto viaQuery = m_bk->get(QStringLiteral("/api/v1/markets?token=wrong"), {});
         QCOMPARE(viaQuery.status, 401);
