@@ -19,7 +19,7 @@ command -v "$CXX" >/dev/null || { echo "fuzz: $CXX not found (apt-get install cl
 # only, so every image uses the shared runtime (otherwise the .so has unresolved __asan_*
 # symbols under --no-undefined).
 rtdir=$(dirname "$("$CXX" -print-file-name=libclang_rt.asan-x86_64.so)")
-san="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+san="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-unknown-warning-option"
 link="-shared-libsan -Wl,-rpath,$rtdir"
 gen=()
 command -v ninja >/dev/null && gen=(-G Ninja)
