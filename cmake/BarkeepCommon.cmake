@@ -15,6 +15,6 @@ target_compile_options(barkeep_common INTERFACE
 # Sanitizer build for CI (ASan + UBSan): cmake -DBARKEEP_SANITIZE=ON
 option(BARKEEP_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 if(BARKEEP_SANITIZE)
-    target_compile_options(barkeep_common INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
-    target_link_options(barkeep_common INTERFACE -fsanitize=address,undefined)
+    target_compile_options(barkeep_common INTERFACE -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer)
+    target_link_options(barkeep_common INTERFACE -fsanitize=address,undefined,float-cast-overflow)
 endif()

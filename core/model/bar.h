@@ -42,6 +42,10 @@ struct TimeRange
 using TimeRanges = std::vector<TimeRange>;
 
 constexpr qint64 kMinuteMs = 60'000;
+// The latest open time Barkeep accepts (10000-01-01T00:00Z). Parsers check a time against it
+// *before* converting a double to qint64 or scaling it, which would otherwise overflow (UB).
+constexpr qint64 kMaxTimeMs = 253'402'300'800'000LL;
+inline bool isTimeInRange(double ms) { return ms >= 0 && ms < double(kMaxTimeMs); }
 constexpr qint64 kHourMs = 60 * kMinuteMs;
 constexpr qint64 kDayMs = 24 * kHourMs;
 

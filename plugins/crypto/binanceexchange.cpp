@@ -101,6 +101,8 @@ Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
         bool ok = rowValue.isArray() && row.size() >= 6 && t.isDouble();
         ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
              && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
+        // µs (X-MBX-TIME-UNIT) are up to 1000× larger than ms: range-check before converting.
+        ok = ok && isTimeInRange(t.toDouble() / 1000.0);
         if (ok) {
             b.t = toMs(qint64(t.toDouble()));
             ok = (bars.empty() || b.t > bars.back().t);

@@ -87,7 +87,7 @@ Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
         const bool ok = rowValue.isArray() && row.size() >= 6 && toNumber(row.at(0), &time)
                         && toNumber(row.at(1), &b.l) && toNumber(row.at(2), &b.h)
                         && toNumber(row.at(3), &b.o) && toNumber(row.at(4), &b.c)
-                        && toNumber(row.at(5), &b.v);
+                        && toNumber(row.at(5), &b.v) && isTimeInRange(time * 1000.0);
         if (!ok)
             return Error(Error::Kind::BadResponse, u"Coinbase candles: malformed row"_s,
                          compact(rowValue));

@@ -111,7 +111,8 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
         Bar b;
         double time = 0;
         const bool ok = rowValue.isArray() && row.size() >= 8 && row.at(0).isDouble()
-                        && toNumber(row.at(0), &time) && toNumber(row.at(1), &b.o)
+                        && toNumber(row.at(0), &time) && isTimeInRange(time * 1000.0)
+                        && toNumber(row.at(1), &b.o)
                         && toNumber(row.at(2), &b.h) && toNumber(row.at(3), &b.l)
                         && toNumber(row.at(4), &b.c) && toNumber(row.at(6), &b.v)
                         && row.at(7).isDouble()

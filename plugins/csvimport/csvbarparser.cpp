@@ -207,6 +207,15 @@ struct TimeParser
                 : a >= 1e11 ? CsvBarParser::TimeUnit::Milliseconds
                             : CsvBarParser::TimeUnit::Seconds;
         }
+        const double ms = u == CsvBarParser::TimeUnit::Microseconds ? value / 1000.0
+            : u == CsvBarParser::TimeUnit::Milliseconds              ? value
+                                                                     : value * 1000.0;
+        // Before any conversion or scaling: a huge value would overflow qint64 (UB).
+        if (!isTimeInRange(ms)) {
+            *why = QStringLiteral("time '%1' is out of range (before 1970 or after 9999)")
+                       .arg(QString::fromUtf8(text));
+            return std::nullopt;
+        }
         switch (u) {
         case CsvBarParser::TimeUnit::Microseconds:
             return intOk ? (whole >= 0 ? whole / 1000 : -((-whole + 999) / 1000))
