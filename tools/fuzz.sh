@@ -10,6 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+# CI runs a fixed number of inputs from a fixed seed, so a run is reproducible and a green CI
+# stays green for the same code; explore longer by hand with FUZZ_RUNS=0 and a bigger FUZZ_SECONDS.
+FUZZ_RUNS=${FUZZ_RUNS:-0}
+FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
 CC=${CC:-clang-14}
 CXX=${CXX:-clang++-14}
@@ -49,7 +53,9 @@ run_one() {
     local t=$1 work="$BUILD_DIR/fuzz-work/$1"
     mkdir -p "$work" "$art/$t"
     # New inputs go to the work dir; the committed seeds are only read.
-    if "$BUILD_DIR/tests/fuzz/$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+    local limit=(-max_total_time="$FUZZ_SECONDS")
+    ((FUZZ_RUNS > 0)) && limit=(-runs="$FUZZ_RUNS")
+    if "$BUILD_DIR/tests/fuzz/$t" "${limit[@]}" -seed="$FUZZ_SEED" -timeout=10 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$art/$t/" \
         "$work" "tests/fuzz/corpus/$t" >"$art/$t.log" 2>&1; then
         echo "fuzz: $t ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$art/$t.log" | grep -o '[0-9]*$') runs)"
@@ -62,7 +68,7 @@ run_one() {
 export -f run_one
 # The shared ASan runtime has to be the first library loaded.
 export LD_PRELOAD="$rtdir/libclang_rt.asan-x86_64.so"
-export BUILD_DIR FUZZ_SECONDS art
+export BUILD_DIR FUZZ_SECONDS FUZZ_RUNS FUZZ_SEED art
 rc=0
 printf '%s\n' "${targets[@]}" | xargs -P "$FUZZ_JOBS" -I{} bash -c 'run_one {}' || rc=1
 echo "fuzz: ${#targets[@]} targets x ${FUZZ_SECONDS} s, total $(( $(date +%s) - start )) s" >&2
