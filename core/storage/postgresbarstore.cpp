@@ -39,7 +39,12 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 constexpr Oid kByteaOid = 17;
 constexpr Oid kFloat8Oid = 701;
+constexpr Oid kInt2ArrayOid = 1005;
+constexpr Oid kInt4ArrayOid = 1007;
 constexpr Oid kInt8ArrayOid = 1016;
+constexpr Oid kTextArrayOid = 1009;
+constexpr Oid kByteaArrayOid = 1001;
+constexpr Oid kFloat8ArrayOid = 1022;
 
 qint64 nowMs()
 {
@@ -60,64 +65,127 @@ struct ResultDeleter
 };
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
+template <typename T>
+void appendBigEndian(std::string &out, T v)
+{
+    char b[sizeof(T)];
+    qToBigEndian(v, b);
+    out.append(b, sizeof(T));
+}
+
+quint64 bitsOf(double d)
+{
+    quint64 bits;
+    std::memcpy(&bits, &d, 8);
+    return bits;
+}
+
+// A one-dimensional array in PostgreSQL's binary format (what array_recv reads): a header,
+// then each element as a length and its binary value. Elements are appended in place, so a
+// day block is encoded straight into the message that carries it.
+class ArrayWriter
+{
+public:
+    explicit ArrayWriter(Oid elementType) : m_type(elementType) { m_buffer.resize(kHeader); }
+    void int8(qint64 v) { value(v); }
+    void int4(qint32 v) { value(v); }
+    void int2(qint16 v) { value(v); }
+    void float8(double v) { value(bitsOf(v)); }
+    void text(const QString &s)
+    {
+        const QByteArray u = s.toUtf8();
+        appendBigEndian(m_buffer, qint32(u.size()));
+        m_buffer.append(u.constData(), size_t(u.size()));
+        ++m_count;
+    }
+    // An element written by the caller into buffer() between begin and end.
+    size_t beginElement()
+    {
+        const size_t at = m_buffer.size();
+        m_buffer.append(4, '\0');
+        return at;
+    }
+    void endElement(size_t at)
+    {
+        qToBigEndian(qint32(m_buffer.size() - at - 4), m_buffer.data() + at);
+        ++m_count;
+    }
+    std::string &buffer() { return m_buffer; }
+    qint32 count() const { return m_count; }
+    // The finished array (the writer is empty afterwards).
+    std::string take()
+    {
+        std::string out = std::move(m_buffer);
+        char *h = out.data();
+        qToBigEndian(qint32(m_count ? 1 : 0), h); // dimensions; 0 is the empty array
+        qToBigEndian(qint32(0), h + 4);           // no NULLs
+        qToBigEndian(qint32(m_type), h + 8);
+        qToBigEndian(m_count, h + 12);           // length of the dimension
+        qToBigEndian(qint32(1), h + 16);         // lower bound
+        if (!m_count)
+            out.resize(12);
+        return out;
+    }
+
+private:
+    static constexpr size_t kHeader = 20;
+    template <typename T>
+    void value(T v)
+    {
+        appendBigEndian(m_buffer, qint32(sizeof(T)));
+        appendBigEndian(m_buffer, v);
+        ++m_count;
+    }
+    Oid m_type;
+    std::string m_buffer;
+    qint32 m_count = 0;
+};
+
 // Parameters in binary format, so numbers cross without printf/strtod.
 class Params
 {
 public:
-    Params &int8(qint64 v)
+    Params &int8(qint64 v) { return add(big(v), kInt8Oid); }
+    Params &int4(qint32 v) { return add(big(v), kInt4Oid); }
+    Params &float8(double v) { return add(big(bitsOf(v)), kFloat8Oid); }
+    Params &text(const QString &s)
     {
-        QByteArray b(8, Qt::Uninitialized);
-        qToBigEndian(v, b.data());
-        return add(b, kInt8Oid, 1);
+        const QByteArray u = s.toUtf8();
+        return add(std::string(u.constData(), size_t(u.size())), kTextOid);
     }
-    Params &int4(qint32 v)
+    Params &bytea(const QByteArray &b)
     {
-        QByteArray b(4, Qt::Uninitialized);
-        qToBigEndian(v, b.data());
-        return add(b, kInt4Oid, 1);
+        return add(std::string(b.constData(), size_t(b.size())), kByteaOid);
     }
-    Params &float8(double v)
-    {
-        quint64 bits;
-        std::memcpy(&bits, &v, 8);
-        QByteArray b(8, Qt::Uninitialized);
-        qToBigEndian(bits, b.data());
-        return add(b, kFloat8Oid, 1);
-    }
-    Params &text(const QString &s) { return add(s.toUtf8(), kTextOid, 1); }
-    Params &bytea(const QByteArray &b) { return add(b, kByteaOid, 1); }
-    Params &int8Array(const std::vector<qint64> &values)
-    {
-        QByteArray t = "{";
-        for (size_t i = 0; i < values.size(); ++i) {
-            if (i)
-                t += ',';
-            t += QByteArray::number(values[i]);
-        }
-        t += '}';
-        return add(t, kInt8ArrayOid, 0); // text form: the binary array format is not worth it
-    }
+    Params &array(ArrayWriter &a, Oid arrayType) { return add(a.take(), arrayType); }
 
     int count() const { return int(m_values.size()); }
     const Oid *types() const { return m_types.data(); }
     const int *formats() const { return m_formats.data(); }
     void pointers(std::vector<const char *> &values, std::vector<int> &lengths) const
     {
-        for (const QByteArray &v : m_values) {
-            values.push_back(v.constData());
+        for (const std::string &v : m_values) {
+            values.push_back(v.data());
             lengths.push_back(int(v.size()));
         }
     }
 
 private:
-    Params &add(QByteArray v, Oid type, int format)
+    template <typename T>
+    static std::string big(T v)
+    {
+        std::string b;
+        appendBigEndian(b, v);
+        return b;
+    }
+    Params &add(std::string v, Oid type)
     {
         m_values.push_back(std::move(v));
         m_types.push_back(type);
-        m_formats.push_back(format);
+        m_formats.push_back(1);
         return *this;
     }
-    std::vector<QByteArray> m_values;
+    std::vector<std::string> m_values;
     std::vector<Oid> m_types;
     std::vector<int> m_formats;
 };
@@ -187,111 +255,6 @@ QByteArray byteaAt(const PGresult *r, int row, int col)
     if (PQgetisnull(r, row, col))
         return {};
     return QByteArray(PQgetvalue(r, row, col), PQgetlength(r, row, col));
-}
-
-// Writer of PostgreSQL's binary COPY format (header, rows of length-prefixed big-endian
-// fields, trailer), streamed to the server in chunks.
-class CopyWriter
-{
-public:
-    explicit CopyWriter(PGconn *c) : m_conn(c)
-    {
-        static const char header[] = "PGCOPY\n\377\r\n\0";
-        m_buffer.append(header, 11);
-        appendInt32(0); // flags
-        appendInt32(0); // header extension length
-    }
-    void row(qint16 fields)
-    {
-        char b[2];
-        qToBigEndian(fields, b);
-        m_buffer.append(b, 2);
-    }
-    void int8(qint64 v)
-    {
-        appendInt32(8);
-        char b[8];
-        qToBigEndian(v, b);
-        m_buffer.append(b, 8);
-    }
-    void int4(qint32 v)
-    {
-        appendInt32(4);
-        appendInt32(v);
-    }
-    void int2(qint16 v)
-    {
-        appendInt32(2);
-        char b[2];
-        qToBigEndian(v, b);
-        m_buffer.append(b, 2);
-    }
-    void float8(double d)
-    {
-        quint64 bits;
-        std::memcpy(&bits, &d, 8);
-        appendInt32(8);
-        char b[8];
-        qToBigEndian(bits, b);
-        m_buffer.append(b, 8);
-    }
-    void bytes(const char *data, qsizetype size)
-    {
-        appendInt32(qint32(size));
-        m_buffer.append(data, size);
-    }
-    // Sends what is buffered once it is large; false when the connection failed.
-    bool flushIfLarge() { return m_buffer.size() < (4 << 20) || flush(); }
-    bool finish(QString *error)
-    {
-        m_buffer.append("\xff\xff", 2);
-        if (!flush() || PQputCopyEnd(m_conn, nullptr) != 1) {
-            *error = QString::fromUtf8(PQerrorMessage(m_conn)).trimmed();
-            drain();
-            return false;
-        }
-        bool good = true;
-        while (PGresult *r = PQgetResult(m_conn)) {
-            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-                good = false;
-                *error = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
-            }
-            PQclear(r);
-        }
-        return good;
-    }
-
-private:
-    void appendInt32(qint32 v)
-    {
-        char b[4];
-        qToBigEndian(v, b);
-        m_buffer.append(b, 4);
-    }
-    bool flush()
-    {
-        if (!m_buffer.isEmpty() && PQputCopyData(m_conn, m_buffer.constData(), int(m_buffer.size())) != 1)
-            return false;
-        m_buffer.clear();
-        return true;
-    }
-    void drain()
-    {
-        while (PGresult *r = PQgetResult(m_conn))
-            PQclear(r);
-    }
-    PGconn *m_conn;
-    QByteArray m_buffer;
-};
-
-// Starts COPY ... FROM STDIN; false with the error when the server refused.
-bool beginCopy(PGconn *c, const char *sql, QString *error)
-{
-    PgResult r(PQexec(c, sql));
-    if (r && PQresultStatus(r.get()) == PGRES_COPY_IN)
-        return true;
-    *error = errorOf(c, r);
-    return false;
 }
 
 // --- packed day blocks ------------------------------------------------------------------
@@ -432,7 +395,7 @@ struct PostgresBarStore::Connection
 {
     quint64 id = 0;
     PGconn *pg = nullptr;
-    bool stageReady = false; // the temp staging tables exist on this session
+    bool prepared = false; // kStatements are prepared on this session
 };
 
 struct PostgresBarStore::Shared final : ConnectionOwner
@@ -514,6 +477,137 @@ private:
     PGconn *m_conn;
     bool m_open = false;
 };
+
+// libpq pipeline mode: statements are queued, sent together at sync() and their results read
+// back in order, so a batch costs one round trip instead of one per statement (on a loaded
+// machine each round trip is a wait for the scheduler on both ends). Leaving the scope reads
+// whatever is unread, leaves pipeline mode and rolls back a transaction the batch left open.
+class Pipeline
+{
+public:
+    explicit Pipeline(PGconn *c) : m_conn(c), m_active(PQenterPipelineMode(c) == 1) {}
+    ~Pipeline()
+    {
+        drain();
+        PQexitPipelineMode(m_conn);
+        if (PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) != PQTRANS_IDLE)
+            PgResult(PQexec(m_conn, "ROLLBACK"));
+    }
+    bool active() const { return m_active; }
+    // A statement without parameters (BEGIN, COMMIT).
+    void sql(const char *sql)
+    {
+        m_sendFailed |= PQsendQueryParams(m_conn, sql, 0, nullptr, nullptr, nullptr, nullptr, 1) != 1;
+    }
+    // A statement prepared on this connection (see kStatements); binary results.
+    void prepared(const char *name, const Params &p)
+    {
+        std::vector<const char *> values;
+        std::vector<int> lengths;
+        p.pointers(values, lengths);
+        m_sendFailed |= PQsendQueryPrepared(m_conn, name, p.count(), values.data(), lengths.data(),
+                                            p.formats(), 1) != 1;
+    }
+    // Ends the batch and sends it; false when sending failed (the connection is gone).
+    bool sync()
+    {
+        if (m_sendFailed || PQpipelineSync(m_conn) != 1)
+            return false;
+        ++m_pendingSyncs;
+        return true;
+    }
+    // The result of the next statement of the batch (null when the connection failed).
+    PgResult next()
+    {
+        PgResult r(PQgetResult(m_conn));
+        if (r && PQresultStatus(r.get()) != PGRES_PIPELINE_SYNC)
+            PgResult(PQgetResult(m_conn)); // the null that ends this statement's results
+        return r;
+    }
+    // Reads the end of the batch; false when something else came (a protocol surprise).
+    bool endOfBatch()
+    {
+        const PgResult r(PQgetResult(m_conn));
+        if (!r || PQresultStatus(r.get()) != PGRES_PIPELINE_SYNC)
+            return false;
+        --m_pendingSyncs;
+        return true;
+    }
+
+private:
+    void drain()
+    {
+        int nulls = 0;
+        while (m_pendingSyncs > 0 && PQstatus(m_conn) == CONNECTION_OK && nulls < 2) {
+            const PgResult r(PQgetResult(m_conn));
+            nulls = r ? 0 : nulls + 1; // one null ends each statement; two mean nothing is coming
+            if (r && PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC)
+                --m_pendingSyncs;
+        }
+    }
+    PGconn *m_conn;
+    bool m_active;
+    bool m_sendFailed = false;
+    int m_pendingSyncs = 0;
+};
+
+// The write path's statements, prepared once per connection (parse and plan once, not per
+// write). Series are named, not numbered, in the first batch of a write: the series id is
+// learnt from that same batch.
+struct Statement
+{
+    const char *name;
+    const char *sql;
+    std::vector<Oid> types;
+};
+const Statement kStatements[] = {
+    // Upserting the series row also locks it: writers of one series take turns, so the
+    // read-merge-write of its day blocks and ledger cannot interleave.
+    {"bk_series_lock",
+     "INSERT INTO series (market, provider, symbol) VALUES ($1, $2, $3) "
+     "ON CONFLICT (market, provider, symbol) DO UPDATE SET market = EXCLUDED.market RETURNING id",
+     {kTextOid, kTextOid, kTextOid}},
+    {"bk_blocks_read",
+     "SELECT day, bars FROM bar_days WHERE series_id = (SELECT id FROM series WHERE market = $1 "
+     "AND provider = $2 AND symbol = $3) AND day >= $4 AND day < $5 ORDER BY day",
+     {kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
+    // The ledger intervals touching the fetched range, taken out to be merged and put back.
+    {"bk_coverage_take",
+     "DELETE FROM coverage WHERE series_id = (SELECT id FROM series WHERE market = $1 "
+     "AND provider = $2 AND symbol = $3) AND t_from <= $5 AND t_to >= $4 "
+     "RETURNING t_from, t_to, state",
+     {kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
+    {"bk_blocks_write",
+     "INSERT INTO bar_days (series_id, day, first_t, last_t, n, bars) "
+     "SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::int8[], $5::int4[], $6::bytea[]) "
+     "ON CONFLICT (series_id, day) DO UPDATE SET first_t = EXCLUDED.first_t, "
+     "last_t = EXCLUDED.last_t, n = EXCLUDED.n, bars = EXCLUDED.bars",
+     {kInt4Oid, kInt8ArrayOid, kInt8ArrayOid, kInt8ArrayOid, kInt4ArrayOid, kByteaArrayOid}},
+    {"bk_coverage_put",
+     "INSERT INTO coverage (series_id, t_from, t_to, state) "
+     "SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::int2[])",
+     {kInt4Oid, kInt8ArrayOid, kInt8ArrayOid, kInt2ArrayOid}},
+    {"bk_quarantine_put",
+     "INSERT INTO quarantine (series_id, t, o, h, l, c, v, reason, quarantined_at) "
+     "SELECT $1, u.*, $9 FROM unnest($2::int8[], $3::float8[], $4::float8[], $5::float8[], "
+     "$6::float8[], $7::float8[], $8::text[]) AS u",
+     {kInt4Oid, kInt8ArrayOid, kFloat8ArrayOid, kFloat8ArrayOid, kFloat8ArrayOid,
+      kFloat8ArrayOid, kFloat8ArrayOid, kTextArrayOid, kInt8Oid}},
+};
+
+// Prepares kStatements on a fresh session (after connect or reconnect).
+VoidResult prepareStatements(PGconn *c)
+{
+    PgResult r = exec(c, "DEALLOCATE ALL"); // a half-done earlier attempt on this session
+    if (!ok(r))
+        return storageError(c, r, "DEALLOCATE");
+    for (const Statement &st : kStatements) {
+        r.reset(PQprepare(c, st.name, st.sql, int(st.types.size()), st.types.data()));
+        if (!ok(r))
+            return storageError(c, r, st.name);
+    }
+    return {};
+}
 
 // The series id, or 0 when the series was never written.
 Result<qint32> lookupSeries(PGconn *c, const SeriesKey &s)
@@ -682,7 +776,7 @@ Result<PostgresBarStore::Connection *> PostgresBarStore::connection()
 
 bool PostgresBarStore::reconnect(Connection *c)
 {
-    c->stageReady = false;
+    c->prepared = false;
     // A restarting server refuses connections for a moment: back off 50 ms .. 3.2 s (~6 s in
     // all), which covers a fast restart without hanging a caller on a server that is gone.
     int delayMs = 50;
@@ -827,177 +921,173 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
 
     return run<WriteReport>("writeBars", [&](Connection *c) -> Result<WriteReport> {
         PGconn *pg = c->pg;
-        Transaction tx(pg);
-        if (auto b = tx.begin(); !b)
-            return b.error();
-        if (!c->stageReady) {
-            const PgResult r = exec(pg,
-                                    "CREATE TEMP TABLE IF NOT EXISTS bk_stage (day bigint, first_t bigint, "
-                                    "last_t bigint, n integer, bars bytea) ON COMMIT DELETE ROWS");
-            if (!ok(r))
-                return storageError(pg, r, "staging table");
-            c->stageReady = true;
+        if (!c->prepared) {
+            if (auto p = prepareStatements(pg); !p)
+                return p.error();
+            c->prepared = true;
         }
-        // Upserting the series row also locks it: writers of one series take turns, so the
-        // read-merge-write of its day blocks and ledger below cannot interleave.
-        PgResult r = exec(pg,
-                          "INSERT INTO series (market, provider, symbol) VALUES ($1, $2, $3) "
-                          "ON CONFLICT (market, provider, symbol) DO UPDATE SET market = EXCLUDED.market "
-                          "RETURNING id",
-                          Params().text(series.market).text(series.provider).text(series.symbol));
-        if (!ok(r) || PQntuples(r.get()) != 1)
-            return storageError(pg, r, "series upsert");
-        const qint32 sid = int4At(r.get(), 0, 0);
-
+        // Two round trips: (1) begin, lock the series, read the stored blocks of the covered
+        // days and take out the ledger intervals touching the range; (2) write the merged
+        // blocks, the ledger and the quarantine, commit. COPY cannot be pipelined, so the
+        // blocks travel as binary array parameters instead (unnest on the server).
+        Pipeline pipe(pg);
+        if (!pipe.active())
+            return storageError(pg, {}, "entering pipeline mode");
+        const bool recordFetch = !covered.isEmpty();
+        Params names;
+        names.text(series.market).text(series.provider).text(series.symbol);
+        pipe.sql("BEGIN");
+        pipe.prepared("bk_series_lock", names);
+        pipe.prepared("bk_blocks_read", Params(names).int8(dayOf(covered.from)).int8(covered.to));
+        if (recordFetch)
+            pipe.prepared("bk_coverage_take", Params(names).int8(covered.from).int8(covered.to));
+        if (!pipe.sync())
+            return storageError(pg, {}, "sending the write");
+        if (PgResult r = pipe.next(); !ok(r))
+            return storageError(pg, r, "BEGIN");
+        const PgResult seriesRow = pipe.next();
+        if (!ok(seriesRow) || PQntuples(seriesRow.get()) != 1)
+            return storageError(pg, seriesRow, "series upsert");
+        const qint32 sid = int4At(seriesRow.get(), 0, 0);
         // Stored blocks of the covered days: merged with the fresh bars (usually none for a
         // backfill), and they decide what the ledger says. A re-fetch that misses a stored bar
         // does not delete it, so its minute stays `bars`.
-        r = exec(pg,
-                 "SELECT day, bars FROM bar_days WHERE series_id = $1 AND day >= $2 AND day < $3 "
-                 "ORDER BY day",
-                 Params().int4(sid).int8(dayOf(covered.from)).int8(covered.to));
-        if (!ok(r))
-            return storageError(pg, r, "bar merge read");
-        const PgResult stored = std::move(r);
+        const PgResult stored = pipe.next();
+        if (!ok(stored))
+            return storageError(pg, stored, "bar merge read");
+        PgResult taken;
+        if (recordFetch) {
+            taken = pipe.next();
+            if (!ok(taken))
+                return storageError(pg, taken, "coverage update");
+        }
+        if (!pipe.endOfBatch())
+            return storageError(pg, {}, "write");
+
         const int storedRows = PQntuples(stored.get());
         Bars finalInRange; // bars stored in `covered` after this write, when some were before
-        if (!good.empty() || storedRows > 0) {
-            QString copyError;
-            std::optional<CopyWriter> copy;
-            if (!good.empty()) {
-                if (!beginCopy(pg, "COPY bk_stage (day, first_t, last_t, n, bars) FROM STDIN (FORMAT binary)",
-                               &copyError))
-                    return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"), copyError);
-                copy.emplace(pg);
+        ArrayWriter days(kInt8Oid), firsts(kInt8Oid), lasts(kInt8Oid), counts(kInt4Oid);
+        ArrayWriter blocks(kByteaOid);
+        blocks.buffer().reserve(good.size() * 14 + 64);
+        Bars merged;
+        int row = 0;
+        size_t i = 0;
+        while (i < good.size() || row < storedRows) {
+            const qint64 freshDay = i < good.size() ? dayOf(good[i].t)
+                                                    : std::numeric_limits<qint64>::max();
+            const qint64 storedDay = row < storedRows ? int8At(stored.get(), row, 0)
+                                                      : std::numeric_limits<qint64>::max();
+            if (storedDay < freshDay) {
+                // A covered day with stored bars and nothing new: unchanged, but it counts.
+                if (!unpackInto(stored.get(), row, 0, 1, covered, finalInRange))
+                    return corruptBlock(stored.get(), row, 0);
+                ++row;
+                continue;
             }
-            std::string packed;
-            Bars merged;
-            int row = 0;
-            size_t i = 0;
-            bool copyBroken = false;
-            while (i < good.size() || row < storedRows) {
-                const qint64 freshDay = i < good.size() ? dayOf(good[i].t)
-                                                        : std::numeric_limits<qint64>::max();
-                const qint64 storedDay = row < storedRows ? int8At(stored.get(), row, 0)
-                                                          : std::numeric_limits<qint64>::max();
-                if (storedDay < freshDay) {
-                    // A covered day with stored bars and nothing new: unchanged, but it counts.
-                    if (!unpackInto(stored.get(), row, 0, 1, covered, finalInRange))
-                        return corruptBlock(stored.get(), row, 0);
-                    ++row;
-                    continue;
-                }
-                size_t j = i;
-                while (j < good.size() && good[j].t < freshDay + kDayMs)
-                    ++j;
-                const Bar *block = good.data() + i;
-                size_t blockCount = j - i;
-                if (storedDay == freshDay) {
-                    Bars old;
-                    if (!unpackInto(stored.get(), row, 0, 1, kEverything, old))
-                        return corruptBlock(stored.get(), row, 0);
-                    merged = mergeBars(old, block, blockCount);
-                    block = merged.data();
-                    blockCount = merged.size();
-                    ++row;
-                }
-                if (storedRows > 0) {
-                    for (size_t k = 0; k < blockCount; ++k) {
-                        if (covered.contains(block[k].t))
-                            finalInRange.push_back(block[k]);
-                    }
-                }
-                i = j;
-                if (copyBroken)
-                    continue;
-                packed.clear();
-                BarBlockCodec::encode(block, blockCount, freshDay, packed);
-                copy->row(5);
-                copy->int8(freshDay);
-                copy->int8(block[0].t);
-                copy->int8(block[blockCount - 1].t);
-                copy->int4(qint32(blockCount));
-                copy->bytes(packed.data(), qsizetype(packed.size()));
-                copyBroken = !copy->flushIfLarge(); // finish() reports the error
+            size_t j = i;
+            while (j < good.size() && good[j].t < freshDay + kDayMs)
+                ++j;
+            const Bar *block = good.data() + i;
+            size_t blockCount = j - i;
+            if (storedDay == freshDay) {
+                Bars old;
+                if (!unpackInto(stored.get(), row, 0, 1, kEverything, old))
+                    return corruptBlock(stored.get(), row, 0);
+                merged = mergeBars(old, block, blockCount);
+                block = merged.data();
+                blockCount = merged.size();
+                ++row;
             }
-            if (copy) {
-                if (!copy->finish(&copyError))
-                    return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"),
-                                 copyError);
-                r = exec(pg,
-                         "INSERT INTO bar_days (series_id, day, first_t, last_t, n, bars) "
-                         "SELECT $1, day, first_t, last_t, n, bars FROM bk_stage "
-                         "ON CONFLICT (series_id, day) DO UPDATE SET first_t = EXCLUDED.first_t, "
-                         "last_t = EXCLUDED.last_t, n = EXCLUDED.n, bars = EXCLUDED.bars",
-                         Params().int4(sid));
-                if (!ok(r))
-                    return storageError(pg, r, "bar upsert");
+            if (storedRows > 0) {
+                for (size_t k = 0; k < blockCount; ++k) {
+                    if (covered.contains(block[k].t))
+                        finalInRange.push_back(block[k]);
+                }
             }
+            i = j;
+            days.int8(freshDay);
+            firsts.int8(block[0].t);
+            lasts.int8(block[blockCount - 1].t);
+            counts.int4(qint32(blockCount));
+            const size_t at = blocks.beginElement();
+            BarBlockCodec::encode(block, blockCount, freshDay, blocks.buffer());
+            blocks.endElement(at);
         }
 
-        // The ledger: load what touches the fetched range, record the fetch, write it back.
-        if (!covered.isEmpty()) {
-            // Take out the intervals touching the range (one round trip: DELETE ... RETURNING),
-            // record the fetch over them and put the merged result back.
-            r = exec(pg,
-                     "DELETE FROM coverage WHERE series_id = $1 AND t_from <= $3 AND t_to >= $2 "
-                     "RETURNING t_from, t_to, state",
-                     Params().int4(sid).int8(covered.from).int8(covered.to));
-            if (!ok(r))
-                return storageError(pg, r, "coverage update");
+        const bool writeBlocks = blocks.count() > 0;
+        if (writeBlocks) {
+            pipe.prepared("bk_blocks_write", Params()
+                                                 .int4(sid)
+                                                 .array(days, kInt8ArrayOid)
+                                                 .array(firsts, kInt8ArrayOid)
+                                                 .array(lasts, kInt8ArrayOid)
+                                                 .array(counts, kInt4ArrayOid)
+                                                 .array(blocks, kByteaArrayOid));
+        }
+        if (recordFetch) {
             CoverageIntervals existing;
-            for (int i = 0; i < PQntuples(r.get()); ++i) {
-                existing.push_back({{int8At(r.get(), i, 0), int8At(r.get(), i, 1)},
-                                    int2At(r.get(), i, 2) == 1 ? CoverageState::Empty
-                                                               : CoverageState::Bars});
+            existing.reserve(size_t(PQntuples(taken.get())));
+            for (int k = 0; k < PQntuples(taken.get()); ++k) {
+                existing.push_back({{int8At(taken.get(), k, 0), int8At(taken.get(), k, 1)},
+                                    int2At(taken.get(), k, 2) == 1 ? CoverageState::Empty
+                                                                   : CoverageState::Bars});
             }
             CoverageLedger ledger(std::move(existing)); // sorts and normalizes
             ledger.record(covered, storedRows > 0 ? finalInRange : good, minute);
-            QString copyError;
-            if (!beginCopy(pg, "COPY coverage (series_id, t_from, t_to, state) FROM STDIN (FORMAT binary)",
-                           &copyError))
-                return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"), copyError);
-            CopyWriter copy(pg);
+            ArrayWriter froms(kInt8Oid), tos(kInt8Oid), states(kInt2Oid);
             for (const CoverageInterval &iv : ledger.intervals()) {
-                copy.row(4);
-                copy.int4(sid);
-                copy.int8(iv.range.from);
-                copy.int8(iv.range.to);
-                copy.int2(iv.state == CoverageState::Empty ? 1 : 0);
+                froms.int8(iv.range.from);
+                tos.int8(iv.range.to);
+                states.int2(iv.state == CoverageState::Empty ? 1 : 0);
             }
-            if (!copy.finish(&copyError))
-                return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: coverage write failed"),
-                             copyError);
+            pipe.prepared("bk_coverage_put", Params()
+                                                 .int4(sid)
+                                                 .array(froms, kInt8ArrayOid)
+                                                 .array(tos, kInt8ArrayOid)
+                                                 .array(states, kInt2ArrayOid));
         }
-
         if (!rejected.empty()) {
-            QString copyError;
-            if (!beginCopy(pg,
-                           "COPY quarantine (series_id, t, o, h, l, c, v, reason, quarantined_at) "
-                           "FROM STDIN (FORMAT binary)",
-                           &copyError))
-                return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: COPY failed"), copyError);
-            CopyWriter copy(pg);
+            ArrayWriter ts(kInt8Oid), os(kFloat8Oid), hs(kFloat8Oid), ls(kFloat8Oid),
+                cs(kFloat8Oid), vs(kFloat8Oid), reasons(kTextOid);
             for (const BarValidator::Rejected &q : rejected) {
-                copy.row(9);
-                copy.int4(sid);
-                copy.int8(q.bar.t);
-                copy.float8(q.bar.o);
-                copy.float8(q.bar.h);
-                copy.float8(q.bar.l);
-                copy.float8(q.bar.c);
-                copy.float8(q.bar.v);
-                const QByteArray reason = q.reason.toUtf8();
-                copy.bytes(reason.constData(), reason.size());
-                copy.int8(quarantinedAt);
+                ts.int8(q.bar.t);
+                os.float8(q.bar.o);
+                hs.float8(q.bar.h);
+                ls.float8(q.bar.l);
+                cs.float8(q.bar.c);
+                vs.float8(q.bar.v);
+                reasons.text(q.reason);
             }
-            if (!copy.finish(&copyError))
-                return Error(Error::Kind::Storage, QStringLiteral("PostgreSQL: quarantine write failed"),
-                             copyError);
+            pipe.prepared("bk_quarantine_put", Params()
+                                                   .int4(sid)
+                                                   .array(ts, kInt8ArrayOid)
+                                                   .array(os, kFloat8ArrayOid)
+                                                   .array(hs, kFloat8ArrayOid)
+                                                   .array(ls, kFloat8ArrayOid)
+                                                   .array(cs, kFloat8ArrayOid)
+                                                   .array(vs, kFloat8ArrayOid)
+                                                   .array(reasons, kTextArrayOid)
+                                                   .int8(quarantinedAt));
         }
-
-        if (auto cm = tx.commit(); !cm)
-            return cm.error();
+        pipe.sql("COMMIT");
+        if (!pipe.sync())
+            return storageError(pg, {}, "sending the write");
+        if (writeBlocks) {
+            if (PgResult r = pipe.next(); !ok(r))
+                return storageError(pg, r, "bar upsert");
+        }
+        if (recordFetch) {
+            if (PgResult r = pipe.next(); !ok(r))
+                return storageError(pg, r, "coverage write");
+        }
+        if (!rejected.empty()) {
+            if (PgResult r = pipe.next(); !ok(r))
+                return storageError(pg, r, "quarantine write");
+        }
+        if (PgResult r = pipe.next(); !ok(r))
+            return storageError(pg, r, "COMMIT");
+        if (!pipe.endOfBatch())
+            return storageError(pg, {}, "write");
         {
             std::lock_guard lock(m_shared->mutex);
             m_shared->seriesIds.insert(seriesCacheKey(series), sid);
