@@ -408,6 +408,7 @@ struct PostgresBarStore::Shared final : ConnectionOwner
     SessionCalendar calendar;
     std::atomic<qint64> reconnects{0};
     std::atomic<bool> everConnected{false};
+    QString rollupPath; // what open() found (see rollupPath())
 
     ~Shared() override { closeAll(); }
 
@@ -737,6 +738,12 @@ qint64 PostgresBarStore::reconnectCount() const
     return m_shared->reconnects.load();
 }
 
+QString PostgresBarStore::rollupPath() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->rollupPath;
+}
+
 Result<PostgresBarStore::Connection *> PostgresBarStore::connection()
 {
     ThreadConnections::Slot &slot = t_connections.byStore[m_shared->storeId];
@@ -866,13 +873,35 @@ VoidResult PostgresBarStore::open()
                    qCInfo(lcStore).noquote()
                        << QStringLiteral("%1: schema migrated to version %2").arg(describe()).arg(v);
                }
-               // Say why an installed TimescaleDB stays unused (postgresbarstore.h), once.
-               r = exec(pg, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'");
-               if (ok(r) && PQntuples(r.get()) > 0)
-                   qCInfo(lcStore).noquote()
-                       << QStringLiteral("%1: TimescaleDB is available but not used: bars are kept "
-                                         "in day blocks and rolled up on read")
-                              .arg(describe());
+               // Which rollup path this server gets, said once per open(): always the day
+               // blocks (postgresbarstore.h says why), but an operator who installed
+               // TimescaleDB should read that it is seen and deliberately left unused.
+               r = exec(pg,
+                        "SELECT (SELECT default_version FROM pg_available_extensions "
+                        "WHERE name = 'timescaledb'), "
+                        "(SELECT extversion FROM pg_extension WHERE extname = 'timescaledb')",
+                        Params(), false);
+               if (!ok(r))
+                   return storageError(pg, r, "extension check");
+               QString rollupPath;
+               if (!PQgetisnull(r.get(), 0, 1))
+                   rollupPath = QStringLiteral("TimescaleDB %1 is installed in this database "
+                                               "but not used")
+                                    .arg(textAt(r.get(), 0, 1));
+               else if (!PQgetisnull(r.get(), 0, 0))
+                   rollupPath = QStringLiteral("TimescaleDB %1 is available on the server but "
+                                               "not used")
+                                    .arg(textAt(r.get(), 0, 0));
+               else
+                   rollupPath = QStringLiteral("TimescaleDB is not available on the server");
+               rollupPath = QStringLiteral("rollups computed on read from the 1m day blocks "
+                                           "(%1)")
+                                .arg(rollupPath);
+               qCInfo(lcStore).noquote() << QStringLiteral("%1: %2").arg(describe(), rollupPath);
+               {
+                   std::lock_guard lock(m_shared->mutex);
+                   m_shared->rollupPath = rollupPath;
+               }
                if (auto cm = tx.commit(); !cm)
                    return cm.error();
                return true;

@@ -70,6 +70,9 @@ public:
     int connectionCount() const;
     // Times a lost connection was re-established; for tests and metrics.
     qint64 reconnectCount() const;
+    // How rollups are computed on this server and whether TimescaleDB was found (checked in
+    // pg_available_extensions and pg_extension by open(), also logged); empty before open().
+    QString rollupPath() const;
 
     static constexpr int kSchemaVersion = 1;
     // `url` with any password removed.

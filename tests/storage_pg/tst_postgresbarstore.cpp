@@ -81,7 +81,19 @@ private slots:
             QVERIFY(store.open()); // idempotent
         }
         PostgresBarStore again(db.url());
+        QVERIFY(again.rollupPath().isEmpty());
         QVERIFY(again.open());
+        // The rollup path is reported; without TimescaleDB (Debian 12 does not package it)
+        // the log says so, with it the log says it is seen but unused.
+        const QString path = again.rollupPath();
+        QVERIFY2(path.startsWith(QLatin1String("rollups computed on read from the 1m day blocks")),
+                 qPrintable(path));
+        const bool timescale = db.scalar(QStringLiteral(
+                                   "SELECT count(*) FROM pg_available_extensions "
+                                   "WHERE name = 'timescaledb'")) != QLatin1String("0");
+        QVERIFY2(path.contains(timescale ? QLatin1String("but not used")
+                                         : QLatin1String("TimescaleDB is not available")),
+                 qPrintable(path));
         QCOMPARE(db.scalar(QStringLiteral("SELECT count(*) FROM schema_version")), QStringLiteral("1"));
         QCOMPARE(db.scalar(QStringLiteral("SELECT max(version) FROM schema_version")),
                  QString::number(PostgresBarStore::kSchemaVersion));
