@@ -24,6 +24,8 @@ CandleRenderer::Style CandleRenderer::Style::forBackground(const QColor &backgro
     Style s;
     s.upVolume = blend(s.up, background, 0.45);
     s.downVolume = blend(s.down, background, 0.45);
+    s.upFormingVolume = blend(s.up, background, 0.2);
+    s.downFormingVolume = blend(s.down, background, 0.2);
     return s;
 }
 
@@ -34,7 +36,8 @@ void CandleRenderer::paint(QPainter &painter, const Bar *begin, const Bar *end, 
         return;
     const double dpr = f.dpr;
     // Stack buffers cover a full-width frame (<= ~1000 candles); larger ones spill to the heap.
-    QVarLengthArray<QRect, 1024> up, down, upVol, downVol;
+    QVarLengthArray<QRect, 1024> up, down, upVol, downVol, formingVol;
+    const QColor *formingVolColor = nullptr;
 
     const double slotDev = double(bucketMs) / f.msPerPx * dpr;
     // Leave a gap between candles once they are wide enough to show one.
@@ -63,13 +66,34 @@ void CandleRenderer::paint(QPainter &painter, const Bar *begin, const Bar *end, 
         const int bodyH = std::max(1, std::abs(yo - yc));
 
         auto &rects = b->c >= b->o ? up : down;
-        rects.append(QRect(left, top, right - left, bodyH));
-        rects.append(QRect(wick, std::min(yh, yl), 1, std::max(1, std::abs(yl - yh))));
+        const int wickTop = std::min(yh, yl);
+        const int wickH = std::max(1, std::abs(yl - yh));
+        const bool forming = f.formingT >= b->t && f.formingT - b->t < bucketMs;
+        if (forming && right - left >= 3 && bodyH >= 3) {
+            // Hollow: the body's outline, the wick outside it only.
+            const int w = right - left;
+            rects.append(QRect(left, top, w, 1));
+            rects.append(QRect(left, top + bodyH - 1, w, 1));
+            rects.append(QRect(left, top, 1, bodyH));
+            rects.append(QRect(right - 1, top, 1, bodyH));
+            if (top > wickTop)
+                rects.append(QRect(wick, wickTop, 1, top - wickTop));
+            if (wickTop + wickH > top + bodyH)
+                rects.append(QRect(wick, top + bodyH, 1, wickTop + wickH - top - bodyH));
+        } else {
+            rects.append(QRect(left, top, right - left, bodyH));
+            rects.append(QRect(wick, wickTop, 1, wickH));
+        }
 
         if (volScale > 0 && b->v > 0) {
             const int h = std::max(1, int(std::lround(b->v * volScale)));
-            (b->c >= b->o ? upVol : downVol)
-                .append(QRect(left, int(volBottom) - h, right - left, h));
+            const QRect vol(left, int(volBottom) - h, right - left, h);
+            if (forming) {
+                formingVol.append(vol);
+                formingVolColor = b->c >= b->o ? &style.upFormingVolume : &style.downFormingVolume;
+            } else {
+                (b->c >= b->o ? upVol : downVol).append(vol);
+            }
         }
     }
 
@@ -88,6 +112,8 @@ void CandleRenderer::paint(QPainter &painter, const Bar *begin, const Bar *end, 
     };
     draw(upVol, style.upVolume);
     draw(downVol, style.downVolume);
+    if (formingVolColor)
+        draw(formingVol, *formingVolColor);
     draw(up, style.up);
     draw(down, style.down);
     painter.restore();

@@ -6,6 +6,8 @@
 #include <QColor>
 #include <QRectF>
 
+#include <limits>
+
 class QPainter;
 
 namespace barkeep::ui {
@@ -30,6 +32,9 @@ public:
         QColor down{0xef, 0x53, 0x50};
         QColor upVolume;
         QColor downVolume;
+        // The forming bar's volume, lighter than a closed bar's.
+        QColor upFormingVolume;
+        QColor downFormingVolume;
 
         static Style forBackground(const QColor &background);
     };
@@ -48,6 +53,9 @@ public:
         double volumeBottom = 0;
         double maxVolume = 0;
         QRectF clip; // logical px: candles and volume are clipped to it
+        // The entry whose bucket holds this time is the forming bar: drawn as an outline with
+        // a lighter volume bar (none when it is INT64_MIN).
+        qint64 formingT = std::numeric_limits<qint64>::min();
     };
 
     // Paints bars [begin, end), each candle bucketMs wide. Leaves the painter state unchanged.

@@ -57,6 +57,7 @@ void ChartView::setBars(Bars bars, qint64 barDurationMs)
 {
     m_lod.build(std::move(bars), barDurationMs);
     m_readout.reset();
+    m_formingT.reset();
     fitLast(kFitBars);
     if (m_crosshair)
         setCrosshair(m_crosshair);
@@ -94,6 +95,17 @@ void ChartView::updateLastBar(const Bar &bar)
     if (m_crosshair)
         setCrosshair(m_crosshair);
     update();
+}
+
+void ChartView::applyLiveBar(const Bar &bar, bool final)
+{
+    if (final) {
+        if (m_formingT && *m_formingT <= bar.t)
+            m_formingT.reset(); // closed (or a later bar closed: the forming one is stale)
+    } else {
+        m_formingT = bar.t;
+    }
+    updateLastBar(bar);
 }
 
 void ChartView::setUncoveredRanges(const TimeRanges &ranges)
@@ -377,6 +389,8 @@ void ChartView::paintEvent(QPaintEvent *)
         frame.volumeBottom = l.volume.bottom();
         frame.maxVolume = maxVolume;
         frame.clip = l.plot;
+        if (m_formingT)
+            frame.formingT = *m_formingT;
         const Bar *data = m_lod.level(level).data();
         CandleRenderer::paint(p, data + i0, data + i1, m_lod.bucketMs(level), frame, candleStyle());
     }
@@ -508,10 +522,12 @@ void ChartView::paintHeader(QPainter &p, const Layout &l) const
     }
     const Bar bar = m_readout ? *m_readout : m_lod.bars().back();
     const CandleRenderer::Style style = candleStyle();
-    const QString text = tr("O %1  H %2  L %3  C %4  V %5")
-                             .arg(PriceAxis::formatPrice(bar.o), PriceAxis::formatPrice(bar.h),
-                                  PriceAxis::formatPrice(bar.l), PriceAxis::formatPrice(bar.c),
-                                  PriceAxis::formatVolume(bar.v));
+    QString text = tr("O %1  H %2  L %3  C %4  V %5")
+                       .arg(PriceAxis::formatPrice(bar.o), PriceAxis::formatPrice(bar.h),
+                            PriceAxis::formatPrice(bar.l), PriceAxis::formatPrice(bar.c),
+                            PriceAxis::formatVolume(bar.v));
+    if (m_formingT && bar.t == *m_formingT)
+        text += QStringLiteral("  ") + tr("(forming)");
     p.setPen(bar.c >= bar.o ? style.up : style.down);
     p.drawText(QRectF(l.plot.left() + 8, y, l.plot.width() - 16, fm.height()),
                Qt::AlignLeft | Qt::AlignVCenter, text);

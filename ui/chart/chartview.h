@@ -39,9 +39,15 @@ public:
     void setBars(Bars bars, qint64 barDurationMs);
     // Upserts a lazily loaded chunk (ascending by t), keeping the view where it is.
     void mergeBars(const Bars &bars);
-    // The forming bar: replaces the bar with the same t, else appends (and follows it if the
+    // The last bar: replaces the bar with the same t, else appends (and follows it if the
     // previous last bar was in view).
     void updateLastBar(const Bar &bar);
+    // A bar from the live subscription: a forming one (final false) is drawn hollow with a
+    // lighter volume bar until the same t arrives as final (or another forming bar replaces
+    // it); either way it is upserted like updateLastBar().
+    void applyLiveBar(const Bar &bar, bool final);
+    // Start of the bar drawn as forming, if any (setBars() clears it).
+    std::optional<qint64> formingTime() const { return m_formingT; }
     void setUncoveredRanges(const TimeRanges &ranges);
     void setTimeZone(const QTimeZone &tz);
     QTimeZone timeZone() const { return m_timeAxis.timeZone(); }
@@ -129,6 +135,7 @@ private:
     double m_viewTo = double(kDayMs);
     std::optional<QPointF> m_crosshair;
     std::optional<Bar> m_readout;
+    std::optional<qint64> m_formingT;
     bool m_dragging = false;
     QPointF m_dragOrigin;
     double m_dragFrom = 0;

@@ -2,6 +2,7 @@
 #include "lodpyramid.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace barkeep::ui {
 
@@ -27,6 +28,7 @@ Bar LodPyramid::mergeBars(const Bar &a, const Bar &b)
 
 size_t LodPyramid::entryCount() const
 {
+    ensureCoarse();
     size_t n = 0;
     for (const Bars &lv : m_levels)
         n += lv.size();
@@ -37,6 +39,7 @@ void LodPyramid::clear()
 {
     m_levels.clear();
     m_shifts.clear();
+    m_coarseStale = false;
     m_barMs = 60'000;
 }
 
@@ -47,11 +50,12 @@ void LodPyramid::build(Bars bars, qint64 barDurationMs)
     m_barMs = std::max<qint64>(1, barDurationMs);
     m_levels.push_back(std::move(bars));
     m_shifts.push_back(0);
-    buildLevelsFrom(1);
+    m_coarseStale = true;
 }
 
-void LodPyramid::buildLevelsFrom(int firstLevel)
+void LodPyramid::buildLevelsFrom(int firstLevel) const
 {
+    m_coarseStale = false;
     m_levels.resize(size_t(firstLevel));
     m_shifts.resize(size_t(firstLevel));
     int shift = m_shifts.back() + 1;
@@ -64,13 +68,22 @@ void LodPyramid::buildLevelsFrom(int firstLevel)
         // the usual size; sparse data grows past it and is trimmed below (one pass, no count).
         Bars dst;
         dst.reserve(src.size() / 2 + 16);
+        // The source is ascending, so a bucket changes only once t reaches its end: one
+        // division per bucket instead of per entry, and the merge works in place.
+        qint64 bucketEnd = std::numeric_limits<qint64>::min();
+        Bar *cur = nullptr;
         for (const Bar &bar : src) {
-            const qint64 b = bucketStart(bar.t, width);
-            if (dst.empty() || dst.back().t != b) {
+            if (bar.t >= bucketEnd || !cur) {
+                const qint64 b = bucketStart(bar.t, width);
+                bucketEnd = b + width;
                 dst.push_back(bar);
-                dst.back().t = b;
+                cur = &dst.back();
+                cur->t = b;
             } else {
-                dst.back() = mergeBars(dst.back(), bar);
+                cur->h = std::max(cur->h, bar.h);
+                cur->l = std::min(cur->l, bar.l);
+                cur->c = bar.c;
+                cur->v += bar.v;
             }
         }
         if (dst.size() > kAlwaysKeep && dst.size() * 10 > src.size() * 9) {
@@ -100,6 +113,8 @@ void LodPyramid::updateLast(const Bar &bar)
         base.back() = bar;
     else
         base.push_back(bar);
+    if (m_coarseStale)
+        return; // built from level 0 when first needed
 
     // Only the last bucket of each level can change: recompute it from the entries of the level
     // below that share its bucket (they are at the end of that level).
@@ -156,12 +171,18 @@ void LodPyramid::merge(const Bars &bars)
         }
     }
     base = std::move(merged);
-    buildLevelsFrom(1);
+    // The coarse levels are rebuilt when a view needs one; drop them now to free the memory.
+    m_levels.resize(1);
+    m_shifts.resize(1);
+    m_coarseStale = true;
 }
 
 int LodPyramid::levelFor(double msPerPx, double minCandlePx) const
 {
     if (m_levels.empty())
+        return 0;
+    // Level 0 is wide enough: no need for the coarse levels (and no need to build them).
+    if (double(m_barMs) / msPerPx >= minCandlePx)
         return 0;
     int k = 0;
     while (k + 1 < levelCount() && double(bucketMs(k)) / msPerPx < minCandlePx)

@@ -16,7 +16,10 @@ namespace barkeep::ui {
 // first, close of the last, highest high, lowest low, summed volume; t = bucket start).
 // Buckets are aligned in time rather than pairing neighbours by index, so a gap in the data
 // stays a gap at every level and every level keeps the chart's continuous time axis.
-// Built once per data set in O(n) (each level from the one below); GUI thread, no Qt GUI.
+// The coarse levels are built in O(n) (each level from the one below) the first time a view
+// needs one, not when the data arrives: a first frame of the latest bars draws level 0 only, so
+// loading 1M bars costs no pyramid until the user zooms out. GUI thread, no Qt GUI; the lazy
+// build is why the const accessors may allocate.
 // Sparse data (bars much further apart than their duration) would make the first levels as
 // large as the data itself, so a level that shrinks by less than 10% is not stored: the next
 // stored level then merges 2^j buckets of the one below (its shift says how wide it is).
@@ -33,13 +36,29 @@ public:
     void merge(const Bars &bars);
 
     bool isEmpty() const { return m_levels.empty() || m_levels.front().empty(); }
-    int levelCount() const { return int(m_levels.size()); }
-    const Bars &level(int k) const { return m_levels[size_t(k)]; }
+    int levelCount() const
+    {
+        ensureCoarse();
+        return int(m_levels.size());
+    }
+    const Bars &level(int k) const
+    {
+        if (k > 0)
+            ensureCoarse();
+        return m_levels[size_t(k)];
+    }
     const Bars &bars() const { return m_levels.front(); }
     qint64 barDurationMs() const { return m_barMs; }
     // Width of one level-k candle in ms (barDuration << shift(k)).
-    qint64 bucketMs(int k) const { return m_barMs << m_shifts[size_t(k)]; }
-    int shift(int k) const { return m_shifts[size_t(k)]; }
+    qint64 bucketMs(int k) const { return m_barMs << shift(k); }
+    int shift(int k) const
+    {
+        if (k > 0)
+            ensureCoarse();
+        return m_shifts[size_t(k)];
+    }
+    // Whether the coarse levels exist yet (they are built on first use).
+    bool coarseBuilt() const { return !m_coarseStale; }
     // Entries held by all levels together (memory use is 48 bytes each).
     size_t entryCount() const;
 
@@ -54,10 +73,17 @@ public:
     static qint64 bucketStart(qint64 t, qint64 bucketMs);
 
 private:
-    void buildLevelsFrom(int firstLevel);
+    void buildLevelsFrom(int firstLevel) const;
+    void ensureCoarse() const
+    {
+        if (m_coarseStale)
+            buildLevelsFrom(1);
+    }
 
-    std::vector<Bars> m_levels;
-    std::vector<int> m_shifts;
+    // Level 0 is the data; levels >= 1 are a cache of it, rebuilt when stale.
+    mutable std::vector<Bars> m_levels;
+    mutable std::vector<int> m_shifts;
+    mutable bool m_coarseStale = false;
     qint64 m_barMs = 60'000;
 };
 

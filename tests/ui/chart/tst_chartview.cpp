@@ -161,6 +161,10 @@ private slots:
     void timeLabels();
     void setBarsFitsLastBars();
     void updateLastBarReplacesOrAppends();
+    void formingBarChangesLastCandle();
+    void finalBarAppends();
+    void crosshairReadsFormingBar();
+    void pyramidIsBuiltLazily();
     void mergeBarsKeepsView();
     void keyboardPanAndZoom();
     void dragPans();
@@ -688,6 +692,146 @@ void TestChartView::updateLastBarReplacesOrAppends()
     // The pyramid followed: the coarsest level still covers the new bar.
     const Bars &top = view.levels().level(view.levels().levelCount() - 1);
     QCOMPARE(top.back().c, next.c);
+}
+
+namespace {
+// The colour at the middle of a candle's body, in the rendered image.
+QColor bodyCentre(ChartView &view, const QImage &img, const Bar &b, qint64 dur)
+{
+    const int x = int(std::lround((view.xForTime(b.t) + view.xForTime(b.t + dur)) / 2));
+    // Scan the price pane at x for the body's vertical extent (its colour), take its middle.
+    const CandleRenderer::Style style = view.candleStyle();
+    const QColor colour = b.c >= b.o ? style.up : style.down;
+    int top = -1, bottom = -1;
+    for (int y = int(view.pricePaneRect().top()); y < int(view.pricePaneRect().bottom()); ++y) {
+        if (img.pixelColor(x, y) == colour) {
+            if (top < 0)
+                top = y;
+            bottom = y;
+        }
+    }
+    if (top < 0)
+        return {};
+    // Off the wick: a quarter of the body's width to the left.
+    const double w = view.xForTime(b.t + dur) - view.xForTime(b.t);
+    return img.pixelColor(int(std::lround(x - w / 4)), (top + bottom) / 2);
+}
+} // namespace
+
+void TestChartView::formingBarChangesLastCandle()
+{
+    ChartView view;
+    view.resize(1000, 600);
+    const Bars bars = randomBars(100, kMinuteMs, 7);
+    view.setBars(bars, kMinuteMs);
+    const Bar last = bars.back();
+    // A tall forming bar: the body is many pixels high whatever the scale.
+    Bar forming{last.t + kMinuteMs, last.c, last.c + 6, last.c - 1, last.c + 5, 40};
+    view.applyLiveBar(forming, false);
+    QCOMPARE(view.bars().size(), bars.size() + 1);
+    QCOMPARE(view.bars().back(), forming);
+    QCOMPARE(view.formingTime(), forming.t);
+
+    QImage before(view.size(), QImage::Format_ARGB32_Premultiplied);
+    view.render(&before);
+    // Drawn hollow: the inside of its body is the background, a closed bar's is filled.
+    QCOMPARE(bodyCentre(view, before, forming, kMinuteMs), view.palette().color(QPalette::Base));
+    Bar closedUp = bars[bars.size() - 2];
+    for (qsizetype i = qsizetype(bars.size()) - 1; i > 0; --i)
+        if (bars[size_t(i)].c - bars[size_t(i)].o > 0.5) {
+            closedUp = bars[size_t(i)];
+            break;
+        }
+    QCOMPARE(bodyCentre(view, before, closedUp, kMinuteMs), view.candleStyle().up);
+
+    // The same bucket again with new values: the last candle changes, nothing is appended.
+    Bar update = forming;
+    update.c = forming.c - 3;
+    update.l = std::min(forming.l, update.c);
+    update.v = 55;
+    view.applyLiveBar(update, false);
+    QCOMPARE(view.bars().size(), bars.size() + 1);
+    QCOMPARE(view.bars().back(), update);
+    QImage after(view.size(), QImage::Format_ARGB32_Premultiplied);
+    view.render(&after);
+    QVERIFY(after != before);
+    // The coarse levels (built when the user zooms out) hold the forming values too.
+    QCOMPARE(view.levels().level(view.levels().levelCount() - 1).back().c, update.c);
+}
+
+void TestChartView::finalBarAppends()
+{
+    ChartView view;
+    view.resize(1000, 600);
+    const Bars bars = randomBars(300, 5 * kMinuteMs, 11);
+    view.setBars(bars, 5 * kMinuteMs);
+    const qint64 t = bars.back().t + 5 * kMinuteMs;
+    view.applyLiveBar(Bar{t, 100, 101, 99, 100.5, 7}, false);
+    QCOMPARE(view.formingTime(), t);
+    // The bucket closes: its final values replace the forming ones, and it is no longer forming.
+    const Bar closed{t, 100, 102, 98.5, 101.5, 9};
+    view.applyLiveBar(closed, true);
+    QCOMPARE(view.bars().size(), bars.size() + 1);
+    QCOMPARE(view.bars().back(), closed);
+    QVERIFY(!view.formingTime());
+    // A final bar of a new bucket (e.g. the worker healed a missed one) appends.
+    const Bar next{t + 5 * kMinuteMs, 101.5, 103, 101, 102, 4};
+    view.applyLiveBar(next, true);
+    QCOMPARE(view.bars().size(), bars.size() + 2);
+    QCOMPARE(view.bars().back(), next);
+    // The view followed the live end.
+    QVERIFY(view.visibleRange().to >= next.t + 5 * kMinuteMs);
+    // setBars (another series) forgets the forming bar.
+    view.applyLiveBar(Bar{next.t + 5 * kMinuteMs, 102, 102, 102, 102, 1}, false);
+    QVERIFY(view.formingTime());
+    view.setBars(bars, 5 * kMinuteMs);
+    QVERIFY(!view.formingTime());
+}
+
+void TestChartView::crosshairReadsFormingBar()
+{
+    ChartView view;
+    view.resize(1000, 600);
+    const Bars bars = randomBars(200, kMinuteMs, 21);
+    view.setBars(bars, kMinuteMs);
+    Bar forming{bars.back().t + kMinuteMs, 100, 104, 99, 103, 12};
+    view.applyLiveBar(forming, false);
+    QSignalSpy spy(&view, &ChartView::crosshairMoved);
+    const QPointF pos((view.xForTime(forming.t) + view.xForTime(forming.t + kMinuteMs)) / 2,
+                      view.pricePaneRect().center().y());
+    sendMouseMove(&view, pos);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.last().at(0).value<std::optional<Bar>>(), forming);
+    // A new tick under the resting cursor: the readout follows it.
+    forming.c = 101;
+    forming.v = 15;
+    view.applyLiveBar(forming, false);
+    QCOMPARE(spy.count(), 2);
+    QCOMPARE(spy.last().at(0).value<std::optional<Bar>>(), forming);
+}
+
+void TestChartView::pyramidIsBuiltLazily()
+{
+    // The first frame of the latest bars needs level 0 only: the coarse levels wait for a zoom
+    // out, and a merge drops them until then.
+    ChartView view;
+    view.resize(1000, 600);
+    const Bars bars = randomBars(50'000, kMinuteMs, 5);
+    view.setBars(bars, kMinuteMs);
+    QImage img(view.size(), QImage::Format_ARGB32_Premultiplied);
+    view.render(&img);
+    QVERIFY(!view.levels().coarseBuilt());
+    QCOMPARE(view.currentLevel(), 0);
+    view.fitAll();
+    QVERIFY(view.currentLevel() > 0);
+    QVERIFY(view.levels().coarseBuilt());
+    view.mergeBars(Bars{bars.front()});
+    QVERIFY(!view.levels().coarseBuilt());
+    LodPyramid fresh;
+    fresh.build(bars, kMinuteMs);
+    QCOMPARE(view.levels().levelCount(), fresh.levelCount());
+    for (int k = 1; k < fresh.levelCount(); ++k)
+        compareLevels(view.levels().level(k), fresh.level(k));
 }
 
 void TestChartView::mergeBarsKeepsView()
