@@ -19,30 +19,56 @@ constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5, 1e6,
 
 // v == scaled / 10^k exactly, with |scaled| < 2^53 so the integer is exact too. decode()
 // computes the very same division, so the round trip is bit-exact.
+// nearbyint() in the default rounding mode without the libm call: adding and subtracting
+// 1.5 * 2^52 leaves x rounded to an integer, half to even, for |x| < 2^51.
+inline double roundToInteger(double x)
+{
+    constexpr double kMagic = 6755399441055744.0; // 1.5 * 2^52
+    if (std::fabs(x) < 2251799813685248.0)        // 2^51
+        return (x + kMagic) - kMagic;
+    return std::nearbyint(x);
+}
+
 inline bool fits(double v, int k, double &scaled)
 {
-    scaled = std::nearbyint(v * kPow10[k]);
+    scaled = roundToInteger(v * kPow10[k]);
     return std::fabs(scaled) < kMaxExact && scaled / kPow10[k] == v;
 }
 
-// Smallest k that fits every value, or kRaw.
+// Smallest k that fits every value, or kRaw. Fitting at k does not imply fitting at a larger
+// k (v * 10^k can pass 2^53), so when a value raises k, the values before it are checked
+// again at the new k: the scale returned holds for every value of the block.
 template <typename Get>
 quint8 findScale(const Bar *bars, size_t n, Get get, int fieldsPerBar)
 {
+    const size_t total = n * size_t(fieldsPerBar);
     int k = 0;
     double s;
-    for (size_t i = 0; i < n; ++i) {
-        for (int f = 0; f < fieldsPerBar; ++f) {
-            const double v = get(bars[i], f);
-            if (!std::isfinite(v) || (v == 0 && std::signbit(v)))
-                return kRaw;
-            while (!fits(v, k, s)) {
-                if (++k > kMaxScale)
+    size_t end = total; // every value in [end, total) fits at k
+    for (;;) {
+        bool raised = false;
+        size_t lastRaise = 0;
+        for (size_t i = 0, x = 0; x < end; ++i) {
+            for (int f = 0; f < fieldsPerBar && x < end; ++f, ++x) {
+                const double v = get(bars[i], f);
+                if (!std::isfinite(v) || (v == 0 && std::signbit(v)))
                     return kRaw;
+                if (fits(v, k, s))
+                    continue;
+                do {
+                    if (++k > kMaxScale)
+                        return kRaw;
+                } while (!fits(v, k, s));
+                raised = true;
+                lastRaise = x;
             }
         }
+        if (!raised)
+            return quint8(k);
+        // After a full pass, what follows the last raise was checked at the final k; after a
+        // partial one, the tail was checked at an older k, so everything is checked again.
+        end = end == total ? lastRaise : total;
     }
-    return quint8(k);
 }
 
 inline void putVarint(std::string &out, quint64 v)
@@ -57,14 +83,24 @@ inline void putVarint(std::string &out, quint64 v)
     out.append(buf, n);
 }
 
+// The same into a buffer sized beforehand (the per-bar loop: no capacity checks).
+inline char *putVarint(char *p, quint64 v)
+{
+    while (v >= 0x80) {
+        *p++ = char(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = char(v);
+    return p;
+}
+
 inline quint64 zigzag(qint64 v) { return (quint64(v) << 1) ^ quint64(v >> 63); }
 inline qint64 unzigzag(quint64 v) { return qint64(v >> 1) ^ -qint64(v & 1); }
 
-inline void putDouble(std::string &out, double v)
+inline char *putDouble(char *p, double v)
 {
-    char buf[8];
-    std::memcpy(buf, &v, 8);
-    out.append(buf, 8);
+    std::memcpy(p, &v, 8);
+    return p + 8;
 }
 
 struct Reader
@@ -123,13 +159,16 @@ void BarBlockCodec::encode(const Bar *bars, size_t count, qint64 baseMs, std::st
         [](const Bar &b, int f) { return f == 0 ? b.o : f == 1 ? b.h : f == 2 ? b.l : b.c; }, 4);
     const quint8 volumeScale = findScale(bars, count, [](const Bar &b, int) { return b.v; }, 1);
 
-    out.reserve(out.size() + 8 + count * 16);
     out.push_back(char(kVersion));
     out.push_back(char(minutes ? 0 : 1));
     out.push_back(char(priceScale));
     out.push_back(char(volumeScale));
     putVarint(out, count);
 
+    // At most 6 varints of 10 bytes per bar (raw columns: a varint and 5 doubles, less).
+    const size_t start = out.size();
+    out.resize(start + count * 60);
+    char *p = out.data() + start;
     const double pScale = priceScale == kRaw ? 1 : kPow10[priceScale];
     const double vScale = volumeScale == kRaw ? 1 : kPow10[volumeScale];
     qint64 prevT = baseMs - unit; // so the first step is (t - base) / unit
@@ -137,29 +176,30 @@ void BarBlockCodec::encode(const Bar *bars, size_t count, qint64 baseMs, std::st
     for (size_t i = 0; i < count; ++i) {
         const Bar &b = bars[i];
         // Steps of at least one unit; store step - 1 so consecutive minutes are a 0 byte.
-        putVarint(out, quint64((b.t - prevT) / unit - 1));
+        p = putVarint(p, quint64((b.t - prevT) / unit - 1));
         prevT = b.t;
         if (priceScale == kRaw) {
-            putDouble(out, b.o);
-            putDouble(out, b.h);
-            putDouble(out, b.l);
-            putDouble(out, b.c);
+            p = putDouble(p, b.o);
+            p = putDouble(p, b.h);
+            p = putDouble(p, b.l);
+            p = putDouble(p, b.c);
         } else {
-            const qint64 o = qint64(std::nearbyint(b.o * pScale));
-            const qint64 h = qint64(std::nearbyint(b.h * pScale));
-            const qint64 l = qint64(std::nearbyint(b.l * pScale));
-            const qint64 c = qint64(std::nearbyint(b.c * pScale));
-            putVarint(out, zigzag(o - prevC));
-            putVarint(out, zigzag(c - o));
-            putVarint(out, zigzag(h - std::max(o, c)));
-            putVarint(out, zigzag(std::min(o, c) - l));
+            const qint64 o = qint64(roundToInteger(b.o * pScale));
+            const qint64 h = qint64(roundToInteger(b.h * pScale));
+            const qint64 l = qint64(roundToInteger(b.l * pScale));
+            const qint64 c = qint64(roundToInteger(b.c * pScale));
+            p = putVarint(p, zigzag(o - prevC));
+            p = putVarint(p, zigzag(c - o));
+            p = putVarint(p, zigzag(h - std::max(o, c)));
+            p = putVarint(p, zigzag(std::min(o, c) - l));
             prevC = c;
         }
         if (volumeScale == kRaw)
-            putDouble(out, b.v);
+            p = putDouble(p, b.v);
         else
-            putVarint(out, zigzag(qint64(std::nearbyint(b.v * vScale))));
+            p = putVarint(p, zigzag(qint64(roundToInteger(b.v * vScale))));
     }
+    out.resize(size_t(p - out.data()));
 }
 
 bool BarBlockCodec::decode(const char *data, size_t size, qint64 baseMs, TimeRange range,

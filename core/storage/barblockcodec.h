@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "barkeepcore_export.h"
+
 #include "model/bar.h"
 
 #include <string>
@@ -17,7 +19,7 @@ namespace barkeep {
 // 8-byte doubles, so any finite double still round-trips. About 10-16 bytes per 1m bar on
 // real-looking data instead of 48, and decoding is a few ns per bar. Used from any thread;
 // no state.
-class BarBlockCodec
+class BARKEEPCORE_EXPORT BarBlockCodec
 {
 public:
     // Appends the encoding of `bars` (ascending, unique t) to `out`. Times are stored

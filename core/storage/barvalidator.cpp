@@ -23,10 +23,21 @@ QString BarValidator::check(const Bar &bar, const Timeframe &timeframe)
 
 std::vector<BarValidator::Rejected> BarValidator::filter(Bars &bars, const Timeframe &timeframe)
 {
+    // The same tests as check() without building a reason, and alignment without a call for
+    // plain N-minute timeframes: a write validates every bar, so this is on the ingest path.
+    const qint64 len = timeframe.isMonthly() || timeframe.isWeekly()
+        ? 0
+        : qint64(timeframe.minuteCount()) * kMinuteMs;
+    const auto aligned = [&](qint64 t) {
+        return !timeframe.isValid() || (len > 0 ? t % len == 0 : timeframe.isAligned(t));
+    };
     std::vector<Rejected> rejected;
     auto keep = bars.begin();
     for (auto it = bars.begin(); it != bars.end(); ++it) {
-        QString reason = check(*it, timeframe);
+        const Bar &b = *it;
+        const bool good = b.isFinite() && b.h >= std::max(b.o, b.c) && b.l <= std::min(b.o, b.c)
+            && b.v >= 0 && aligned(b.t);
+        QString reason = good ? QString() : check(b, timeframe);
         if (reason.isEmpty()) {
             if (keep != it)
                 *keep = *it;

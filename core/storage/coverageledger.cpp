@@ -103,12 +103,23 @@ CoverageIntervals CoverageLedger::fromFetch(TimeRange fetched, const Bars &bars,
     barSpans.reserve(bars.size() / 8 + 1);
     bool sorted = true;
     qint64 prev = std::numeric_limits<qint64>::min();
+    // Plain N-minute buckets end at the next multiple of N minutes: computed here instead of
+    // two calls per bar (this runs for every bar of every write).
+    const qint64 len = timeframe.isValid() && !timeframe.isMonthly() && !timeframe.isWeekly()
+        ? qint64(timeframe.minuteCount()) * kMinuteMs
+        : 0;
+    const auto bucketEnd = [&](qint64 t) {
+        if (len > 0) {
+            const qint64 r = t % len;
+            return t - (r < 0 ? r + len : r) + len;
+        }
+        return timeframe.isValid() ? timeframe.bucketEnd(timeframe.bucketStart(t)) : t + kMinuteMs;
+    };
     for (const Bar &b : bars) {
         if (b.t < prev)
             sorted = false;
         prev = b.t;
-        const qint64 end = timeframe.isValid() ? timeframe.bucketEnd(timeframe.bucketStart(b.t))
-                                               : b.t + kMinuteMs;
+        const qint64 end = bucketEnd(b.t);
         const TimeRange r{std::max(b.t, fetched.from), std::min(std::max(end, b.t + 1), fetched.to)};
         if (r.isEmpty())
             continue;

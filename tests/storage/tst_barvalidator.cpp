@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "storage/barvalidator.h"
 
+#include <QRandomGenerator>
 #include <QTest>
 
 #include <limits>
@@ -14,6 +15,7 @@ private slots:
     void check_data();
     void check();
     void filterKeepsOrder();
+    void filterAgreesWithCheck();
 };
 
 void TstBarValidator::check_data()
@@ -75,6 +77,40 @@ void TstBarValidator::filterKeepsOrder()
     QVERIFY(rejected[0].reason.contains(QLatin1String("high below")));
     QCOMPARE(rejected[1].bar.t, 180'000);
     QVERIFY(rejected[1].reason.contains(QLatin1String("negative volume")));
+}
+
+// filter() has its own fast path; it must keep exactly the bars check() finds good, for every
+// kind of timeframe (plain minutes, weeks, months) and negative times.
+void TstBarValidator::filterAgreesWithCheck()
+{
+    QRandomGenerator rng(3);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (const char *name : {"1m", "5m", "1h", "1d", "1w", "1M"}) {
+        const Timeframe tf = *Timeframe::parse(QLatin1String(name));
+        Bars bars;
+        for (int i = 0; i < 2000; ++i) {
+            const qint64 t = (qint64(rng.bounded(4000)) - 2000) * 15 * kMinuteMs
+                + (rng.bounded(10) == 0 ? rng.bounded(60'000) : 0);
+            double o = 10 + rng.bounded(5), c = 10 + rng.bounded(5);
+            double h = std::max(o, c) + rng.bounded(3) - 0.5, l = std::min(o, c) - rng.bounded(3) + 0.5;
+            double v = rng.bounded(20) == 0 ? -1 : rng.bounded(100);
+            if (rng.bounded(50) == 0)
+                c = nan;
+            bars.push_back({t, o, h, l, c, v});
+        }
+        Bars expected;
+        for (const Bar &b : bars) {
+            if (BarValidator::check(b, tf).isEmpty())
+                expected.push_back(b);
+        }
+        const auto rejected = BarValidator::filter(bars, tf);
+        QCOMPARE(bars.size(), expected.size());
+        QCOMPARE(rejected.size(), 2000 - expected.size());
+        for (size_t i = 0; i < bars.size(); ++i)
+            QCOMPARE(bars[i].t, expected[i].t);
+        for (const auto &r : rejected)
+            QVERIFY(!r.reason.isEmpty());
+    }
 }
 
 QTEST_GUILESS_MAIN(TstBarValidator)

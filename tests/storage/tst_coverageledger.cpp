@@ -55,6 +55,7 @@ class TstCoverageLedger : public QObject
 private slots:
     void fromFetch_data();
     void fromFetch();
+    void fromFetchBucketSpans();
     void overlay_data();
     void overlay();
     void gaps_data();
@@ -88,6 +89,25 @@ void TstCoverageLedger::fromFetch()
     QFETCH(Bars, bars);
     QFETCH(CoverageIntervals, expected);
     QCOMPARE(CoverageLedger::fromFetch(fetched, bars), expected);
+}
+
+// A bar covers its whole bucket (clipped to the fetch) for every kind of timeframe, before
+// 1970 too: the N-minute fast path must agree with Timeframe's bucket arithmetic.
+void TstCoverageLedger::fromFetchBucketSpans()
+{
+    for (const char *name : {"1m", "5m", "1h", "1d", "1w", "1M"}) {
+        const Timeframe tf = *Timeframe::parse(QLatin1String(name));
+        for (const qint64 t : {qint64(-7 * M), qint64(-1), qint64(0), qint64(13 * M),
+                               qint64(1'704'067'200'000 + 37 * M)}) {
+            const qint64 start = tf.bucketStart(t);
+            const qint64 end = tf.bucketEnd(start);
+            const TimeRange fetched{start - 5 * M, end + 5 * M};
+            const CoverageIntervals expected{{{fetched.from, t}, S::Empty},
+                                             {{t, end}, S::Bars},
+                                             {{end, fetched.to}, S::Empty}};
+            QCOMPARE(CoverageLedger::fromFetch(fetched, Bars{{t, 1, 1, 1, 1, 1}}, tf), expected);
+        }
+    }
 }
 
 void TstCoverageLedger::overlay_data()

@@ -6,6 +6,8 @@
 //                         row-per-bar table (one transaction)
 //   read one year of 1m   readBars (binary bytea blocks) vs a text-mode SELECT of the plain
 //                         table parsed into bars; and binary vs text on the plain table
+//   rollup a year         readRollup (decode day blocks + Rollup, completeness from the
+//                         ledger) vs plain SQL GROUP BY on the row table (info rows)
 // Output: "name | barkeep | baseline | ratio | goal | pass/miss". The server URL comes from
 // BK_TEST_POSTGRES_URL; the driver creates and drops its own database. `--smoke`: one week.
 #include "storage/postgresbarstore.h"
@@ -201,6 +203,50 @@ double readPlainMs(PGconn *c, const Bars &expected, bool binary)
     return best;
 }
 
+// Rollup of a year to `tf` from the day blocks (Rollup, as on SQLite), best of three.
+double rollupOursMs(const QString &url, const Bars &bars, const QString &tf)
+{
+    PostgresBarStore store(url);
+    if (!store.open())
+        qFatal("open failed");
+    const TimeRange all{bars.front().t, bars.back().t + kMinuteMs};
+    const SeriesKey series = kSeries.withTimeframe(tf);
+    (void)store.readBars(kSeries, {all.from, all.from + kDayMs}); // connect outside the timing
+    double best = 1e18;
+    for (int run = 0; run < 3; ++run) {
+        QElapsedTimer timer;
+        timer.start();
+        const auto r = store.readRollup(series, all);
+        const double ms = timer.nsecsElapsed() / 1e6;
+        if (!r || r->empty())
+            qFatal("rollup failed");
+        best = std::min(best, ms);
+    }
+    return best;
+}
+
+// The plain-SQL rollup: GROUP BY over the row-per-bar table (what a server without
+// TimescaleDB would run if bars were rows; packed blocks cannot be grouped in SQL).
+double rollupPlainMs(PGconn *c, const Bars &bars, qint64 bucketMs)
+{
+    const QByteArray sql = "SELECT t / " + QByteArray::number(bucketMs) + " AS b, "
+                           "(array_agg(o ORDER BY t))[1], max(h), min(l), "
+                           "(array_agg(c ORDER BY t DESC))[1], sum(v) FROM plain_bars "
+                           "WHERE series_id = 1 AND t >= " + QByteArray::number(bars.front().t)
+        + " GROUP BY b ORDER BY b";
+    double best = 1e18;
+    for (int run = 0; run < 3; ++run) {
+        QElapsedTimer timer;
+        timer.start();
+        PGresult *r = PQexec(c, sql.constData());
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) == 0)
+            qFatal("plain rollup: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        best = std::min(best, timer.nsecsElapsed() / 1e6);
+    }
+    return best;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -255,6 +301,12 @@ int main(int argc, char **argv)
     const double binRead = readPlainMs(plain, bars, true) * scale;
     line("read 1y of 1m, ms vs text-mode row SELECT", oursRead, textRead, false, 300, "ms");
     line("read 1y of 1m row table, binary vs text, ms", binRead, textRead, false, 0, "ms");
+    const double rollupHour = rollupOursMs(url, bars, QStringLiteral("1h")) * scale;
+    const double plainHour = rollupPlainMs(plain, bars, 3'600'000) * scale;
+    const double rollupDay = rollupOursMs(url, bars, QStringLiteral("1d")) * scale;
+    const double plainDay = rollupPlainMs(plain, bars, kDayMs) * scale;
+    line("rollup 1y 1m->1h, ms vs SQL GROUP BY on rows", rollupHour, plainHour, false, 0, "ms");
+    line("rollup 1y 1m->1d, ms vs SQL GROUP BY on rows", rollupDay, plainDay, false, 0, "ms");
     if (smoke)
         std::printf("(smoke: one week, reads scaled x52; figures not meaningful)\n");
 
