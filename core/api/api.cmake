@@ -5,6 +5,7 @@ target_sources(barkeep_core PRIVATE
     api/apimetrics.h api/apimetrics.cpp
     api/apiparams.h api/apiparams.cpp
     api/pendingresponse.h api/pendingresponse.cpp
+    api/responsecache.h api/responsecache.cpp
     api/connectionguard.h api/connectionguard.cpp
     api/backfillcontrol.h
     api/barjsonencoder.h api/barjsonencoder.cpp

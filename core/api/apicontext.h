@@ -6,6 +6,7 @@
 #include "apiparams.h"
 #include "localapiserver.h"
 #include "pendingresponse.h"
+#include "responsecache.h"
 
 #include <QDateTime>
 #include <QHttpServer>
@@ -21,7 +22,8 @@ struct ApiContext
     ApiContext(const ApiServices &s, const ApiOptions &o)
         : services(s), options(o),
           access(o.token, o.allowedHosts, o.allowedOrigins, o.maxHeaders),
-          symbols(s.market)
+          symbols(s.market),
+          responses(o.responseCacheBytes, o.qjsonBaseline ? 0 : o.responseCacheTtlMs)
     {}
 
     qint64 now() const
@@ -34,6 +36,7 @@ struct ApiContext
     ApiAccess access;
     ApiMetrics metrics;
     SymbolCheck symbols;
+    ResponseCache responses; // encoded /ohlcv answers (thread-safe)
     QThreadPool pool;
     QObject *receiver = nullptr; // continuations run on the API thread through it
     QStringList paths;           // every registered path (405 vs 404 in the missing handler)

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace barkeep {
 
@@ -47,33 +48,55 @@ void BarJsonEncoder::appendString(QByteArray &out, const QString &value)
     out.append('"');
 }
 
+namespace {
+// Writes one bar into `p` (at least kMaxBarChars free) and returns the end. Writing into a
+// plain buffer and appending once per bar avoids a QByteArray append (with its capacity
+// check and, in 6.4, an insert() call for a single char) per number and comma.
+constexpr int kMaxBarChars = 2 + 20 + 5 * (1 + 24) + 1;
+
+char *writeDouble(char *p, double v)
+{
+    if (!std::isfinite(v)) {
+        std::memcpy(p, "null", 4);
+        return p + 4;
+    }
+    return std::to_chars(p, p + 24, v).ptr;
+}
+
+char *writeBar(char *p, const Bar &b)
+{
+    *p++ = '[';
+    p = std::to_chars(p, p + 20, b.t).ptr;
+    for (double v : {b.o, b.h, b.l, b.c, b.v}) {
+        *p++ = ',';
+        p = writeDouble(p, v);
+    }
+    *p++ = ']';
+    return p;
+}
+} // namespace
+
 void BarJsonEncoder::appendBar(QByteArray &out, const Bar &b)
 {
-    out.append('[');
-    appendInt(out, b.t);
-    out.append(',');
-    appendDouble(out, b.o);
-    out.append(',');
-    appendDouble(out, b.h);
-    out.append(',');
-    appendDouble(out, b.l);
-    out.append(',');
-    appendDouble(out, b.c);
-    out.append(',');
-    appendDouble(out, b.v);
-    out.append(']');
+    char buf[kMaxBarChars];
+    out.append(buf, writeBar(buf, b) - buf);
 }
 
 void BarJsonEncoder::appendBars(QByteArray &out, const Bars &bars)
 {
-    out.reserve(out.size() + qsizetype(bars.size()) * 72 + 2);
-    out.append('[');
+    // Grow once to the worst case, write in place, then trim to what was written.
+    const qsizetype start = out.size();
+    out.resize(start + 2 + qsizetype(bars.size()) * (kMaxBarChars + 1));
+    char *const begin = out.data() + start;
+    char *p = begin;
+    *p++ = '[';
     for (size_t i = 0; i < bars.size(); ++i) {
         if (i)
-            out.append(',');
-        appendBar(out, bars[i]);
+            *p++ = ',';
+        p = writeBar(p, bars[i]);
     }
-    out.append(']');
+    *p++ = ']';
+    out.resize(start + (p - begin));
 }
 
 QByteArray BarJsonEncoder::csv(const Bars &bars)

@@ -17,6 +17,14 @@ namespace barkeep {
 namespace {
 Error badInput(const QString &message) { return Error(Error::Kind::BadInput, message); }
 
+void sendOhlcv(const PendingResponse &r, const ResponseCache::Entry &e)
+{
+    PendingResponse::Headers h;
+    if (e.next >= 0 && e.contentType.startsWith("text/csv"))
+        h.append(qMakePair(QByteArrayLiteral("X-Next-Since"), QByteArray::number(e.next)));
+    r.send(200, e.body, e.contentType, h);
+}
+
 } // namespace
 
 QByteArray BarsController::ohlcvJson(const SeriesKey &key, const Bars &bars, qint64 next, bool qjson)
@@ -94,26 +102,55 @@ void BarsController::registerRoutes(QHttpServer &server)
                  const qint64 reach = std::min(*limit * dur * (tf.isMonthly() ? 2 : 1),
                                                qint64(ctx.options.maxSpanDays) * kDayMs);
                  const TimeRange range{*since, std::min(*until, *since + std::max(reach, dur))};
-                 QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range, limit = *limit]() -> Result<Bars> {
+                 const bool csv = format == QLatin1String("csv");
+                 // The normalized question: the same resolved numbers give the same answer.
+                 // Only answers made of closed bars are kept; one reaching the forming bucket
+                 // changes without a store write.
+                 const bool cacheable = range.to <= tf.bucketStart(now);
+                 QByteArray cacheKey;
+                 if (cacheable) {
+                     cacheKey = (csv ? "csv|" : "json|") + key->market.toUtf8() + '|'
+                         + key->provider.toUtf8() + '|' + key->symbol.toUtf8() + '|'
+                         + key->timeframe.toLatin1() + '|' + QByteArray::number(range.from) + '|'
+                         + QByteArray::number(range.to) + '|' + QByteArray::number(*until) + '|'
+                         + QByteArray::number(*limit);
+                     ResponseCache::Entry hit;
+                     if (ctx.responses.find(cacheKey, now, &hit))
+                         return sendOhlcv(r, hit);
+                 }
+                 const quint64 generation = ctx.responses.generation();
+                 // Reading and encoding both run on the pool: the API thread only parses,
+                 // checks and writes, so encoding a miss never stalls the other connections.
+                 QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range, until = *until, limit = *limit,
+                                               csv, cacheable, cacheKey, generation,
+                                               now]() -> Result<ResponseCache::Entry> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
                          return ok.error();
-                     return ctx.services.orchestrator->bars(key, range, limit);
-                 }).then(ctx.receiver, [&ctx, r, key = *key, format, range, until = *until,
-                                        limit = *limit](const Result<Bars> &bars) {
+                     Result<Bars> bars = ctx.services.orchestrator->bars(key, range, limit);
                      if (!bars)
-                         return r.sendError(bars.error());
-                     qint64 next = -1;
+                         return bars.error();
+                     ResponseCache::Entry e;
                      if (qint64(bars->size()) >= limit && !bars->empty())
-                         next = bars->back().t + 1;
+                         e.next = bars->back().t + 1;
                      else if (range.to < until)
-                         next = range.to;
-                     if (format == QLatin1String("csv")) {
-                         PendingResponse::Headers h;
-                         if (next >= 0)
-                             h.append(qMakePair(QByteArrayLiteral("X-Next-Since"), QByteArray::number(next)));
-                         return r.send(200, BarJsonEncoder::csv(*bars), "text/csv; charset=utf-8", h);
+                         e.next = range.to;
+                     if (csv) {
+                         e.body = BarJsonEncoder::csv(*bars);
+                         e.contentType = QByteArrayLiteral("text/csv; charset=utf-8");
+                     } else {
+                         e.body = ohlcvJson(key, *bars, e.next, ctx.options.qjsonBaseline);
+                         e.contentType = QByteArrayLiteral("application/json");
                      }
-                     r.send(200, ohlcvJson(key, *bars, next, ctx.options.qjsonBaseline));
+                     e.body.squeeze(); // the encoder reserved for the worst case
+                     if (cacheable)
+                         ctx.responses.insert(cacheKey,
+                                              ResponseCache::seriesId(key.market, key.provider, key.symbol),
+                                              e, now, generation);
+                     return e;
+                 }).then(ctx.receiver, [r](const Result<ResponseCache::Entry> &e) {
+                     if (!e)
+                         return r.sendError(e.error());
+                     sendOhlcv(r, *e);
                  });
              });
 

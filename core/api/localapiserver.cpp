@@ -7,7 +7,9 @@
 #include "connectionguard.h"
 #include "log/logging.h"
 #include "marketscontroller.h"
+#include "services/dataorchestrator.h"
 #include "stream/subscriptionservice.h"
+#include "stream/subscriptionworker.h"
 #include "systemcontroller.h"
 
 #include <QHttpServerRouterRule>
@@ -97,6 +99,14 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
                                 .sendError(426, QStringLiteral("upgrade_required"),
                                            QStringLiteral("/api/v1/stream is a WebSocket endpoint"));
                         });
+    // Stored bars make cached /ohlcv answers of that series stale at once. Direct: the
+    // cache is thread-safe and a queued call would leave a window for stale hits.
+    if (services.orchestrator)
+        connect(services.orchestrator, &DataOrchestrator::barsStored, this,
+                [&ctx](const SeriesKey &series) {
+                    ctx.responses.invalidateSeries(
+                        ResponseCache::seriesId(series.market, series.provider, series.symbol));
+                }, Qt::DirectConnection);
     connect(&s, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
         while (d->server->hasPendingWebSocketConnections())
             d->stream->addClient(d->server->nextPendingWebSocketConnection());
@@ -126,6 +136,8 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
 
 LocalApiServer::~LocalApiServer()
 {
+    if (d->ctx.services.orchestrator)
+        disconnect(d->ctx.services.orchestrator, nullptr, this, nullptr);
     d->stream.reset();
     d->ctx.pool.waitForDone();
     d->server.reset();
@@ -134,6 +146,16 @@ LocalApiServer::~LocalApiServer()
 const ApiMetrics &LocalApiServer::metrics() const
 {
     return d->ctx.metrics;
+}
+
+bool LocalApiServer::injectUpstreamBar(const SeriesKey &series, const Bar &bar, bool final)
+{
+    SubscriptionWorker *worker = d->stream->worker(series);
+    if (!worker)
+        return false;
+    // The worker's own signal, so the bar takes the path of an upstream bar to the letter.
+    emit worker->barReady(series, bar, final);
+    return true;
 }
 
 bool LocalApiServer::tokensEqual(const QByteArray &a, const QByteArray &b)

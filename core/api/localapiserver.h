@@ -15,6 +15,8 @@
 namespace barkeep {
 
 class BarStore;
+struct Bar;
+struct SeriesKey;
 class BarCache;
 class BackfillControl;
 class DataOrchestrator;
@@ -66,6 +68,11 @@ struct ApiOptions
     // Serve /ohlcv bars through QJsonDocument instead of BarJsonEncoder: the benchmark's
     // baseline, measured in the same run. Never set in production.
     bool qjsonBaseline = false;
+    // Encoded /ohlcv answers kept for repeated questions (ResponseCache): at most this many
+    // bytes, each for at most this long (0 = no cache). Invalidated at once when this process
+    // stores bars of the series; the TTL bounds staleness from other writers.
+    qint64 responseCacheBytes = 64LL << 20;
+    int responseCacheTtlMs = 1000;
     // Wall clock for the stream (tests move it); null = the system clock.
     std::function<qint64()> clock;
 };
@@ -90,6 +97,12 @@ public:
     VoidResult listen();
     quint16 serverPort() const { return m_port; }
     const ApiMetrics &metrics() const;
+
+    // Test and benchmark hook (bench_stream, tst_localapi): hands `bar` to the WebSocket stream
+    // exactly where the series' upstream would (SubscriptionWorker::barReady), so it goes
+    // through SubscriptionService and BroadcastManager to every subscriber. False when this
+    // instance runs no upstream for `series` (no subscriber yet). Call on the API thread.
+    bool injectUpstreamBar(const SeriesKey &series, const Bar &bar, bool final);
 
     // Kept for callers of the first version; see ApiAccess.
     static bool tokensEqual(const QByteArray &a, const QByteArray &b);

@@ -6,6 +6,7 @@
 #include "api/apimetrics.h"
 #include "demogenerator.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -344,6 +345,60 @@ private slots:
               "barkeep_provider_requests_total"})
             QVERIFY2(r.body.contains(needle), needle);
         QCOMPARE(get(nam, f->url(QStringLiteral("/metrics")), Auth::None).status, 401);
+    }
+
+    // Repeated /ohlcv questions are answered from ResponseCache; a store write through the
+    // orchestrator, the TTL, and the forming bucket all keep stale answers out.
+    void ohlcvResponseCache()
+    {
+        auto hits = [this] {
+            const Reply m = get(nam, f->url(QStringLiteral("/metrics")));
+            const QByteArray key = "\nbarkeep_api_response_cache_hits_total ";
+            const qsizetype at = m.body.indexOf(key);
+            return at < 0 ? qint64(-1) : m.body.mid(at + key.size(), m.body.indexOf('\n', at + key.size()) - at - key.size()).toLongLong();
+        };
+        const QString a = f->url(QStringLiteral("/api/v1/ohlcv?%1&since=%2&until=%3")
+                                     .arg(kSeries).arg(kJan2024 + 10 * kHourMs).arg(kJan2024 + 11 * kHourMs));
+        const Reply first = get(nam, a);
+        QCOMPARE(first.status, 200);
+        // The first answer fetched and stored the bars: that store write invalidated the
+        // series while it was read, so only the next (identical) answer is kept.
+        QCOMPARE(get(nam, a).body, first.body);
+        const qint64 h0 = hits();
+        QVERIFY(h0 >= 0);
+        const Reply second = get(nam, a);
+        QCOMPARE(second.status, 200);
+        QCOMPARE(second.body, first.body);
+        QCOMPARE(second.header("Content-Type"), first.header("Content-Type"));
+        QCOMPARE(hits(), h0 + 1);
+        // CSV is another answer, cached apart.
+        const Reply csv = get(nam, a + QStringLiteral("&format=csv"));
+        QVERIFY(csv.header("Content-Type").startsWith("text/csv"));
+        QCOMPARE(get(nam, a + QStringLiteral("&format=csv")).body, csv.body);
+        QCOMPARE(hits(), h0 + 2);
+
+        // New bars of the series stored (a range never fetched): every answer of it is stale.
+        QCOMPARE(get(nam, f->url(QStringLiteral("/api/v1/ohlcv?%1&since=%2&until=%3")
+                                     .arg(kSeries).arg(kJan2024 + 250 * kDayMs).arg(kJan2024 + 250 * kDayMs + kHourMs))).status,
+                 200);
+        const qint64 h1 = hits();
+        QCOMPARE(get(nam, a).body, first.body);
+        QCOMPARE(hits(), h1); // a miss
+        QCOMPARE(get(nam, a).body, first.body);
+        QCOMPARE(hits(), h1 + 1);
+
+        // Past the TTL an entry is not used, whoever wrote (or not) in between.
+        f->clock = QDateTime::currentMSecsSinceEpoch() + 60'000;
+        QCOMPARE(get(nam, a).body, first.body);
+        QCOMPARE(hits(), h1 + 1);
+        f->clock = 0;
+
+        // An answer reaching the forming bucket is never cached.
+        const QString recent = f->url(QStringLiteral("/api/v1/ohlcv?%1&limit=5").arg(kSeries));
+        QCOMPARE(get(nam, recent).status, 200);
+        const qint64 h2 = hits();
+        QCOMPARE(get(nam, recent).status, 200);
+        QCOMPARE(hits(), h2);
     }
 
     void openApi()

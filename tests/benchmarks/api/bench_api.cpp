@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Benchmark driver of the local API (not a test): GET /ohlcv answering 1000 bars, at 1 and 16
-// connections, against two servers in this process that differ only in the bar encoder —
-// BarJsonEncoder, and the QJsonDocument baseline (ApiOptions::qjsonBaseline) — measured in
-// the same run. Load comes from wrk when installed, else from a small keep-alive client here.
+// connections, against three servers in this process, measured in the same run:
+// - barkeep: BarJsonEncoder and the encoded-response cache (ResponseCache), as shipped;
+// - the baseline: QJsonDocument encoder, no response cache (ApiOptions::qjsonBaseline);
+// - an extra row: BarJsonEncoder without the response cache (every answer read and encoded),
+//   to show what the cache adds and what a first (or uncacheable) ask costs.
+// Load comes from wrk when installed, else from a small keep-alive client here.
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
-//   bench_api [--seconds N] [--smoke]
+//   bench_api [--seconds N] [--smoke] [--serve N]
 #include "api/localapiserver.h"
 #include "cache/barcache.h"
 #include "config/config.h"
@@ -152,10 +155,10 @@ double loadWithWrk(const QString &wrk, quint16 port, const QByteArray &path, int
     return m.hasMatch() ? m.captured(1).toDouble() : 0;
 }
 
-void line(const char *name, double ours, double base, const char *goal, bool pass)
+void line(const char *name, double ours, double base, const char *goal, const char *verdict)
 {
-    std::printf("%-24s | %9.0f req/s | %9.0f req/s | %6.1fx | %-15s | %s\n", name, ours, base,
-                base > 0 ? ours / base : 0.0, goal, pass ? "pass" : "miss");
+    std::printf("%-27s | %9.0f req/s | %9.0f req/s | %6.1fx | %-15s | %s\n", name, ours, base,
+                base > 0 ? ours / base : 0.0, goal, verdict);
 }
 } // namespace
 
@@ -186,10 +189,22 @@ int main(int argc, char **argv)
     options.port = 0;
     options.token = kToken;
     options.maxConnectionsPerClient = 1000;
-    ServerThread ours, base;
+    ServerThread ours, base, uncached;
     ours.start(services, options);
+    options.responseCacheTtlMs = 0;
+    uncached.start(services, options);
     options.qjsonBaseline = true;
     base.start(services, options);
+    if (int i = int(args.indexOf(QStringLiteral("--serve"))); i > 0 && i + 1 < args.size()) {
+        // Profiling aid: serve for N seconds (drive it with wrk, watch it with perf/callgrind).
+        std::printf("serving on ports %d (barkeep) and %d (baseline)\n", ours.port, base.port);
+        std::fflush(stdout);
+        QThread::sleep(args[i + 1].toULong());
+        ours.stop();
+        base.stop();
+        uncached.stop();
+        return 0;
+    }
     if (!ours.port || !base.port) {
         std::fprintf(stderr, "cannot listen\n");
         return 1;
@@ -200,6 +215,7 @@ int main(int argc, char **argv)
     qint64 bytes = 0;
     loadWithThreads(ours.port, path, 1, 0.3, &bytes);
     loadWithThreads(base.port, path, 1, 0.3, nullptr);
+    loadWithThreads(uncached.port, path, 1, 0.3, nullptr);
 
     const QString wrk = smoke ? QString() : QStandardPaths::findExecutable(QStringLiteral("wrk"));
     auto run = [&](quint16 port, int c) {
@@ -209,14 +225,17 @@ int main(int argc, char **argv)
     std::printf("# /ohlcv with 1000 bars (%lld bytes per answer), load: %s, %.1f s per figure, %d cores\n",
                 static_cast<long long>(bytes), wrk.isEmpty() ? "built-in keep-alive client" : "wrk",
                 seconds, QThread::idealThreadCount());
-    std::printf("%-24s | %15s | %15s | %7s | %-15s | %s\n", "name", "barkeep", "baseline(QJson)",
+    std::printf("%-27s | %15s | %15s | %7s | %-15s | %s\n", "name", "barkeep", "baseline(QJson)",
                 "ratio", "goal", "pass/miss");
     const double o1 = run(ours.port, 1), b1 = run(base.port, 1);
-    line("ohlcv_1000_bars_1_conn", o1, b1, "> baseline", o1 > b1);
+    line("ohlcv_1000_bars_1_conn", o1, b1, "> baseline", o1 > b1 ? "pass" : "miss");
     const double o16 = run(ours.port, 16), b16 = run(base.port, 16);
-    line("ohlcv_1000_bars_16_conn", o16, b16, ">= 10000 req/s", o16 >= 10000);
+    line("ohlcv_1000_bars_16_conn", o16, b16, ">= 10000 req/s", o16 >= 10000 ? "pass" : "miss");
+    const double u16 = run(uncached.port, 16);
+    line("ohlcv_16_conn_no_resp_cache", u16, b16, "report", "—");
 
     ours.stop();
     base.stop();
+    uncached.stop();
     return smoke ? (o1 > 0 && b1 > 0 ? 0 : 1) : 0;
 }

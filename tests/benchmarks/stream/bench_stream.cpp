@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Benchmark driver of the WebSocket stream (not a test): N subscribers (1000 by default) on
+// one series; for each bar, the time from its broadcast to its receipt by the *last*
+// subscriber; p50/p99 over many bars. The baseline, measured in the same run, is the same
+// figure with a single subscriber (the floor: one WebSocket frame through the event loops).
+//
+// Set-up: an in-process LocalApiServer on its own thread (created inside it, style.md §6),
+// serving the demo provider. The subscribers are raw RFC 6455 clients on one epoll thread of
+// this process (a QWebSocket per client would make the receiving side, not the server, the
+// cost being measured: 1000 of them share one thread's event loop).
+//
+// Bars are injected with LocalApiServer::injectUpstreamBar(), called on the API thread: it
+// emits the series' SubscriptionWorker::barReady, so a bar takes exactly the path of an upstream
+// bar (SubscriptionService → BroadcastManager → every StreamClient). The clock starts right
+// before that call and stops when the last client has read the frame. Injected bars are final
+// and lie far in the future, so the demo upstream's own bars (older) are dropped by
+// BroadcastManager and do not disturb the figures. One bar at a time: the next is injected
+// when every client has the previous one (latency, not throughput).
+// Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
+//   bench_stream [--clients N] [--bars N] [--smoke]
+#include "api/localapiserver.h"
+#include "cache/barcache.h"
+#include "config/config.h"
+#include "model/bar.h"
+#include "model/series.h"
+#include "plugin/pluginregistry.h"
+#include "services/dataorchestrator.h"
+#include "services/marketservice.h"
+#include "storage/barstore.h"
+
+#include <QCoreApplication>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+using namespace barkeep;
+
+namespace {
+constexpr qint64 kFarFuture = 4102444800000LL; // 2100-01-01: after any real bar of the demo
+const QByteArray kToken = "bench";
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Runs a LocalApiServer on its own thread, created inside it (style.md §6).
+struct ServerThread
+{
+    QThread thread;
+    QObject *context = nullptr;
+    LocalApiServer *server = nullptr;
+    quint16 port = 0;
+
+    void start(const ApiServices &services, const ApiOptions &options)
+    {
+        thread.start();
+        context = new QObject;
+        context->moveToThread(&thread);
+        QMetaObject::invokeMethod(context, [&] {
+            server = new LocalApiServer(services, options);
+            if (server->listen())
+                port = server->serverPort();
+        }, Qt::BlockingQueuedConnection);
+    }
+    void stop()
+    {
+        QMetaObject::invokeMethod(context, [&] {
+            delete server;
+            delete context;
+        }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+    }
+};
+
+// What the receiving thread reports to the injecting one.
+struct Shared
+{
+    std::mutex mutex;
+    std::condition_variable changed;
+    int clients = 0;
+    int snapshots = 0;           // clients that got their snapshot
+    qint64 expectT = -1;         // the bar being measured
+    int received = 0;            // clients that got it
+    qint64 lastReceiptNs = 0;    // when the last of them did
+    int failures = 0;            // connections lost or refused
+    std::atomic<bool> stop{false};
+};
+
+struct Client
+{
+    int fd = -1;
+    std::string in; // unparsed bytes
+};
+
+// One masked text frame (clients must mask, RFC 6455 §5.3).
+std::string clientFrame(const std::string &payload)
+{
+    std::string f;
+    f.push_back(char(0x81));
+    if (payload.size() < 126) {
+        f.push_back(char(0x80 | payload.size()));
+    } else {
+        f.push_back(char(0x80 | 126));
+        f.push_back(char((payload.size() >> 8) & 0xff));
+        f.push_back(char(payload.size() & 0xff));
+    }
+    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    f.append(mask, 4);
+    for (size_t i = 0; i < payload.size(); ++i)
+        f.push_back(char(payload[i] ^ mask[i % 4]));
+    return f;
+}
+
+bool sendAll(int fd, const std::string &data)
+{
+    size_t off = 0;
+    while (off < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        if (n <= 0)
+            return false;
+        off += size_t(n);
+    }
+    return true;
+}
+
+// Connects, upgrades (blocking) and subscribes; the socket is non-blocking afterwards.
+int openSubscriber(quint16 port, int index)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    const std::string hello = "GET /api/v1/stream?token=" + kToken.toStdString()
+        + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port)
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    std::string answer;
+    char buf[4096];
+    if (!sendAll(fd, hello)) {
+        ::close(fd);
+        return -1;
+    }
+    // Read the 101 byte by byte so no frame that follows it is swallowed.
+    while (answer.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(fd, buf, 1, 0);
+        if (n <= 0) {
+            ::close(fd);
+            return -1;
+        }
+        answer.append(buf, size_t(n));
+    }
+    if (answer.compare(0, 12, "HTTP/1.1 101") != 0) {
+        std::fprintf(stderr, "upgrade refused: %s\n", answer.substr(0, answer.find('\r')).c_str());
+        ::close(fd);
+        return -1;
+    }
+    const std::string sub = "{\"op\":\"subscribe\",\"id\":\"s" + std::to_string(index)
+        + "\",\"market\":\"crypto\",\"provider\":\"demo\",\"symbol\":\"BTC/USDT\","
+          "\"timeframe\":\"1m\",\"limit\":1}";
+    if (!sendAll(fd, clientFrame(sub))) {
+        ::close(fd);
+        return -1;
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+// Handles one whole server frame's payload.
+void onMessage(Shared &shared, const char *p, size_t n)
+{
+    const std::string_view m(p, n);
+    if (m.find("\"type\":\"snapshot\"") != std::string_view::npos) {
+        std::lock_guard lock(shared.mutex);
+        ++shared.snapshots;
+        shared.changed.notify_all();
+        return;
+    }
+    if (m.find("\"type\":\"bar\"") == std::string_view::npos)
+        return;
+    const size_t at = m.find("\"bar\":[");
+    if (at == std::string_view::npos)
+        return;
+    const qint64 t = std::strtoll(p + at + 7, nullptr, 10);
+    const qint64 ns = nowNs();
+    std::lock_guard lock(shared.mutex);
+    if (t != shared.expectT)
+        return;
+    if (++shared.received == shared.clients) {
+        shared.lastReceiptNs = ns;
+        shared.changed.notify_all();
+    }
+}
+
+// Consumes whole frames from c.in.
+bool parseFrames(Shared &shared, Client &c)
+{
+    size_t pos = 0;
+    while (true) {
+        const size_t have = c.in.size() - pos;
+        if (have < 2)
+            break;
+        const auto *h = reinterpret_cast<const unsigned char *>(c.in.data() + pos);
+        const int opcode = h[0] & 0x0f;
+        size_t len = h[1] & 0x7f;
+        size_t head = 2;
+        if (len == 126) {
+            if (have < 4)
+                break;
+            len = (size_t(h[2]) << 8) | h[3];
+            head = 4;
+        } else if (len == 127) {
+            if (have < 10)
+                break;
+            len = 0;
+            for (int i = 0; i < 8; ++i)
+                len = (len << 8) | h[2 + i];
+            head = 10;
+        }
+        if (have < head + len)
+            break;
+        if (opcode == 0x8)
+            return false; // closed by the server
+        if (opcode == 0x1)
+            onMessage(shared, c.in.data() + pos + head, len);
+        pos += head + len;
+    }
+    c.in.erase(0, pos);
+    return true;
+}
+
+// The receiving thread: every subscriber on one epoll loop.
+void receiveLoop(Shared &shared, std::vector<Client> &clients)
+{
+    const int ep = ::epoll_create1(0);
+    for (size_t i = 0; i < clients.size(); ++i) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = i;
+        ::epoll_ctl(ep, EPOLL_CTL_ADD, clients[i].fd, &ev);
+    }
+    std::vector<epoll_event> events(256);
+    char buf[65536];
+    while (!shared.stop.load()) {
+        const int n = ::epoll_wait(ep, events.data(), int(events.size()), 50);
+        for (int e = 0; e < n; ++e) {
+            Client &c = clients[events[e].data.u64];
+            bool alive = true;
+            while (true) {
+                const ssize_t r = ::recv(c.fd, buf, sizeof buf, 0);
+                if (r > 0) {
+                    c.in.append(buf, size_t(r));
+                    continue;
+                }
+                if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                    alive = false;
+                break;
+            }
+            if (!parseFrames(shared, c))
+                alive = false;
+            if (!alive) {
+                ::epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+                std::lock_guard lock(shared.mutex);
+                ++shared.failures;
+                shared.changed.notify_all();
+            }
+        }
+    }
+    ::close(ep);
+}
+
+struct Figures
+{
+    double p50Ms = 0;
+    double p99Ms = 0;
+    int samples = 0;
+    int failures = 0;
+};
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
+}
+
+// Connects `count` subscribers, injects `bars` bars one at a time, returns the percentiles of
+// broadcast → last receipt.
+Figures measure(ServerThread &server, const SeriesKey &series, int count, int bars, qint64 firstT)
+{
+    Figures f;
+    Shared shared;
+    shared.clients = count;
+    std::vector<Client> clients(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        clients[size_t(i)].fd = openSubscriber(server.port, i);
+        if (clients[size_t(i)].fd < 0) {
+            std::fprintf(stderr, "subscriber %d could not connect\n", i);
+            for (int j = 0; j < i; ++j)
+                ::close(clients[size_t(j)].fd);
+            f.failures = count;
+            return f;
+        }
+    }
+    std::thread receiver(receiveLoop, std::ref(shared), std::ref(clients));
+    {
+        std::unique_lock lock(shared.mutex);
+        shared.changed.wait_for(lock, std::chrono::seconds(120), [&] {
+            return shared.snapshots + shared.failures >= count;
+        });
+        if (shared.snapshots < count)
+            std::fprintf(stderr, "only %d of %d subscribers got their snapshot\n", shared.snapshots, count);
+    }
+    std::vector<double> latencies;
+    for (int b = 0; b < bars && shared.failures == 0; ++b) {
+        const qint64 t = firstT + qint64(b) * 60000;
+        {
+            std::lock_guard lock(shared.mutex);
+            shared.expectT = t;
+            shared.received = 0;
+        }
+        const Bar bar{t, 100.0 + b, 101.5 + b, 99.25 + b, 100.75 + b, 12.5};
+        std::atomic<qint64> sentNs{0};
+        bool injected = false;
+        QMetaObject::invokeMethod(server.context, [&] {
+            sentNs = nowNs();
+            injected = server.server->injectUpstreamBar(series, bar, true);
+        }, Qt::BlockingQueuedConnection);
+        if (!injected) {
+            std::fprintf(stderr, "the series has no upstream on this server\n");
+            break;
+        }
+        std::unique_lock lock(shared.mutex);
+        if (!shared.changed.wait_for(lock, std::chrono::seconds(10),
+                                     [&] { return shared.received >= count || shared.failures > 0; })) {
+            std::fprintf(stderr, "bar %d: only %d of %d clients got it within 10 s\n", b,
+                         shared.received, count);
+            break;
+        }
+        if (shared.failures == 0)
+            latencies.push_back(double(shared.lastReceiptNs - sentNs.load()) / 1e6);
+        lock.unlock();
+        // A short pause so one bar's stragglers (bytesWritten signals) do not queue ahead of the
+        // next broadcast: each bar is measured on its own.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    shared.stop = true;
+    receiver.join();
+    for (Client &c : clients)
+        ::close(c.fd);
+    f.p50Ms = percentile(latencies, 0.50);
+    f.p99Ms = percentile(latencies, 0.99);
+    f.samples = int(latencies.size());
+    f.failures = shared.failures;
+    return f;
+}
+
+void line(const char *name, double ours, double base, const char *goal, const char *verdict)
+{
+    std::printf("%-28s | %8.2f ms | %8.2f ms | %6.1fx | %-12s | %s\n", name, ours, base,
+                base > 0 ? ours / base : 0.0, goal, verdict);
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    const bool smoke = args.contains(QStringLiteral("--smoke"));
+    int clients = smoke ? 50 : 1000;
+    int bars = smoke ? 20 : 300;
+    if (int i = int(args.indexOf(QStringLiteral("--clients"))); i > 0 && i + 1 < args.size())
+        clients = args[i + 1].toInt();
+    if (int i = int(args.indexOf(QStringLiteral("--bars"))); i > 0 && i + 1 < args.size())
+        bars = args[i + 1].toInt();
+
+    // 1000 subscribers are 2000 descriptors in this process (both ends).
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+
+    QTemporaryDir dir;
+    ConfigSources s;
+    s.dataDir = dir.path();
+    const Config config = Config::load(s).config;
+    auto store = std::move(createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("b.db"))).value());
+    auto cache = std::move(createBarCache(QStringLiteral("memory:"), 64 << 20, 3600).value());
+    if (!store->open() || !cache->open())
+        return 1;
+    PluginRegistry registry;
+    registry.discover();
+    MarketService market(&registry, config);
+    DataOrchestrator orchestrator(store.get(), cache.get(), &market);
+    const ApiServices services{&registry, &market, &orchestrator, store.get(), cache.get()};
+
+    ApiOptions options;
+    options.port = 0;
+    options.token = kToken;
+    options.maxConnectionsPerClient = clients + 100;
+    options.snapshotBars = 1;
+    ServerThread server;
+    server.start(services, options);
+    if (!server.port) {
+        std::fprintf(stderr, "cannot listen\n");
+        return 1;
+    }
+    const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
+                           QStringLiteral("1m")};
+
+    // Baseline first (its bars are older than the measured run's, so none is dropped).
+    const Figures one = measure(server, series, 1, bars, kFarFuture);
+    const Figures many = measure(server, series, clients, bars, kFarFuture + qint64(bars + 10) * 60000);
+    server.stop();
+
+    std::printf("# WebSocket stream: bar broadcast -> last of %d subscribers, %d bars (%d measured), "
+                "%d cores; baseline: 1 subscriber, same run\n",
+                clients, bars, many.samples, QThread::idealThreadCount());
+    std::printf("%-28s | %11s | %11s | %7s | %-12s | %s\n", "name", "barkeep", "baseline(1)",
+                "ratio", "goal", "pass/miss");
+    char name[64];
+    std::snprintf(name, sizeof name, "stream_%d_subs_p50", clients);
+    line(name, many.p50Ms, one.p50Ms, "report", "—");
+    std::snprintf(name, sizeof name, "stream_%d_subs_p99", clients);
+    const bool ok = many.samples > 0 && many.failures == 0;
+    line(name, many.p99Ms, one.p99Ms, "p99 <= 10 ms", ok && many.p99Ms <= 10 ? "pass" : "miss");
+    if (!ok)
+        std::fprintf(stderr, "incomplete: %d samples, %d lost connections\n", many.samples, many.failures);
+    return smoke ? (ok && one.samples > 0 ? 0 : 1) : 0;
+}
