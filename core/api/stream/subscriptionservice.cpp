@@ -6,6 +6,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "streamclient.h"
+#include "streammessage.h"
 #include "subscriptionworker.h"
 
 #include <QJsonArray>
@@ -18,15 +19,6 @@ namespace barkeep {
 
 namespace {
 Error badInput(const QString &message) { return Error(Error::Kind::BadInput, message); }
-
-QString idOf(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 17);
-    return {};
-}
 } // namespace
 
 SubscriptionService::SubscriptionService(ApiContext &ctx, QObject *parent)
@@ -70,49 +62,33 @@ void SubscriptionService::stopUpstreams(const QList<SeriesKey> &series)
 
 void SubscriptionService::handleMessage(StreamClient *client, const QJsonObject &message)
 {
-    const QString op = message.value(QStringLiteral("op")).toString();
-    const QString id = idOf(message.value(QStringLiteral("id")));
-    if (op == QLatin1String("ping"))
+    // Parsing and the checks that need no registry: core/api/stream/streammessage.h (fuzzed).
+    const Result<StreamCommand> command = StreamMessage::parse(message, m_ctx.options.maxBarsPerAnswer);
+    if (!command)
+        return client->sendError(StreamMessage::idOf(message), command.error());
+    if (command->op == StreamCommand::Op::Ping)
         return client->sendControl({{QStringLiteral("type"), QStringLiteral("pong")}});
-    if (op != QLatin1String("subscribe") && op != QLatin1String("unsubscribe"))
-        return client->sendError(id, badInput(QStringLiteral("unknown op '%1': use subscribe, unsubscribe or ping")
-                                                  .arg(op.left(32))));
-    if (id.isEmpty() || id.size() > 128)
-        return client->sendError({}, badInput(QStringLiteral("'id' must be a non-empty string (at most 128 characters)")));
-    if (op == QLatin1String("unsubscribe"))
-        return unsubscribe(client, id);
-    subscribe(client, message, id);
+    if (command->op == StreamCommand::Op::Unsubscribe)
+        return unsubscribe(client, command->id);
+    subscribe(client, *command);
 }
 
-void SubscriptionService::subscribe(StreamClient *client, const QJsonObject &message, const QString &id)
+void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &command)
 {
+    const QString &id = command.id;
     if (m_registry.contains(client, id))
         return client->sendError(id, Error(Error::Kind::Conflict,
                                            QStringLiteral("subscription '%1' exists; unsubscribe first").arg(id)));
     if (m_registry.subscriptionCount(client) >= m_ctx.options.maxSubscriptionsPerClient)
         return client->sendError(id, badInput(QStringLiteral("at most %1 subscriptions per connection")
                                                   .arg(m_ctx.options.maxSubscriptionsPerClient)));
-    SeriesKey key;
-    key.market = message.value(QStringLiteral("market")).toString();
-    key.provider = message.value(QStringLiteral("provider")).toString();
-    key.symbol = message.value(QStringLiteral("symbol")).toString();
+    const SeriesKey key = command.series;
     if (VoidResult ok = checkMarketProvider(*m_ctx.services.registry, key.market, key.provider); !ok)
         return client->sendError(id, ok.error());
-    if (VoidResult ok = checkSymbolText(key.symbol); !ok)
-        return client->sendError(id, ok.error());
-    const QString tfText = message.value(QStringLiteral("timeframe")).toString(QStringLiteral("1m"));
-    Result<Timeframe> tf = Timeframe::parse(tfText);
+    Result<Timeframe> tf = Timeframe::parse(key.timeframe);
     if (!tf)
         return client->sendError(id, badInput(tf.error().message()));
-    key.timeframe = tf->name();
-    qint64 limit = m_ctx.options.snapshotBars;
-    if (message.contains(QStringLiteral("limit"))) {
-        const double l = message.value(QStringLiteral("limit")).toDouble(-1);
-        if (!(l >= 0 && l <= m_ctx.options.maxBarsPerAnswer && l == qint64(l)))
-            return client->sendError(id, badInput(QStringLiteral("'limit' must be an integer between 0 and %1")
-                                                      .arg(m_ctx.options.maxBarsPerAnswer)));
-        limit = qint64(l);
-    }
+    const qint64 limit = command.limit.value_or(m_ctx.options.snapshotBars);
 
     if (m_registry.add(client, id, key)) {
         auto *worker = new SubscriptionWorker(key, m_ctx.services.orchestrator, m_ctx.services.market,

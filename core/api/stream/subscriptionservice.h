@@ -17,6 +17,7 @@ namespace barkeep {
 struct ApiContext;
 class StreamClient;
 class SubscriptionWorker;
+struct StreamCommand;
 
 // The seed's SubscriptionService: the WebSocket stream's subscriptions. subscribe → checks,
 // registers, starts the series' upstream if it is the first subscriber, sends a snapshot of
@@ -38,7 +39,7 @@ public:
     SubscriptionWorker *worker(const SeriesKey &series) const { return m_workers.value(series); }
 
 private:
-    void subscribe(StreamClient *client, const QJsonObject &message, const QString &id);
+    void subscribe(StreamClient *client, const StreamCommand &command);
     void unsubscribe(StreamClient *client, const QString &id);
     void removeClient(StreamClient *client);
     void stopUpstreams(const QList<SeriesKey> &series);
