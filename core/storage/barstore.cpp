@@ -2,6 +2,8 @@
 #include "barstore.h"
 
 #include "sqlitebarstore.h"
+#include "storage/coverageledger.h"
+#include "storage/rollup.h"
 #if __has_include("postgresbarstore.h") && !defined(BARKEEP_NO_POSTGRES_STORE)
 #include "postgresbarstore.h"
 #define BARKEEP_HAVE_POSTGRES_STORE 1
@@ -14,6 +16,43 @@
 namespace barkeep {
 
 BarStore::~BarStore() = default;
+
+void BarStore::setSessionCalendar(SessionCalendar calendar)
+{
+    std::lock_guard lock(m_calendarMutex);
+    m_calendar = std::move(calendar);
+}
+
+SessionCalendar BarStore::sessionCalendar() const
+{
+    std::lock_guard lock(m_calendarMutex);
+    return m_calendar;
+}
+
+Result<TimeRanges> BarStore::gaps(const SeriesKey &series, TimeRange range)
+{
+    Result<CoverageIntervals> cov = coverage(series, range);
+    if (!cov)
+        return cov.error();
+    const CoverageLedger ledger(std::move(*cov));
+    const SessionCalendar calendar = sessionCalendar();
+    return calendar ? ledger.gaps(range, calendar(series, range)) : ledger.gaps(range);
+}
+
+RollupBars BarStore::rollupFrom(const SeriesKey &series, const Timeframe &timeframe,
+                                TimeRange range, const Bars &oneMinute,
+                                CoverageIntervals coverage, qint64 limit) const
+{
+    const TimeRange source = Rollup::sourceRange(timeframe, range);
+    const CoverageLedger ledger(std::move(coverage));
+    // Minutes outside the session were never expected, so they do not make a bucket
+    // incomplete (a stock's daily bar is whole when its session was fetched).
+    const SessionCalendar calendar = sessionCalendar();
+    const TimeRanges gapRanges
+        = calendar ? ledger.gaps(source, calendar(series.withTimeframe(QStringLiteral("1m")), source))
+                   : ledger.gaps(source);
+    return Rollup::compute(oneMinute, timeframe, range, gapRanges, limit);
+}
 
 namespace {
 const QString kExpected = QStringLiteral("expected sqlite:///absolute/path.db or "

@@ -4,6 +4,7 @@
 #include "barkeepcore_export.h"
 #include "model/bar.h"
 #include "model/series.h"
+#include "model/timeframe.h"
 #include "util/result.h"
 
 #include <QList>
@@ -11,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace barkeep {
@@ -104,9 +106,10 @@ public:
 
     // The ledger: merged intervals inside `range`, ascending.
     virtual Result<CoverageIntervals> coverage(const SeriesKey &series, TimeRange range) = 0;
-    // Never-fetched ranges inside `range`, minus minutes outside the session calendar.
-    virtual Result<TimeRanges> gaps(const SeriesKey &series, TimeRange range) = 0;
-    virtual void setSessionCalendar(SessionCalendar calendar) = 0;
+    // Never-fetched ranges inside `range`, minus minutes outside the session calendar
+    // (computed from coverage() and the calendar, the same way for every backend).
+    virtual Result<TimeRanges> gaps(const SeriesKey &series, TimeRange range);
+    void setSessionCalendar(SessionCalendar calendar);
 
     // Every stored series (1m), for the gap map.
     virtual Result<QList<SeriesKey>> listSeries() = 0;
@@ -119,6 +122,18 @@ public:
     virtual Result<qint64> insertJob(const StoredJob &job) = 0;
     virtual VoidResult updateJob(const StoredJob &job) = 0;
     virtual Result<std::vector<StoredJob>> jobs() = 0;
+
+protected:
+    SessionCalendar sessionCalendar() const;
+    // The readRollup() answer from what a backend read in one snapshot: `oneMinute` and the
+    // ledger `coverage` of Rollup::sourceRange(timeframe, range). A bucket is incomplete
+    // where the ledger, with the session calendar applied, leaves a gap.
+    RollupBars rollupFrom(const SeriesKey &series, const Timeframe &timeframe, TimeRange range,
+                          const Bars &oneMinute, CoverageIntervals coverage, qint64 limit) const;
+
+private:
+    mutable std::mutex m_calendarMutex;
+    SessionCalendar m_calendar;
 };
 
 // Creates the store for a store.url (sqlite:///path | postgresql://...).

@@ -50,4 +50,44 @@ std::vector<BarValidator::Rejected> BarValidator::filter(Bars &bars, const Timef
     return rejected;
 }
 
+Result<BarValidator::Write> BarValidator::prepareWrite(const Bars &bars, TimeRange covered,
+                                                      const Timeframe &timeframe)
+{
+    // One pass for the usual ascending input: copy, check the range, fold duplicates.
+    Write w;
+    w.good.reserve(bars.size());
+    bool sorted = true;
+    for (const Bar &b : bars) {
+        if (!covered.contains(b.t))
+            return Error(Error::Kind::BadInput,
+                         QStringLiteral("bar at %1 is outside the covered range [%2, %3)")
+                             .arg(b.t)
+                             .arg(covered.from)
+                             .arg(covered.to));
+        if (!w.good.empty() && b.t <= w.good.back().t) {
+            if (b.t == w.good.back().t) {
+                w.good.back() = b;
+                continue;
+            }
+            sorted = false;
+        }
+        w.good.push_back(b);
+    }
+    if (!sorted) {
+        std::stable_sort(w.good.begin(), w.good.end(),
+                         [](const Bar &a, const Bar &b) { return a.t < b.t; });
+        Bars unique;
+        unique.reserve(w.good.size());
+        for (const Bar &b : w.good) {
+            if (!unique.empty() && unique.back().t == b.t)
+                unique.back() = b;
+            else
+                unique.push_back(b);
+        }
+        w.good.swap(unique);
+    }
+    w.rejected = filter(w.good, timeframe);
+    return w;
+}
+
 } // namespace barkeep

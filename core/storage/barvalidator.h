@@ -4,6 +4,7 @@
 #include "barkeepcore_export.h"
 #include "model/bar.h"
 #include "model/timeframe.h"
+#include "util/result.h"
 
 #include <QString>
 
@@ -27,6 +28,17 @@ public:
     // Removes the bad bars from `bars` (keeping the order of the good ones) and returns them
     // with their reasons.
     static std::vector<Rejected> filter(Bars &bars, const Timeframe &timeframe);
+
+    struct Write
+    {
+        Bars good;                      // ascending, one bar per open time
+        std::vector<Rejected> rejected; // for the quarantine table
+    };
+    // What every store does with a write's bars before storing them: a bar outside `covered`
+    // rejects the whole write (BadInput: the ledger must stay truthful), duplicates keep the
+    // last one given (as a second write would), the rest is sorted and filtered.
+    static Result<Write> prepareWrite(const Bars &bars, TimeRange covered,
+                                      const Timeframe &timeframe);
 };
 
 } // namespace barkeep

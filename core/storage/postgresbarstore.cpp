@@ -405,7 +405,6 @@ struct PostgresBarStore::Shared final : ConnectionOwner
     mutable std::mutex mutex;
     std::unordered_map<quint64, std::unique_ptr<Connection>> connections;
     QHash<QString, qint32> seriesIds;
-    SessionCalendar calendar;
     std::atomic<qint64> reconnects{0};
     std::atomic<bool> everConnected{false};
     QString rollupPath; // what open() found (see rollupPath())
@@ -922,30 +921,12 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
     if (series.timeframe != QLatin1String("1m"))
         return Error(Error::Kind::BadInput,
                      QStringLiteral("only 1m bars are stored, not %1").arg(series.timeframe));
-    for (const Bar &b : bars) {
-        if (!covered.contains(b.t))
-            return Error(Error::Kind::BadInput,
-                         QStringLiteral("bar at %1 lies outside the covered range [%2, %3)")
-                             .arg(b.t)
-                             .arg(covered.from)
-                             .arg(covered.to));
-    }
     const Timeframe minute = Timeframe::minutes(1);
-    Bars good = bars;
-    const std::vector<BarValidator::Rejected> rejected = BarValidator::filter(good, minute);
-    // Ascending, one bar per t (the last one given wins, as a second write would).
-    if (!std::is_sorted(good.begin(), good.end(), [](const Bar &a, const Bar &b) { return a.t < b.t; }))
-        std::stable_sort(good.begin(), good.end(), [](const Bar &a, const Bar &b) { return a.t < b.t; });
-    if (!good.empty()) {
-        size_t w = 0;
-        for (size_t i = 0; i < good.size(); ++i) {
-            if (w > 0 && good[w - 1].t == good[i].t)
-                good[w - 1] = good[i];
-            else
-                good[w++] = good[i];
-        }
-        good.resize(w);
-    }
+    Result<BarValidator::Write> prepared = BarValidator::prepareWrite(bars, covered, minute);
+    if (!prepared)
+        return prepared.error();
+    const Bars &good = prepared->good;
+    const std::vector<BarValidator::Rejected> &rejected = prepared->rejected;
     const qint64 quarantinedAt = nowMs();
 
     return run<WriteReport>("writeBars", [&](Connection *c) -> Result<WriteReport> {
@@ -1181,19 +1162,7 @@ Result<RollupBars> PostgresBarStore::readRollup(const SeriesKey &series, TimeRan
             return cov.error();
         if (auto cm = tx.commit(); !cm)
             return cm.error();
-        const CoverageLedger ledger(std::move(*cov));
-        SessionCalendar calendar;
-        {
-            std::lock_guard lock(m_shared->mutex);
-            calendar = m_shared->calendar;
-        }
-        // Minutes outside the session were never expected, so they do not make a bucket
-        // incomplete (a stock's daily bar is whole when its session was fetched).
-        const SeriesKey base = series.withTimeframe(QStringLiteral("1m"));
-        const TimeRanges gapRanges = calendar
-            ? ledger.gaps(source, CoverageLedger::normalized(calendar(base, source)))
-            : ledger.gaps(source);
-        return Rollup::compute(*bars, *tf, range, gapRanges, limit);
+        return rollupFrom(series, *tf, range, *bars, std::move(*cov), limit);
     });
 }
 
@@ -1212,28 +1181,6 @@ Result<CoverageIntervals> PostgresBarStore::coverage(const SeriesKey &series, Ti
             return cov.error();
         return CoverageLedger(std::move(*cov)).clipped(range);
     });
-}
-
-Result<TimeRanges> PostgresBarStore::gaps(const SeriesKey &series, TimeRange range)
-{
-    Result<CoverageIntervals> cov = coverage(series, range);
-    if (!cov)
-        return cov.error();
-    const CoverageLedger ledger(std::move(*cov));
-    SessionCalendar calendar;
-    {
-        std::lock_guard lock(m_shared->mutex);
-        calendar = m_shared->calendar;
-    }
-    if (calendar)
-        return ledger.gaps(range, CoverageLedger::normalized(calendar(series, range)));
-    return ledger.gaps(range);
-}
-
-void PostgresBarStore::setSessionCalendar(SessionCalendar calendar)
-{
-    std::lock_guard lock(m_shared->mutex);
-    m_shared->calendar = std::move(calendar);
 }
 
 Result<QList<SeriesKey>> PostgresBarStore::listSeries()

@@ -55,8 +55,6 @@ public:
                                   qint64 limit = 0) override;
 
     Result<CoverageIntervals> coverage(const SeriesKey &series, TimeRange range) override;
-    Result<TimeRanges> gaps(const SeriesKey &series, TimeRange range) override;
-    void setSessionCalendar(SessionCalendar calendar) override;
 
     Result<QList<SeriesKey>> listSeries() override;
     Result<TimeRange> extent(const SeriesKey &series) override;

@@ -451,40 +451,11 @@ Result<WriteReport> SqliteBarStore::writeBars(const SeriesKey &series, const Bar
     if (std::abs(dayOf(covered.from)) >= kDayBias || std::abs(dayOf(covered.to - 1)) >= kDayBias)
         return Error(Error::Kind::BadInput, QStringLiteral("covered range out of bounds"));
 
-    // Sorted, one bar per open time (the last one given wins), all inside `covered`.
-    Bars good;
-    good.reserve(bars.size());
-    bool sorted = true;
-    for (const Bar &b : bars) {
-        if (!covered.contains(b.t))
-            return Error(Error::Kind::BadInput,
-                         QStringLiteral("bar at %1 is outside the covered range [%2, %3)")
-                             .arg(b.t)
-                             .arg(covered.from)
-                             .arg(covered.to));
-        if (!good.empty() && b.t <= good.back().t) {
-            if (b.t == good.back().t) {
-                good.back() = b;
-                continue;
-            }
-            sorted = false;
-        }
-        good.push_back(b);
-    }
-    if (!sorted) {
-        std::stable_sort(good.begin(), good.end(),
-                         [](const Bar &a, const Bar &b) { return a.t < b.t; });
-        Bars unique;
-        unique.reserve(good.size());
-        for (const Bar &b : good) {
-            if (!unique.empty() && unique.back().t == b.t)
-                unique.back() = b;
-            else
-                unique.push_back(b);
-        }
-        good.swap(unique);
-    }
-    const std::vector<BarValidator::Rejected> rejected = BarValidator::filter(good, *tf);
+    Result<BarValidator::Write> prepared = BarValidator::prepareWrite(bars, covered, *tf);
+    if (!prepared)
+        return prepared.error();
+    const Bars &good = prepared->good;
+    const std::vector<BarValidator::Rejected> &rejected = prepared->rejected;
 
     auto connResult = connection();
     if (!connResult)
@@ -675,7 +646,7 @@ Result<Bars> SqliteBarStore::readBarsById(Connection &conn, qint64 id, TimeRange
     return out;
 }
 
-Result<Bars> SqliteBarStore::readBars(const SeriesKey &series, TimeRange range, qint64 limit)
+Result<SqliteBarStore::SeriesHandle> SqliteBarStore::existingSeries(const SeriesKey &series)
 {
     auto conn = connection();
     if (!conn)
@@ -683,9 +654,19 @@ Result<Bars> SqliteBarStore::readBars(const SeriesKey &series, TimeRange range, 
     const auto id = seriesId(**conn, series, false);
     if (!id)
         return id.error();
-    if (*id == 0)
+    return SeriesHandle{*conn, *id};
+}
+
+Result<Bars> SqliteBarStore::readBars(const SeriesKey &series, TimeRange range, qint64 limit)
+{
+    const auto found = existingSeries(series);
+    if (!found)
+        return found.error();
+    Connection *const conn = found->conn;
+    const qint64 id = found->id;
+    if (id == 0)
         return Bars{};
-    return readBarsById(**conn, *id, range, limit);
+    return readBarsById(*conn, id, range, limit);
 }
 
 Result<RollupBars> SqliteBarStore::readRollup(const SeriesKey &series, TimeRange range,
@@ -697,74 +678,44 @@ Result<RollupBars> SqliteBarStore::readRollup(const SeriesKey &series, TimeRange
     const TimeRange source = Rollup::sourceRange(*tf, range);
     if (source.isEmpty())
         return RollupBars{};
-    auto conn = connection();
-    if (!conn)
-        return conn.error();
     const SeriesKey base = series.withTimeframe(QStringLiteral("1m"));
-    const auto id = seriesId(**conn, base, false);
-    if (!id)
-        return id.error();
-    if (*id == 0)
+    const auto found = existingSeries(base);
+    if (!found)
+        return found.error();
+    Connection *const conn = found->conn;
+    const qint64 id = found->id;
+    if (id == 0)
         return RollupBars{};
     // Bars and coverage from one snapshot, so a concurrent write cannot make a bucket look
     // complete without its bars.
-    Transaction tx((*conn)->db);
+    Transaction tx(conn->db);
     if (!tx.begin(false))
-        return dbError((*conn)->db, QStringLiteral("starting a read"), describe());
-    auto bars = readBarsById(**conn, *id, source, 0);
+        return dbError(conn->db, QStringLiteral("starting a read"), describe());
+    auto bars = readBarsById(*conn, id, source, 0);
     if (!bars)
         return bars.error();
-    auto cov = loadCoverage(**conn, *id, source.from, source.to - 1);
+    auto cov = loadCoverage(*conn, id, source.from, source.to - 1);
     if (!cov)
         return cov.error();
     tx.commit();
-    const CoverageLedger ledger(*cov);
-    SessionCalendar calendar;
-    {
-        QMutexLocker lock(&m_mutex);
-        calendar = m_calendar;
-    }
-    const TimeRanges gapRanges = calendar ? ledger.gaps(source, calendar(base, source))
-                                          : ledger.gaps(source);
-    return Rollup::compute(*bars, *tf, range, gapRanges, limit);
+    return rollupFrom(base, *tf, range, *bars, std::move(*cov), limit);
 }
 
 Result<CoverageIntervals> SqliteBarStore::coverage(const SeriesKey &series, TimeRange range)
 {
     if (range.isEmpty())
         return CoverageIntervals{};
-    auto conn = connection();
-    if (!conn)
-        return conn.error();
-    const auto id = seriesId(**conn, series, false);
-    if (!id)
-        return id.error();
-    if (*id == 0)
+    const auto found = existingSeries(series);
+    if (!found)
+        return found.error();
+    Connection *const conn = found->conn;
+    const qint64 id = found->id;
+    if (id == 0)
         return CoverageIntervals{};
-    auto loaded = loadCoverage(**conn, *id, range.from, range.to - 1);
+    auto loaded = loadCoverage(*conn, id, range.from, range.to - 1);
     if (!loaded)
         return loaded.error();
     return CoverageLedger(*loaded).clipped(range);
-}
-
-Result<TimeRanges> SqliteBarStore::gaps(const SeriesKey &series, TimeRange range)
-{
-    auto cov = coverage(series, range);
-    if (!cov)
-        return cov.error();
-    SessionCalendar calendar;
-    {
-        QMutexLocker lock(&m_mutex);
-        calendar = m_calendar;
-    }
-    const CoverageLedger ledger(*cov);
-    return calendar ? ledger.gaps(range, calendar(series, range)) : ledger.gaps(range);
-}
-
-void SqliteBarStore::setSessionCalendar(SessionCalendar calendar)
-{
-    QMutexLocker lock(&m_mutex);
-    m_calendar = std::move(calendar);
 }
 
 Result<QList<SeriesKey>> SqliteBarStore::listSeries()
@@ -793,24 +744,23 @@ Result<QList<SeriesKey>> SqliteBarStore::listSeries()
 
 Result<TimeRange> SqliteBarStore::extent(const SeriesKey &series)
 {
-    auto conn = connection();
-    if (!conn)
-        return conn.error();
-    const auto id = seriesId(**conn, series, false);
-    if (!id)
-        return id.error();
-    if (*id == 0)
+    const auto found = existingSeries(series);
+    if (!found)
+        return found.error();
+    Connection *const conn = found->conn;
+    const qint64 id = found->id;
+    if (id == 0)
         return TimeRange{};
     auto edge = [&](Stmt which, bool first) -> Result<std::optional<qint64>> {
-        sqlite3_stmt *st = (*conn)->stmt(which);
+        sqlite3_stmt *st = conn->stmt(which);
         StmtGuard g{st};
-        sqlite3_bind_int64(st, 1, blockKey(*id, -kDayBias));
-        sqlite3_bind_int64(st, 2, blockKey(*id, kDayBias - 1));
+        sqlite3_bind_int64(st, 1, blockKey(id, -kDayBias));
+        sqlite3_bind_int64(st, 2, blockKey(id, kDayBias - 1));
         const int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE)
             return std::optional<qint64>();
         if (rc != SQLITE_ROW)
-            return dbError((*conn)->db, QStringLiteral("reading extent"), describe());
+            return dbError(conn->db, QStringLiteral("reading extent"), describe());
         const qint64 day = dayOfKey(sqlite3_column_int64(st, 0));
         Bars bars;
         if (!BarBlockCodec::decode(static_cast<const char *>(sqlite3_column_blob(st, 1)),
@@ -838,16 +788,15 @@ Result<TimeRange> SqliteBarStore::extent(const SeriesKey &series)
 
 Result<std::vector<QuarantinedBar>> SqliteBarStore::quarantine(const SeriesKey &series)
 {
-    auto conn = connection();
-    if (!conn)
-        return conn.error();
-    const auto id = seriesId(**conn, series, false);
-    if (!id)
-        return id.error();
+    const auto found = existingSeries(series);
+    if (!found)
+        return found.error();
+    Connection *const conn = found->conn;
+    const qint64 id = found->id;
     std::vector<QuarantinedBar> out;
-    if (*id == 0)
+    if (id == 0)
         return out;
-    sqlite3 *db = (*conn)->db;
+    sqlite3 *db = conn->db;
     sqlite3_stmt *st = nullptr;
     if (sqlite3_prepare_v2(db,
                            "SELECT t, o, h, l, c, v, reason, at_ms FROM quarantine "
@@ -855,7 +804,7 @@ Result<std::vector<QuarantinedBar>> SqliteBarStore::quarantine(const SeriesKey &
                            -1, &st, nullptr)
         != SQLITE_OK)
         return dbError(db, QStringLiteral("reading quarantine"), describe());
-    sqlite3_bind_int64(st, 1, *id);
+    sqlite3_bind_int64(st, 1, id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         QuarantinedBar q;
@@ -896,50 +845,47 @@ void bindJob(sqlite3_stmt *st, const StoredJob &job)
 
 Result<qint64> SqliteBarStore::insertJob(const StoredJob &job)
 {
-    auto conn = connection();
-    if (!conn)
-        return conn.error();
-    sqlite3 *db = (*conn)->db;
-    sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO jobs(market, provider, symbol, timeframe, from_ms, to_ms,"
-                           " state, priority, error, bars_written, created_ms, updated_ms, extra)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                           -1, &st, nullptr)
-        != SQLITE_OK)
-        return dbError(db, QStringLiteral("inserting a job"), describe());
-    bindJob(st, job);
-    const int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return dbError(db, QStringLiteral("inserting a job"), describe());
-    return qint64(sqlite3_last_insert_rowid(db));
+    return writeJob(job, false);
 }
 
 VoidResult SqliteBarStore::updateJob(const StoredJob &job)
+{
+    const auto written = writeJob(job, true);
+    if (!written)
+        return written.error();
+    return {};
+}
+
+Result<qint64> SqliteBarStore::writeJob(const StoredJob &job, bool update)
 {
     auto conn = connection();
     if (!conn)
         return conn.error();
     sqlite3 *db = (*conn)->db;
+    const QString what = update ? QStringLiteral("updating job %1").arg(job.id)
+                                : QStringLiteral("inserting a job");
+    const char *sql = update
+        ? "UPDATE jobs SET market = ?1, provider = ?2, symbol = ?3, timeframe = ?4, from_ms = ?5,"
+          " to_ms = ?6, state = ?7, priority = ?8, error = ?9, bars_written = ?10,"
+          " created_ms = ?11, updated_ms = ?12, extra = ?13 WHERE id = ?14"
+        : "INSERT INTO jobs(market, provider, symbol, timeframe, from_ms, to_ms, state, priority,"
+          " error, bars_written, created_ms, updated_ms, extra)"
+          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
     sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE jobs SET market = ?1, provider = ?2, symbol = ?3,"
-                           " timeframe = ?4, from_ms = ?5, to_ms = ?6, state = ?7, priority = ?8,"
-                           " error = ?9, bars_written = ?10, created_ms = ?11, updated_ms = ?12,"
-                           " extra = ?13 WHERE id = ?14",
-                           -1, &st, nullptr)
-        != SQLITE_OK)
-        return dbError(db, QStringLiteral("updating a job"), describe());
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+        return dbError(db, what, describe());
     bindJob(st, job);
-    sqlite3_bind_int64(st, 14, job.id);
+    if (update)
+        sqlite3_bind_int64(st, 14, job.id);
     const int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return dbError(db, QStringLiteral("updating job %1").arg(job.id), describe());
+        return dbError(db, what, describe());
+    if (!update)
+        return qint64(sqlite3_last_insert_rowid(db));
     if (sqlite3_changes(db) == 0)
         return Error(Error::Kind::NotFound, QStringLiteral("no job %1").arg(job.id));
-    return {};
+    return job.id;
 }
 
 Result<std::vector<StoredJob>> SqliteBarStore::jobs()

@@ -36,8 +36,6 @@ public:
                                   qint64 limit = 0) override;
 
     Result<CoverageIntervals> coverage(const SeriesKey &series, TimeRange range) override;
-    Result<TimeRanges> gaps(const SeriesKey &series, TimeRange range) override;
-    void setSessionCalendar(SessionCalendar calendar) override;
 
     Result<QList<SeriesKey>> listSeries() override;
     Result<TimeRange> extent(const SeriesKey &series) override;
@@ -56,16 +54,24 @@ public:
 
 private:
     Result<Connection *> connection();
+    struct SeriesHandle
+    {
+        Connection *conn;
+        qint64 id; // 0: the series was never written
+    };
+    // This thread's connection and the id of `series`, without creating it.
+    Result<SeriesHandle> existingSeries(const SeriesKey &series);
     // The id of `series`, creating the row when `create`; 0 when absent and not created.
     Result<qint64> seriesId(Connection &conn, const SeriesKey &series, bool create);
     Result<CoverageIntervals> loadCoverage(Connection &conn, qint64 id, qint64 from, qint64 to);
     Result<Bars> readBarsById(Connection &conn, qint64 id, TimeRange range, qint64 limit);
+    // insertJob() and updateJob(): the new id, or job.id when updated.
+    Result<qint64> writeJob(const StoredJob &job, bool update);
 
     QString m_path;
     std::shared_ptr<Shared> m_shared;
-    QMutex m_mutex; // guards m_ids and m_calendar
+    QMutex m_mutex; // guards m_ids
     QHash<SeriesKey, qint64> m_ids;
-    SessionCalendar m_calendar;
 };
 
 } // namespace barkeep
