@@ -2,6 +2,8 @@
 #include "mainwindow.h"
 #include "gapmap/asyncrun.h"
 
+#include "api/stream/subscriptionworker.h"
+
 #include "backfill/backfillpanel.h"
 #include "chart/chartview.h"
 #include "gapmap/gapmapview.h"
@@ -159,7 +161,50 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
         m_gapMap->reloadSeries();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    stopLive();
+}
+
+qint64 MainWindow::now() const
+{
+    return m_services.clock ? m_services.clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+void MainWindow::startLive(const SeriesKey &series)
+{
+    stopLive();
+    if (m_services.livePollMs <= 0 || !m_services.orchestrator || !m_services.market
+        || !Timeframe::parse(series.timeframe))
+        return;
+    std::function<qint64()> clock = m_services.clock;
+    if (!clock)
+        clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    // Fetches share the window's pool: its destructor waits for them.
+    m_live = std::make_unique<SubscriptionWorker>(series, m_services.orchestrator,
+                                                  m_services.market, &m_pool, m_services.metrics,
+                                                  std::move(clock), m_services.livePollMs);
+    const quint64 generation = m_loadGeneration;
+    connect(m_live.get(), &SubscriptionWorker::barReady, this,
+            [this, generation](const SeriesKey &key, const Bar &bar, bool final) {
+                if (generation != m_loadGeneration || key != currentSeries())
+                    return;
+                // Only next to what the chart holds: a chart opened in the past does not get a
+                // lone candle at now; scrolling there loads up to now and the next bar lands.
+                if (m_loaded.isEmpty() || bar.t > m_loaded.to)
+                    return;
+                m_chart->applyLiveBar(bar, final);
+                m_loaded.to = std::max(m_loaded.to, bar.t + m_barMs);
+                emit liveBarApplied(bar, final);
+            });
+    m_live->start();
+}
+
+void MainWindow::stopLive()
+{
+    // Destroying the worker stops its timer and drops the answers of fetches still running.
+    m_live.reset();
+}
 
 void MainWindow::createDocks()
 {
@@ -395,13 +440,14 @@ void MainWindow::reload()
     if (!tf)
         return;
     const quint64 generation = ++m_loadGeneration;
+    stopLive(); // the old series' worker stops with the switch
     m_loaded = {};
     m_rangeLoading = true;
     m_wantedRange.reset();
     m_barMs = tf->durationMs();
     m_chart->setTitle(tr("%1 · %2 · %3").arg(key.provider, key.symbol, key.timeframe));
     setStatus(tr("Loading %1 …").arg(key.symbol));
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = this->now();
     TimeRange range;
     const std::optional<qint64> focus = m_focusTime;
     m_focusTime.reset();
@@ -419,7 +465,7 @@ void MainWindow::reload()
     DataOrchestrator *orchestrator = m_services.orchestrator;
     runAsync(
         &m_pool, this, [orchestrator, key, range] { return orchestrator->bars(key, range); },
-        [this, generation, key, range, focus](const Result<Bars> &bars) {
+        [this, generation, key, range, focus](Result<Bars> bars) {
             if (generation != m_loadGeneration)
                 return; // a newer selection superseded this load
             m_rangeLoading = false;
@@ -429,13 +475,15 @@ void MainWindow::reload()
                 return;
             }
             m_loaded = range;
-            m_chart->setBars(*bars, m_barMs);
+            const int count = int(bars->size());
+            m_chart->setBars(std::move(bars).value(), m_barMs);
+            startLive(key);
             if (focus)
                 m_chart->setVisibleRange(
                     {*focus - kFocusBars / 2 * m_barMs, *focus + kFocusBars / 2 * m_barMs});
-            setStatus(tr("%n bar(s) of %1", nullptr, int(bars->size())).arg(key.symbol));
+            setStatus(tr("%n bar(s) of %1", nullptr, count).arg(key.symbol));
             refreshUncovered();
-            emit barsLoaded(int(bars->size()));
+            emit barsLoaded(count);
             if (m_wantedRange) {
                 const TimeRange wanted = *m_wantedRange;
                 m_wantedRange.reset();
@@ -450,7 +498,7 @@ void MainWindow::onVisibleRangeChanged(TimeRange range)
         m_wantedRange = range;
         return;
     }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = this->now();
     const qint64 chunk = kChunkBars * std::max<qint64>(m_barMs, kMinuteMs);
     if (range.from < m_loaded.from) {
         loadRange({std::max(range.from, m_loaded.from - chunk), m_loaded.from});
@@ -506,7 +554,7 @@ void MainWindow::refreshUncovered()
     const quint64 generation = ++m_uncoveredGeneration;
     const quint64 seriesGeneration = m_loadGeneration;
     BarStore *store = m_services.store;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = this->now();
     // Never-fetched minutes (the provider had no history there, or a fetch failed) are
     // shaded on the chart instead of being drawn as if the market had been quiet.
     runAsync(
@@ -577,6 +625,7 @@ void MainWindow::saveState()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    stopLive();
     saveState();
     event->accept();
 }

@@ -11,6 +11,7 @@
 #include <QThreadPool>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QAction;
@@ -26,6 +27,8 @@ class DataOrchestrator;
 class BarStore;
 class BarCache;
 class BackfillManager;
+class ApiMetrics;
+class SubscriptionWorker;
 } // namespace barkeep
 
 namespace barkeep::ui {
@@ -51,6 +54,11 @@ struct AppServices
     QString configFile; // where the settings dialog writes
     QString tokenFile;  // the API token file; empty when api.token is set
     std::function<Result<QByteArray>()> regenerateToken;
+    // The live forming bar: a SubscriptionWorker for the series on screen polls (or streams)
+    // every livePollMs; 0 turns it off. Tests move the clock (null = the system clock).
+    int livePollMs = 3000;
+    std::function<qint64()> clock;
+    ApiMetrics *metrics = nullptr; // optional; the worker counts its upstream in it
 };
 
 // The main window: a provider/symbol/timeframe picker over the chart, with docks for the gap
@@ -84,12 +92,16 @@ public:
     void openChartAt(const SeriesKey &series, qint64 t);
     // Saves window state and the current series (also done on close).
     void saveState();
+    // The subscription feeding the chart's forming bar (null while loading or when off).
+    SubscriptionWorker *liveWorker() const { return m_live.get(); }
 
 signals:
     void barsLoaded(int count);
     // A lazily loaded chunk was merged into the chart.
     void rangeLoaded(barkeep::TimeRange range, int count);
     void symbolsLoaded();
+    // A live bar of the series on screen reached the chart.
+    void liveBarApplied(barkeep::Bar bar, bool final);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -106,6 +118,9 @@ private:
     void onVisibleRangeChanged(TimeRange range);
     void loadRange(TimeRange range);
     void refreshUncovered();
+    void startLive(const SeriesKey &series);
+    void stopLive();
+    qint64 now() const;
     void showAbout();
     void showSettings();
     void setStatus(const QString &text);
@@ -134,6 +149,8 @@ private:
     bool m_rangeLoading = false;
     std::optional<TimeRange> m_wantedRange; // a visible range seen while a load ran
     qint64 m_barMs = 0;
+    // Declared after m_pool: destroyed first, while the pool still waits for its fetches.
+    std::unique_ptr<SubscriptionWorker> m_live;
 };
 
 } // namespace barkeep::ui

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "api/stream/subscriptionworker.h"
 #include "application.h"
 #include "chart/chartview.h"
 #include "gapmap/gapmapview.h"
@@ -9,6 +10,7 @@
 #include <QDockWidget>
 #include <QImage>
 #include <QLineEdit>
+#include <QPointer>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -136,6 +138,52 @@ private slots:
         w2.gapMapDock()->show();
         w2.healthDock()->hide();
         w2.close();
+    }
+
+    // The series on screen has a live SubscriptionWorker: its forming bar becomes the chart's last
+    // candle (drawn as forming); switching the series stops the old worker and starts one for
+    // the new series; closing the window stops it.
+    void liveFormingBar()
+    {
+        RunningApp app;
+        QVERIFY(app.start());
+        ui::AppServices services = app.services();
+        services.livePollMs = 100;
+        ui::MainWindow w(services);
+        QSignalSpy symbols(&w, &ui::MainWindow::symbolsLoaded);
+        w.resize(1000, 700);
+        w.show();
+        QVERIFY(waitForSymbols(symbols));
+        // 1h on the demo: the forming hour is built from the minutes closed so far (the demo
+        // serves no forming minute), so it exists from the first minute of the hour on.
+        const SeriesKey btc{QStringLiteral("crypto"), QStringLiteral("demo"),
+                            QStringLiteral("BTC/USDT"), QStringLiteral("1h")};
+        QVERIFY(w.selectSeries(btc));
+        QTRY_VERIFY_WITH_TIMEOUT(w.liveWorker() && w.liveWorker()->series() == btc, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.liveWorker()->formingBar().has_value(), 90000);
+        const Bar forming = *w.liveWorker()->formingBar();
+        QTRY_COMPARE_WITH_TIMEOUT(w.chart()->formingTime(), std::optional<qint64>(forming.t),
+                                  10000);
+        QCOMPARE(forming.t, QDateTime::currentMSecsSinceEpoch() / kHourMs * kHourMs);
+        const Bar last = w.chart()->bars().back();
+        QCOMPARE(last.t, forming.t);
+        QCOMPARE(last.o, forming.o);
+        QVERIFY(last.h >= forming.h && last.l <= forming.l); // later polls only widen it
+
+        // Another series: the old worker is gone (its timer with it), a new one watches ETH.
+        QPointer<SubscriptionWorker> old = w.liveWorker();
+        const SeriesKey eth = btc.withTimeframe(QStringLiteral("1h"));
+        SeriesKey ethKey = eth;
+        ethKey.symbol = QStringLiteral("ETH/USDT");
+        QVERIFY(w.selectSeries(ethKey));
+        QTRY_VERIFY_WITH_TIMEOUT(old.isNull(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.liveWorker() && w.liveWorker()->series() == ethKey, 30000);
+        QVERIFY(!w.chart()->formingTime() || w.chart()->bars().back().t == *w.chart()->formingTime());
+
+        QPointer<SubscriptionWorker> current = w.liveWorker();
+        w.close();
+        QVERIFY(current.isNull());
+        QVERIFY(!w.liveWorker());
     }
 
     // The timeframe box takes any N-minute timeframe and refuses what Timeframe::parse refuses.

@@ -23,7 +23,8 @@ void runAsync(QThreadPool *pool, QObject *context, Task task, Done done)
     QObject::connect(watcher, &QFutureWatcherBase::finished, context,
                      [watcher, done = std::move(done)]() mutable {
                          watcher->deleteLater();
-                         done(watcher->result());
+                         // Moved out: a chart load hands over its bars without a copy.
+                         done(watcher->future().takeResult());
                      });
     watcher->setFuture(QtConcurrent::run(pool, std::move(task)));
 }
