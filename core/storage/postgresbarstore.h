@@ -22,19 +22,27 @@ namespace barkeep {
 // Why packed days and not a row per bar: a row per bar costs ~60 B of tuple header, index
 // entry and per-row executor work; INSERT ... ON CONFLICT of 525,600 rows ran at ~120k rows/s
 // here and a 1000-row VALUES insert at ~230k/s, far from the 600k bars/s goal. A year is 365
-// rows of ~17 kB instead (~6 MB, a quarter of 48 B/bar), written with one binary COPY into a
-// temp table and one INSERT ... ON CONFLICT DO UPDATE (an upsert of day blocks; overlapping
-// writes are merged in C++ against the stored block, read under the series row lock), and read
-// back as 365 binary bytea values. `bars` is STORAGE EXTERNAL: the codec already compressed
-// it, so pglz would only burn CPU. Rollups are computed on read from the 1m blocks
-// (storage/rollup.h), exact and with per-bucket completeness from the ledger; TimescaleDB continuous aggregates need a row per
-// bar, so they are not used even where the extension exists.
+// rows of ~17 kB instead (~6 MB, a quarter of 48 B/bar), read back as 365 binary bytea values.
+// `bars` is STORAGE EXTERNAL: the codec already compressed it, so pglz would only burn CPU.
+//
+// A write is two libpq pipelines of statements prepared once per connection (two round trips
+// in all): BEGIN + lock the series row + read the stored blocks of the covered days + take out
+// the ledger intervals touching the range; then, merged in C++, the day blocks, ledger and
+// quarantine as binary array parameters (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+// UPDATE) + COMMIT. Arrays rather than COPY into a temp table: COPY cannot be pipelined and
+// costs round trips of its own (ARCHITECTURE.md has the measurements).
+//
+// Rollups are computed on read from the 1m blocks (BarStore::rollupFrom, the SQLite code),
+// exact and with per-bucket completeness from the ledger. TimescaleDB continuous aggregates
+// and plain-SQL GROUP BY both need a row per bar, so neither is used; open() detects
+// TimescaleDB and logs that (rollupPath()).
 //
 // A write of bars, its coverage and its quarantined bars is one transaction, serialized per
 // series by locking the series row. Each thread uses its own connection (opened on first
 // use in that thread, closed when the thread exits or on close()). A connection lost to a
-// server restart is re-established (a few attempts with backoff) and the interrupted
-// operation retried once; every operation is idempotent, so a retry cannot duplicate bars.
+// server restart is re-established (a few attempts with backoff, statements prepared again)
+// and the interrupted operation retried once; every operation is idempotent, so a retry
+// cannot duplicate bars.
 class BARKEEPCORE_EXPORT PostgresBarStore final : public BarStore
 {
 public:

@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 using namespace barkeep;
 
@@ -87,6 +88,16 @@ void execOrDie(PGconn *c, const char *sql)
     PQclear(r);
 }
 
+double cpuMs()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Client CPU of the last ingestOurs() per write: load-independent, unlike the wall clock.
+double g_clientCpuMsPerWrite = 0;
+
 double ingestOurs(const QString &url, const Bars &bars, size_t batch, const SeriesKey &series)
 {
     PostgresBarStore store(url);
@@ -94,6 +105,7 @@ double ingestOurs(const QString &url, const Bars &bars, size_t batch, const Seri
         qFatal("open: %s", qPrintable(o.error().toString()));
     QElapsedTimer timer;
     timer.start();
+    const double cpu0 = cpuMs();
     for (size_t i = 0; i < bars.size(); i += batch) {
         const size_t n = std::min(batch, bars.size() - i);
         const Bars chunk(bars.begin() + qsizetype(i), bars.begin() + qsizetype(i + n));
@@ -102,6 +114,7 @@ double ingestOurs(const QString &url, const Bars &bars, size_t batch, const Seri
             qFatal("write failed: %s", qPrintable(w.error().toString()));
     }
     const double rate = double(bars.size()) / (timer.nsecsElapsed() / 1e9);
+    g_clientCpuMsPerWrite = (cpuMs() - cpu0) / double((bars.size() + batch - 1) / batch);
     // Outside the timing: what was written reads back whole, and the ledger has no hole.
     const TimeRange all{bars.front().t, bars.back().t + kMinuteMs};
     const auto back = store.readBars(series, all);
@@ -283,7 +296,10 @@ int main(int argc, char **argv)
     SeriesKey batched = kSeries;
     batched.symbol = QStringLiteral("ETH/USDT");
     const double oursYear = ingestOurs(url, bars, bars.size(), year);
+    const double cpuYear = g_clientCpuMsPerWrite;
     const double ours10k = ingestOurs(url, bars, 10'000, batched);
+    const double cpu10k = g_clientCpuMsPerWrite;
+    std::printf("client CPU per write: whole year %.1f ms, 10k bars %.2f ms\n", cpuYear, cpu10k);
     if (app.arguments().contains(QStringLiteral("--ingest-only"))) { // for profiling
         std::printf("ingest only: year %.0f bars/s, 10k writes %.0f bars/s\n", oursYear, ours10k);
         PQfinish(plain);
