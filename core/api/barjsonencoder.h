@@ -12,8 +12,8 @@ namespace barkeep {
 // Writes bars as a JSON array [[t,o,h,l,c,v],...] and as CSV.
 //
 // Hand-written because it is the API's hot path: building a QJsonArray of QJsonArrays per
-// request capped /ohlcv at ~530 req/s for 1000 bars, this encoder reached 13k/s on the same
-// machine (BENCHMARKS.md). Doubles use std::to_chars' shortest round-trip form, so a client
+// request made /ohlcv with 1000 bars 3× slower than this encoder in bench_api's same-run rows
+// (BENCHMARKS.md; repeated questions skip encoding altogether, see ResponseCache). Doubles use std::to_chars' shortest round-trip form, so a client
 // parses back exactly the stored double; non-finite values (never stored) become null.
 class BARKEEPCORE_EXPORT BarJsonEncoder
 {

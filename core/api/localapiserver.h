@@ -98,7 +98,7 @@ public:
     quint16 serverPort() const { return m_port; }
     const ApiMetrics &metrics() const;
 
-    // Test and benchmark hook (bench_stream, tst_localapi): hands `bar` to the WebSocket stream
+    // Benchmark and test hook (bench_stream): hands `bar` to the WebSocket stream
     // exactly where the series' upstream would (SubscriptionWorker::barReady), so it goes
     // through SubscriptionService and BroadcastManager to every subscriber. False when this
     // instance runs no upstream for `series` (no subscriber yet). Call on the API thread.
