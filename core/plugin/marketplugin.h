@@ -2,6 +2,7 @@
 #pragma once
 
 #include "barkeepcore_export.h"
+#include "barstream.h"
 #include "model/bar.h"
 #include "net/httpclient.h"
 #include "util/result.h"
@@ -19,7 +20,7 @@ namespace barkeep {
 
 // The plugin API version. Bump it on every incompatible change of this header; plugins
 // declare theirs as "apiVersion" in their JSON metadata and PluginRegistry rejects others.
-constexpr int kMarketPluginApiVersion = 1;
+constexpr int kMarketPluginApiVersion = 2; // 2: openStream()
 
 struct SymbolInfo
 {
@@ -135,6 +136,16 @@ public:
         Q_UNUSED(year);
         Q_UNUSED(month);
         return Error(Error::Kind::Unsupported, QStringLiteral("no bulk archive"));
+    }
+    // A live stream of `timeframe` bars of `symbol` (see BarStream), or nullptr when the
+    // provider has none (the host then polls fetchBars). Unlike the methods above it is called
+    // on the thread that will own the stream, which runs an event loop; it must not block (the
+    // host loads symbols() before calling it). The stream holds no reference to this instance.
+    virtual std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe)
+    {
+        Q_UNUSED(symbol);
+        Q_UNUSED(timeframe);
+        return nullptr;
     }
     // Called when the instance is retired (idle cleanup, shutdown).
     virtual void close() {}

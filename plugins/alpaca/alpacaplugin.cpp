@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "alpacaplugin.h"
 
+#include "alpacastream.h"
+
 #include "log/logging.h"
 
 #include <QDateTime>
@@ -46,6 +48,20 @@ AlpacaPlugin::AlpacaPlugin(ProviderSettings settings, std::shared_ptr<ProviderCo
       m_dataUrl(rootUrl(m_settings.baseUrl, defaultDataUrl())),
       m_tradingUrl(rootUrl(m_settings.tradingUrl, defaultTradingUrl()))
 {}
+
+std::unique_ptr<BarStream> AlpacaPlugin::openStream(const QString &symbol,
+                                                    const QString &timeframe)
+{
+    if (timeframe != QLatin1String("1m") || !isValidSymbol(symbol) || m_settings.apiKey.isEmpty()
+        || m_settings.apiSecret.isEmpty())
+        return nullptr;
+    const QString root = rootUrl(m_settings.wsUrl, QStringLiteral("wss://stream.data.alpaca.markets"));
+    const QString path = isCryptoSymbol(symbol)
+                             ? QStringLiteral("/v1beta3/crypto/us")
+                             : QStringLiteral("/v2/") + (m_settings.feed.isEmpty() ? QStringLiteral("iex") : m_settings.feed);
+    return std::make_unique<AlpacaStream>(QUrl(root + path), symbol, m_settings.apiKey,
+                                          m_settings.apiSecret);
+}
 
 qint64 AlpacaPlugin::now() const
 {

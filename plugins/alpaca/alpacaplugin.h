@@ -35,6 +35,10 @@ public:
     Result<QList<SymbolInfo>> symbols() override;
     Result<BarBatch> fetchBars(const BarRequest &request) override;
     Result<TimeRanges> sessions(const QString &symbol, TimeRange range) override;
+    // The real-time bars stream (1m only): /v2/<feed> for stocks, /v1beta3/crypto/us for
+    // crypto, on providers.alpaca.wsUrl (default wss://stream.data.alpaca.markets). Needs the
+    // key and secret (the stream's auth message); without them: nullptr, the host polls.
+    std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
 
     // Sessions include pre- and after-market hours (calendar session_open–session_close).
     // ProviderSettings has no key for it yet, so the host (or a test) sets it here.

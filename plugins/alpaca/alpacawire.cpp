@@ -241,6 +241,62 @@ Result<BarsPage> parseBarsPage(const QByteArray &body, const QString &symbol)
     return page;
 }
 
+Result<QList<StreamMessage>> parseStreamFrame(const QByteArray &frame)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(frame, &err);
+    if (err.error != QJsonParseError::NoError)
+        return badResponse(QStringLiteral("stream frame is not JSON (%1 at offset %2)")
+                               .arg(err.errorString())
+                               .arg(err.offset),
+                           fragmentOf(frame, err.offset));
+    if (!doc.isArray())
+        return badResponse(QStringLiteral("stream frame is not an array"), fragmentOf(frame));
+    QList<StreamMessage> out;
+    for (const QJsonValue v : doc.array()) {
+        const QJsonObject o = v.toObject();
+        const QString type = o.value(QLatin1String("T")).toString();
+        if (!v.isObject() || type.isEmpty())
+            return badResponse(QStringLiteral("stream message without a type \"T\""), fragmentOf(v));
+        StreamMessage m;
+        if (type == QLatin1String("success") || type == QLatin1String("error")) {
+            m.type = type == QLatin1String("success") ? StreamMessage::Type::Success
+                                                      : StreamMessage::Type::Error;
+            m.msg = o.value(QLatin1String("msg")).toString();
+            m.code = o.value(QLatin1String("code")).toInt();
+            if (m.msg.isEmpty())
+                return badResponse(QStringLiteral("stream %1 message without \"msg\"").arg(type),
+                                   fragmentOf(v));
+        } else if (type == QLatin1String("subscription")) {
+            m.type = StreamMessage::Type::Subscription;
+            const QJsonValue bars = o.value(QLatin1String("bars"));
+            if (!bars.isArray() && !bars.isUndefined())
+                return badResponse(QStringLiteral("subscription \"bars\" is not an array"), fragmentOf(v));
+            for (const QJsonValue s : bars.toArray())
+                m.bars << s.toString();
+        } else if (type == QLatin1String("b") || type == QLatin1String("u")
+                   || type == QLatin1String("d")) {
+            m.type = type == QLatin1String("b")   ? StreamMessage::Type::Bar
+                     : type == QLatin1String("u") ? StreamMessage::Type::UpdatedBar
+                                                  : StreamMessage::Type::DailyBar;
+            m.symbol = o.value(QLatin1String("S")).toString();
+            if (m.symbol.isEmpty())
+                return badResponse(QStringLiteral("stream bar without its symbol \"S\""), fragmentOf(v));
+            Result<Bar> bar = parseBar(v);
+            if (!bar)
+                return bar.error();
+            if (bar->h < bar->l || bar->v < 0 || !isTimeInRange(double(bar->t)))
+                return badResponse(QStringLiteral("stream bar with high below low, negative volume or a time out of range"),
+                                   fragmentOf(v));
+            if (m.type != StreamMessage::Type::DailyBar && bar->t % kMinuteMs != 0)
+                return badResponse(QStringLiteral("minute bar time not on a minute"), fragmentOf(v));
+            m.bar = *bar;
+        }
+        out.append(m);
+    }
+    return out;
+}
+
 Result<QList<CalendarDay>> parseCalendar(const QByteArray &body)
 {
     QJsonParseError err;

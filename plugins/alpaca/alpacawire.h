@@ -11,6 +11,7 @@
 #include <QDate>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QTime>
 
 #include <optional>
@@ -44,6 +45,30 @@ struct CalendarDay
 // {"bars":{"SYM":[…]},"next_page_token":…} (crypto v1beta3 and /v2/stocks/bars), taking the
 // bars of `symbol` from the latter. Malformed data → BadResponse with the offending fragment.
 Result<BarsPage> parseBarsPage(const QByteArray &body, const QString &symbol);
+
+// One message of the real-time market data stream (provider-apis.md §4, "Streaming bars").
+struct StreamMessage
+{
+    enum class Type {
+        Success,      // {"T":"success","msg":"connected"|"authenticated"}
+        Subscription, // the current subscription lists
+        Error,        // {"T":"error","code":N,"msg":…}
+        Bar,          // "b": a minute that just ended (final)
+        UpdatedBar,   // "u": a late trade changed a finished minute (final, overwrites)
+        DailyBar,     // "d": the running daily bar
+        Other         // trades, quotes, statuses, …: not used
+    };
+    Type type = Type::Other;
+    QString msg;
+    int code = 0;
+    QString symbol;   // bars: "S"
+    Bar bar;
+    QStringList bars; // Subscription: the "bars" list
+};
+// Parses one stream frame: a JSON array of messages each with "T". Malformed data (not an
+// array, a message without "T", a bar with a bad field or a minute bar not on a minute)
+// → BadResponse with the offending fragment.
+Result<QList<StreamMessage>> parseStreamFrame(const QByteArray &frame);
 
 // RFC-3339 ("2024-01-02T14:30:00Z", "…00.123456789Z", "…-05:00") or "YYYY-MM-DD" → epoch ms.
 std::optional<qint64> parseTime(QStringView text);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "binanceexchange.h"
 
+#include "binancestream.h"
 #include "zipreader.h"
 
 #include <QCryptographicHash>
@@ -115,19 +116,82 @@ Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
     return bars;
 }
 
+Result<std::optional<StreamBar>> BinanceExchange::parseKlineEvent(const QByteArray &message)
+{
+    Result<QJsonDocument> doc = parseJson(message, kProvider);
+    if (!doc)
+        return doc.error();
+    auto bad = [&message](const QString &why) {
+        return Error(Error::Kind::BadResponse, u"Binance kline stream: "_s + why,
+                     fragment(message, 0, 300));
+    };
+    if (!doc->isObject())
+        return bad(u"expected an object"_s);
+    QJsonObject o = doc->object();
+    // A combined-stream envelope {"stream": name, "data": event}.
+    if (o.contains(u"stream"_s) && o.value(u"data"_s).isObject())
+        o = o.value(u"data"_s).toObject();
+    if (o.contains(u"code"_s) && o.contains(u"msg"_s))
+        return bad(u"refused: %1 (code %2)"_s.arg(o.value(u"msg"_s).toString())
+                       .arg(o.value(u"code"_s).toInt()));
+    if (o.contains(u"result"_s) && o.contains(u"id"_s) && !o.contains(u"e"_s))
+        return std::optional<StreamBar>(); // answer to a control message
+    const QString event = o.value(u"e"_s).toString();
+    if (event == u"serverShutdown"_s)
+        return std::optional<StreamBar>(); // the disconnect that follows triggers a reconnect
+    if (event != u"kline"_s)
+        return bad(event.isEmpty() ? u"no event type"_s : u"unexpected event '%1'"_s.arg(event));
+    const QJsonValue kv = o.value(u"k"_s);
+    if (!kv.isObject())
+        return bad(u"no kline object 'k'"_s);
+    const QJsonObject k = kv.toObject();
+    StreamBar sb;
+    sb.symbol = k.value(u"s"_s).toString(o.value(u"s"_s).toString());
+    const QJsonValue t = k.value(u"t"_s);
+    if (!t.isDouble() || !isTimeInRange(t.toDouble() / 1000.0))
+        return bad(u"missing or out-of-range start time 't'"_s);
+    sb.bar.t = toMs(qint64(t.toDouble()));
+    Result<Timeframe> tf = Timeframe::parse(k.value(u"i"_s).toString());
+    if (!tf)
+        return bad(u"unknown interval 'i'"_s);
+    if (!tf->isAligned(sb.bar.t))
+        return bad(u"start time not aligned to the interval"_s);
+    if (!toNumber(k.value(u"o"_s), &sb.bar.o) || !toNumber(k.value(u"h"_s), &sb.bar.h)
+        || !toNumber(k.value(u"l"_s), &sb.bar.l) || !toNumber(k.value(u"c"_s), &sb.bar.c)
+        || !toNumber(k.value(u"v"_s), &sb.bar.v))
+        return bad(u"missing or non-numeric o/h/l/c/v"_s);
+    if (sb.bar.h < sb.bar.l || sb.bar.v < 0)
+        return bad(u"high below low or negative volume"_s);
+    const QJsonValue x = k.value(u"x"_s);
+    if (!x.isBool())
+        return bad(u"missing closed flag 'x'"_s);
+    sb.final = x.toBool();
+    return std::optional<StreamBar>(sb);
+}
+
+std::unique_ptr<BarStream> BinanceExchange::openStream(const QString &symbol,
+                                                       const QString &timeframe)
+{
+    Result<Timeframe> tf = checkTimeframe(timeframe);
+    Result<SymbolInfo> sym = tf ? resolve(symbol) : Result<SymbolInfo>(tf.error());
+    if (!sym)
+        return nullptr;
+    const QString root = wsRoot(m_settings.testnet ? u"wss://stream.testnet.binance.vision"_s
+                                                   : u"wss://stream.binance.com:9443"_s);
+    const QUrl url(root + u"/ws/"_s + sym->native.toLower() + u"@kline_"_s + tf->name());
+    return std::make_unique<BinanceStream>(url, sym->native);
+}
+
 Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
 {
-    Result<Timeframe> tf = checkTimeframe(request.timeframe);
-    if (!tf)
-        return tf.error();
-    Result<SymbolInfo> sym = resolve(request.symbol);
-    if (!sym)
-        return sym.error();
-
-    BarBatch batch;
-    batch.covered = {request.since, request.since};
-    if (request.until <= request.since)
-        return batch;
+    Result<FetchStart> begun = startFetch(request);
+    if (!begun)
+        return begun.error();
+    if (begun->done)
+        return begun->batch;
+    const Timeframe *tf = &begun->tf;
+    const SymbolInfo *sym = &begun->symbol;
+    BarBatch &batch = begun->batch;
 
     qint64 start = request.since;
     qint64 formingStart = request.until;
@@ -172,7 +236,7 @@ Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
         start = next;
     }
     batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
-    return batch;
+    return std::move(batch);
 }
 
 Result<Bars> BinanceExchange::parseArchiveCsv(const QByteArray &csv)

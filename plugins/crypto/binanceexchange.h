@@ -21,11 +21,17 @@ public:
     QStringList timeframes() const override;
     Result<BarBatch> fetchBars(const BarRequest &request) override;
     Result<BarBatch> fetchArchiveMonth(const QString &symbol, int year, int month) override;
+    // The kline stream /ws/<symbol lower>@kline_<interval> (provider-apis.md §1).
+    std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
 
     // Binance's {code,msg} errors and HTTP statuses in Barkeep's kinds.
     static Error mapError(const HttpResponse &response);
     // One page of /api/v3/klines rows (12-element arrays, oldest first).
     static Result<Bars> parseKlines(const QByteArray &body);
+    // One kline stream frame: the bar and its `x` (closed) flag; nullopt for the frames that
+    // carry no bar (a control answer {"result":…,"id":…}, the serverShutdown notice); an
+    // error with the reason for anything else, including a {code,msg} refusal.
+    static Result<std::optional<StreamBar>> parseKlineEvent(const QByteArray &message);
     // The archive's CSV: 12 columns, no header (one is skipped if present), open time in ms
     // or µs per value (µs values exceed 1e14).
     static Result<Bars> parseArchiveCsv(const QByteArray &csv);

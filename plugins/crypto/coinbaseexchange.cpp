@@ -102,17 +102,14 @@ Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
 
 Result<BarBatch> CoinbaseExchange::fetchBars(const BarRequest &request)
 {
-    Result<Timeframe> tf = checkTimeframe(request.timeframe);
-    if (!tf)
-        return tf.error();
-    Result<SymbolInfo> sym = resolve(request.symbol);
-    if (!sym)
-        return sym.error();
-
-    BarBatch batch;
-    batch.covered = {request.since, request.since};
-    if (request.until <= request.since)
-        return batch;
+    Result<FetchStart> begun = startFetch(request);
+    if (!begun)
+        return begun.error();
+    if (begun->done)
+        return begun->batch;
+    const Timeframe *tf = &begun->tf;
+    const SymbolInfo *sym = &begun->symbol;
+    BarBatch &batch = begun->batch;
 
     const qint64 step = tf->durationMs();
     const QString path = u"/products/%1/candles"_s.arg(sym->native);
@@ -152,7 +149,7 @@ Result<BarBatch> CoinbaseExchange::fetchBars(const BarRequest &request)
         windowStart = windowEnd;
     }
     batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
-    return batch;
+    return std::move(batch);
 }
 
 Result<QList<SymbolInfo>> CoinbaseExchange::loadMarkets()

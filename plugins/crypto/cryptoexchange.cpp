@@ -21,6 +21,14 @@ CryptoExchange::CryptoExchange(ProviderSettings settings, std::shared_ptr<Provid
         m_context = std::make_shared<ProviderContext>();
 }
 
+QString CryptoExchange::wsRoot(const QString &fallback) const
+{
+    QString root = m_settings.wsUrl.isEmpty() ? fallback : m_settings.wsUrl;
+    while (root.endsWith(u'/'))
+        root.chop(1);
+    return root;
+}
+
 Result<QList<SymbolInfo>> CryptoExchange::symbols()
 {
     std::lock_guard lock(m_marketsMutex);
@@ -84,6 +92,60 @@ QString CryptoExchange::compact(const QJsonValue &value)
     return value.toVariant().toString();
 }
 
+std::optional<qint64> CryptoExchange::parseRfc3339(QStringView text)
+{
+    // Strict by hand: QDateTime's ISO parser takes at most milliseconds, Kraken sends ns.
+    auto charAt = [&text](qsizetype i) { return i < text.size() ? text[i] : QChar(); };
+    auto digits = [&text](qsizetype at, qsizetype n, int *out) {
+        if (at + n > text.size())
+            return false;
+        int v = 0;
+        for (qsizetype i = at; i < at + n; ++i) {
+            if (!text[i].isDigit() || text[i].unicode() > 127)
+                return false;
+            v = v * 10 + (text[i].unicode() - '0');
+        }
+        *out = v;
+        return true;
+    };
+    int y, mo, d, h, mi, sec;
+    if (!digits(0, 4, &y) || charAt(4) != u'-' || !digits(5, 2, &mo) || charAt(7) != u'-'
+        || !digits(8, 2, &d) || (charAt(10) != u'T' && charAt(10) != u't')
+        || !digits(11, 2, &h) || charAt(13) != u':' || !digits(14, 2, &mi)
+        || charAt(16) != u':' || !digits(17, 2, &sec))
+        return std::nullopt;
+    qsizetype at = 19;
+    int millis = 0;
+    if (charAt(at) == u'.') {
+        qsizetype n = 0;
+        for (++at; at < text.size() && text[at].isDigit() && text[at].unicode() < 128; ++at, ++n)
+            if (n < 3)
+                millis = millis * 10 + (text[at].unicode() - '0');
+        if (n == 0)
+            return std::nullopt;
+        for (; n < 3; ++n)
+            millis *= 10;
+    }
+    int offsetMin = 0;
+    if (charAt(at) == u'Z' || charAt(at) == u'z') {
+        ++at;
+    } else if (charAt(at) == u'+' || charAt(at) == u'-') {
+        int oh, om;
+        if (!digits(at + 1, 2, &oh) || charAt(at + 3) != u':' || !digits(at + 4, 2, &om)
+            || oh > 23 || om > 59)
+            return std::nullopt;
+        offsetMin = (text[at] == u'-' ? -1 : 1) * (oh * 60 + om);
+        at += 6;
+    } else {
+        return std::nullopt;
+    }
+    const QDate date(y, mo, d);
+    if (at != text.size() || !date.isValid() || h > 23 || mi > 59 || sec > 59)
+        return std::nullopt;
+    return (date.toJulianDay() - 2440588) * kDayMs + h * kHourMs + mi * kMinuteMs
+           + sec * 1000LL + millis - offsetMin * kMinuteMs;
+}
+
 bool CryptoExchange::toNumber(const QJsonValue &value, double *out)
 {
     if (value.isDouble()) {
@@ -106,6 +168,19 @@ Result<Timeframe> CryptoExchange::checkTimeframe(const QString &name) const
                      u"%1 does not offer the timeframe '%2' (it has %3)"_s.arg(
                          providerId(), name, timeframes().join(u' ')));
     return tf;
+}
+
+Result<CryptoExchange::FetchStart> CryptoExchange::startFetch(const BarRequest &request)
+{
+    Result<Timeframe> tf = checkTimeframe(request.timeframe);
+    if (!tf)
+        return tf.error();
+    Result<SymbolInfo> sym = resolve(request.symbol);
+    if (!sym)
+        return sym.error();
+    FetchStart start{*tf, *sym, {}, request.until <= request.since};
+    start.batch.covered = {request.since, request.since};
+    return start;
 }
 
 QUrl CryptoExchange::endpoint(const QString &path, const QUrlQuery &query) const

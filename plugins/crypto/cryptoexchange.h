@@ -26,6 +26,9 @@ public:
 
     Result<QList<SymbolInfo>> symbols() override;
 
+    // The WebSocket root: providers.<id>.wsUrl, else `fallback`, without a trailing '/'.
+    QString wsRoot(const QString &fallback) const;
+
     // The native timeframes, in the order of the metadata.
     virtual QStringList timeframes() const = 0;
 
@@ -40,6 +43,8 @@ public:
     // Parses JSON or returns BadResponse with the fragment around the parse error.
     static Result<QJsonDocument> parseJson(const QByteArray &body, const QString &provider);
     static QString compact(const QJsonValue &value);
+    // An RFC-3339 UTC time ("2024-01-01T12:00:00Z", any fraction, "Z" or ±HH:MM) in ms.
+    static std::optional<qint64> parseRfc3339(QStringView text);
     // A JSON string or number as double (exchanges send prices as either).
     static bool toNumber(const QJsonValue &value, double *out);
 
@@ -53,6 +58,16 @@ protected:
         return {};
     }
     Result<Timeframe> checkTimeframe(const QString &name) const;
+    // How every fetchBars() starts: the timeframe checked, the symbol resolved, an empty
+    // batch covering [since, since). `done` when the range is empty (return `batch` as is).
+    struct FetchStart
+    {
+        Timeframe tf;
+        SymbolInfo symbol;
+        BarBatch batch;
+        bool done = false;
+    };
+    Result<FetchStart> startFetch(const BarRequest &request);
     QUrl endpoint(const QString &path, const QUrlQuery &query = {}) const;
     Result<HttpResponse> get(const QUrl &url, int weight, const std::atomic<bool> *cancel,
                              QList<QPair<QByteArray, QByteArray>> headers = {}) const;

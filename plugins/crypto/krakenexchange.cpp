@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "krakenexchange.h"
 
+#include "krakenstream.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -129,17 +131,14 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
 
 Result<BarBatch> KrakenExchange::fetchBars(const BarRequest &request)
 {
-    Result<Timeframe> tf = checkTimeframe(request.timeframe);
-    if (!tf)
-        return tf.error();
-    Result<SymbolInfo> sym = resolve(request.symbol);
-    if (!sym)
-        return sym.error();
-
-    BarBatch batch;
-    batch.covered = {request.since, request.since};
-    if (request.until <= request.since)
-        return batch;
+    Result<FetchStart> begun = startFetch(request);
+    if (!begun)
+        return begun.error();
+    if (begun->done)
+        return begun->batch;
+    const Timeframe *tf = &begun->tf;
+    const SymbolInfo *sym = &begun->symbol;
+    BarBatch &batch = begun->batch;
 
     const qint64 formingStart = tf->bucketStart(nowMs());
     QUrlQuery q;
@@ -159,7 +158,7 @@ Result<BarBatch> KrakenExchange::fetchBars(const BarRequest &request)
         return page.error();
     const Bars &rows = page->rows;
     if (rows.size() < 2)
-        return batch; // only the forming row (or nothing): no final bar to report
+        return std::move(batch); // only the forming row (or nothing): no final bar to report
 
     // The last row is the forming interval: always dropped. What Kraken still holds starts
     // at its first row; older history is out of reach and stays uncovered (never looped for).
@@ -167,7 +166,7 @@ Result<BarBatch> KrakenExchange::fetchBars(const BarRequest &request)
     const qint64 from = qMax(request.since, rows.front().t);
     const qint64 to = qMin(request.until, committedEnd);
     if (to <= from)
-        return batch;
+        return std::move(batch);
     batch.covered = {from, to};
     for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
         const Bar &b = rows[i];
@@ -177,7 +176,103 @@ Result<BarBatch> KrakenExchange::fetchBars(const BarRequest &request)
             continue;
         batch.bars.push_back(b);
     }
-    return batch;
+    return std::move(batch);
+}
+
+Result<KrakenExchange::WsMessage> KrakenExchange::parseWsMessage(const QByteArray &message)
+{
+    Result<QJsonDocument> doc = parseJson(message, kProvider);
+    if (!doc)
+        return doc.error();
+    auto bad = [&message](const QString &why) {
+        return Error(Error::Kind::BadResponse, u"Kraken ohlc stream: "_s + why,
+                     fragment(message, 0, 300));
+    };
+    if (!doc->isObject())
+        return bad(u"expected an object"_s);
+    const QJsonObject o = doc->object();
+    WsMessage out;
+    const QString method = o.value(u"method"_s).toString();
+    if (!method.isEmpty()) {
+        if (method != u"subscribe"_s)
+            return out; // unsubscribe or pong answers: nothing for the stream
+        const QJsonValue success = o.value(u"success"_s);
+        if (!success.isBool())
+            return bad(u"subscribe answer without 'success'"_s);
+        if (!success.toBool())
+            return Error(Error::Kind::Upstream,
+                         u"Kraken refused the ohlc subscription: %1"_s.arg(
+                             o.value(u"error"_s).toString(u"no reason given"_s)),
+                         fragment(message, 0, 300));
+        const QJsonObject result = o.value(u"result"_s).toObject();
+        if (result.value(u"channel"_s).toString() != u"ohlc"_s
+            || !result.value(u"symbol"_s).isString())
+            return bad(u"subscribe answer without its channel and symbol"_s);
+        out.type = WsMessage::Type::Ack;
+        out.ackSymbol = result.value(u"symbol"_s).toString();
+        return out;
+    }
+    const QString channel = o.value(u"channel"_s).toString();
+    if (channel.isEmpty())
+        return bad(u"neither a method answer nor a channel message"_s);
+    if (channel != u"ohlc"_s)
+        return out; // status, heartbeat, …
+    const QString type = o.value(u"type"_s).toString();
+    if (type == u"snapshot"_s)
+        out.type = WsMessage::Type::Snapshot;
+    else if (type == u"update"_s)
+        out.type = WsMessage::Type::Update;
+    else
+        return bad(u"unknown message type '%1'"_s.arg(type));
+    const QJsonValue data = o.value(u"data"_s);
+    if (!data.isArray())
+        return bad(u"'data' is not an array"_s);
+    for (const QJsonValue &v : data.toArray()) {
+        const QJsonObject c = v.toObject();
+        WsCandle candle;
+        candle.symbol = c.value(u"symbol"_s).toString();
+        if (!v.isObject() || candle.symbol.isEmpty())
+            return bad(u"a candle without its symbol"_s);
+        // Prices and volume are JSON numbers here (unlike the REST strings).
+        const char *fields[] = {"open", "high", "low", "close", "volume"};
+        double *targets[] = {&candle.bar.o, &candle.bar.h, &candle.bar.l, &candle.bar.c, &candle.bar.v};
+        for (int i = 0; i < 5; ++i) {
+            const QJsonValue f = c.value(QLatin1String(fields[i]));
+            if (!f.isDouble() || !std::isfinite(f.toDouble()))
+                return bad(u"candle field '%1' missing or not a number"_s.arg(QLatin1String(fields[i])));
+            *targets[i] = f.toDouble();
+        }
+        if (candle.bar.h < candle.bar.l || candle.bar.v < 0)
+            return bad(u"candle high below low or negative volume"_s);
+        const QJsonValue interval = c.value(u"interval"_s);
+        if (!interval.isDouble() || interval.toDouble() < 1 || interval.toDouble() > 43200
+            || interval.toDouble() != double(interval.toInt()))
+            return bad(u"candle 'interval' missing or not a whole number of minutes"_s);
+        candle.interval = interval.toInt();
+        // interval_begin, not the deprecated timestamp (its doc example is the end).
+        const std::optional<qint64> begin = parseRfc3339(c.value(u"interval_begin"_s).toString());
+        if (!begin || !isTimeInRange(double(*begin)))
+            return bad(u"candle 'interval_begin' missing or not an RFC-3339 time"_s);
+        if (*begin % (qint64(candle.interval) * kMinuteMs) != 0 && candle.interval <= 1440)
+            return bad(u"candle 'interval_begin' not aligned to its interval"_s);
+        candle.bar.t = *begin;
+        candle.trades = c.value(u"trades"_s).toInt();
+        out.candles.append(candle);
+    }
+    return out;
+}
+
+std::unique_ptr<BarStream> KrakenExchange::openStream(const QString &symbol,
+                                                      const QString &timeframe)
+{
+    Result<Timeframe> tf = checkTimeframe(timeframe);
+    Result<SymbolInfo> sym = tf ? resolve(symbol) : Result<SymbolInfo>(tf.error());
+    if (!sym)
+        return nullptr;
+    const int minutes = int(tf->minuteCount());
+    const QUrl url(wsRoot(u"wss://ws.kraken.com"_s) + u"/v2"_s);
+    // WS v2 names pairs BASE/QUOTE in common codes (BTC/USD), the unified form.
+    return std::make_unique<KrakenStream>(url, sym->symbol, minutes);
 }
 
 Result<QList<SymbolInfo>> KrakenExchange::loadMarkets()

@@ -35,6 +35,28 @@ public:
     // Checks `error`, finds the pair's key (given, else the first non-"last" key).
     static Result<OhlcPage> parseOhlc(const QByteArray &body, const QString &pairKey);
 
+    // The WS v2 ohlc channel (provider-apis.md §3): wss://ws.kraken.com/v2.
+    std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
+
+    // One WS v2 frame. Candles carry no closed flag: the stream decides (KrakenStream).
+    struct WsCandle
+    {
+        QString symbol;
+        int interval = 0; // minutes
+        Bar bar;          // t = interval_begin
+        int trades = 0;
+    };
+    struct WsMessage
+    {
+        enum class Type { Other, Ack, Snapshot, Update };
+        Type type = Type::Other; // Other: another channel (status, heartbeat), a pong
+        QString ackSymbol;       // Ack: the symbol this acknowledgement is for
+        QList<WsCandle> candles; // Snapshot/Update
+    };
+    // Parses one frame; a failed subscription ({"success":false,"error":…}) and anything
+    // malformed are errors with the reason.
+    static Result<WsMessage> parseWsMessage(const QByteArray &message);
+
 protected:
     Result<QList<SymbolInfo>> loadMarkets() override;
     QStringList aliasesOf(const SymbolInfo &info) const override;

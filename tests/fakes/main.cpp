@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // barkeep-fake-exchange: runs one fake provider on loopback so a person can try a backfill
-// offline. Prints its URL as the first line of stdout and runs until killed.
+// offline. Prints its URL as the first line of stdout (its WebSocket root, where it has one,
+// as the second) and runs until killed.
 #include "binancefake.h"
+#include "binancestreamfake.h"
 #include "coinbasefake.h"
 #include "krakenfake.h"
+#include "krakenstreamfake.h"
 #if __has_include("alpacafake.h") && defined(BARKEEP_WITH_ALPACA_FAKE)
 #include "alpacafake.h"
+#include "alpacastreamfake.h"
 #define BARKEEP_HAVE_ALPACA_FAKE 1
 #endif
 
@@ -45,6 +49,7 @@ int main(int argc, char **argv)
     const quint64 s = parser.value(seed).toULongLong();
     const auto p = quint16(parser.value(port).toUInt());
     QObject *server = nullptr;
+    StreamFake *stream = nullptr; // the provider's WebSocket, where it has one
     quint16 bound = 0;
     QUrl url;
     if (name == QLatin1String("binance") || name == QLatin1String("coinbase")
@@ -59,12 +64,17 @@ int main(int argc, char **argv)
         bound = fake->listen(p);
         url = fake->url();
         server = fake;
+        if (name == QLatin1String("binance"))
+            stream = new BinanceStreamFake(fake, &app);
+        else if (name == QLatin1String("kraken"))
+            stream = new KrakenStreamFake(fake, &app);
 #ifdef BARKEEP_HAVE_ALPACA_FAKE
     } else if (name == QLatin1String("alpaca")) {
         auto *fake = new AlpacaFake(s, &app);
         bound = fake->listen(p);
         url = fake->url();
         server = fake;
+        stream = new AlpacaStreamFake(fake, &app);
 #endif
     } else {
         std::fprintf(stderr, "unknown provider '%s'\n", qPrintable(name));
@@ -77,5 +87,8 @@ int main(int argc, char **argv)
     }
     QTextStream out(stdout);
     out << url.toString() << Qt::endl;
+    // The second line: the WebSocket root for providers.<id>.wsUrl (any free port).
+    if (stream && stream->listen())
+        out << stream->url().toString() << Qt::endl;
     return app.exec();
 }
