@@ -272,27 +272,27 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
 <context>
     <name>barkeep::ui::BackfillPanel</name>
     <message>
-        <location filename="../ui/backfill/backfillpanel.cpp" line="39"/>
+        <location filename="../ui/backfill/backfillpanel.cpp" line="40"/>
         <source>&amp;Pause</source>
         <translation>&amp;Anhalten</translation>
     </message>
     <message>
-        <location filename="../ui/backfill/backfillpanel.cpp" line="41"/>
+        <location filename="../ui/backfill/backfillpanel.cpp" line="42"/>
         <source>Res&amp;ume</source>
         <translation>&amp;Fortsetzen</translation>
     </message>
     <message>
-        <location filename="../ui/backfill/backfillpanel.cpp" line="42"/>
+        <location filename="../ui/backfill/backfillpanel.cpp" line="43"/>
         <source>&amp;Cancel job</source>
         <translation>Auftrag a&amp;bbrechen</translation>
     </message>
     <message>
-        <location filename="../ui/backfill/backfillpanel.cpp" line="72"/>
+        <location filename="../ui/backfill/backfillpanel.cpp" line="73"/>
         <source>Backfill is not available.</source>
         <translation>Nachladen ist nicht verfügbar.</translation>
     </message>
     <message>
-        <location filename="../ui/backfill/backfillpanel.cpp" line="145"/>
+        <location filename="../ui/backfill/backfillpanel.cpp" line="146"/>
         <source>%1 running, %2 queued, %3 bars/s</source>
         <translation>%1 laufend, %2 wartend, %3 Kerzen/s</translation>
     </message>
@@ -300,24 +300,29 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
 <context>
     <name>barkeep::ui::ChartView</name>
     <message>
-        <location filename="../ui/chart/chartview.cpp" line="110"/>
+        <location filename="../ui/chart/chartview.cpp" line="122"/>
         <source>UTC</source>
         <translation>UTC</translation>
     </message>
     <message>
-        <location filename="../ui/chart/chartview.cpp" line="395"/>
+        <location filename="../ui/chart/chartview.cpp" line="409"/>
         <source>not fetched</source>
         <translation>nicht abgerufen</translation>
     </message>
     <message>
-        <location filename="../ui/chart/chartview.cpp" line="506"/>
+        <location filename="../ui/chart/chartview.cpp" line="520"/>
         <source>No data</source>
         <translation>Keine Daten</translation>
     </message>
     <message>
-        <location filename="../ui/chart/chartview.cpp" line="511"/>
+        <location filename="../ui/chart/chartview.cpp" line="525"/>
         <source>O %1  H %2  L %3  C %4  V %5</source>
         <translation>E %1  H %2  T %3  S %4  V %5</translation>
+    </message>
+    <message>
+        <location filename="../ui/chart/chartview.cpp" line="530"/>
+        <source>(forming)</source>
+        <translation>(in Bildung)</translation>
     </message>
 </context>
 <context>
@@ -498,22 +503,22 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
         <translation>Treffer</translation>
     </message>
     <message>
-        <location filename="../ui/health/healthpanel.cpp" line="214"/>
+        <location filename="../ui/health/healthpanel.cpp" line="217"/>
         <source>Now: %1 requests/s · weight %2 of %3 in the last minute · %4 rate-limit answers in the last minute · %5 bars/s · cache hit rate %6</source>
         <translation>Jetzt: %1 Anfragen/s · Gewicht %2 von %3 in der letzten Minute · %4 Ratenbegrenzungs-Antworten in der letzten Minute · %5 Kerzen/s · Cache-Trefferquote %6</translation>
     </message>
     <message>
-        <location filename="../ui/health/healthpanel.cpp" line="219"/>
+        <location filename="../ui/health/healthpanel.cpp" line="222"/>
         <source>no limit</source>
         <translation>keine Grenze</translation>
     </message>
     <message>
-        <location filename="../ui/health/healthpanel.cpp" line="222"/>
+        <location filename="../ui/health/healthpanel.cpp" line="225"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../ui/health/healthpanel.cpp" line="223"/>
+        <location filename="../ui/health/healthpanel.cpp" line="226"/>
         <source>n/a</source>
         <translation>k. A.</translation>
     </message>
@@ -521,203 +526,208 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
 <context>
     <name>barkeep::ui::MainWindow</name>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="56"/>
-        <location filename="../ui/mainwindow.cpp" line="57"/>
+        <location filename="../ui/mainwindow.cpp" line="58"/>
+        <location filename="../ui/mainwindow.cpp" line="59"/>
         <source>Barkeep</source>
         <translation>Barkeep</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="61"/>
+        <location filename="../ui/mainwindow.cpp" line="63"/>
         <source>Series</source>
         <translation>Reihe</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="63"/>
+        <location filename="../ui/mainwindow.cpp" line="65"/>
         <source>Provider </source>
         <translation>Anbieter </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="65"/>
+        <location filename="../ui/mainwindow.cpp" line="67"/>
         <source>Market data provider</source>
         <translation>Marktdatenanbieter</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="67"/>
+        <location filename="../ui/mainwindow.cpp" line="69"/>
         <source>  Symbol </source>
         <translation>  Symbol </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="72"/>
+        <location filename="../ui/mainwindow.cpp" line="74"/>
         <source>Search…</source>
         <translation>Suchen …</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="73"/>
+        <location filename="../ui/mainwindow.cpp" line="75"/>
         <source>Type to search the provider&apos;s symbols (Ctrl+F)</source>
         <translation>Tippen, um die Symbole des Anbieters zu durchsuchen (Strg+F)</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="81"/>
+        <location filename="../ui/mainwindow.cpp" line="83"/>
         <source>  Timeframe </source>
         <translation>  Zeitrahmen </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="86"/>
+        <location filename="../ui/mainwindow.cpp" line="88"/>
         <source>1m … 1M, or any number of minutes such as 7m or 90m (Ctrl+T)</source>
         <translation>1m … 1M oder eine beliebige Zahl von Minuten wie 7m oder 90m (Strg+T)</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="88"/>
+        <location filename="../ui/mainwindow.cpp" line="90"/>
         <source>  Time zone </source>
         <translation>  Zeitzone </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="90"/>
+        <location filename="../ui/mainwindow.cpp" line="92"/>
         <source>UTC</source>
         <translation>UTC</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="91"/>
+        <location filename="../ui/mainwindow.cpp" line="93"/>
         <source>Local</source>
         <translation>Lokal</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="92"/>
+        <location filename="../ui/mainwindow.cpp" line="94"/>
         <source>New York (exchange)</source>
         <translation>New York (Börse)</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="101"/>
+        <location filename="../ui/mainwindow.cpp" line="103"/>
         <source>API: http://127.0.0.1:%1/api/v1/</source>
         <translation>API: http://127.0.0.1:%1/api/v1/</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="148"/>
+        <location filename="../ui/mainwindow.cpp" line="150"/>
         <source>%1 has no symbol &quot;%2&quot;</source>
         <translation>%1 hat kein Symbol „%2“</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="177"/>
+        <location filename="../ui/mainwindow.cpp" line="203"/>
+        <source>Live update failed, retrying: %1</source>
+        <translation>Live-Aktualisierung fehlgeschlagen, neuer Versuch: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/mainwindow.cpp" line="227"/>
         <source>Backfill is not available in this session</source>
         <translation>Nachladen ist in dieser Sitzung nicht verfügbar</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="183"/>
+        <location filename="../ui/mainwindow.cpp" line="233"/>
         <source>Gap map</source>
         <translation>Lückenkarte</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="196"/>
+        <location filename="../ui/mainwindow.cpp" line="246"/>
         <source>Backfill jobs</source>
         <translation>Nachlade-Aufträge</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="206"/>
+        <location filename="../ui/mainwindow.cpp" line="256"/>
         <source>Data health</source>
         <translation>Datenzustand</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="217"/>
+        <location filename="../ui/mainwindow.cpp" line="267"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="219"/>
+        <location filename="../ui/mainwindow.cpp" line="269"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="220"/>
+        <location filename="../ui/mainwindow.cpp" line="270"/>
         <source>Ctrl+,</source>
         <translation>Ctrl+,</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="221"/>
+        <location filename="../ui/mainwindow.cpp" line="271"/>
         <source>&amp;Reload</source>
         <translation>&amp;Neu laden</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="224"/>
+        <location filename="../ui/mainwindow.cpp" line="274"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="227"/>
+        <location filename="../ui/mainwindow.cpp" line="277"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="228"/>
+        <location filename="../ui/mainwindow.cpp" line="278"/>
         <source>Find &amp;symbol</source>
         <translation>&amp;Symbol suchen</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="233"/>
+        <location filename="../ui/mainwindow.cpp" line="283"/>
         <source>Choose &amp;timeframe</source>
         <translation>&amp;Zeitrahmen wählen</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="233"/>
+        <location filename="../ui/mainwindow.cpp" line="283"/>
         <source>Ctrl+T</source>
         <translation>Ctrl+T</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="237"/>
+        <location filename="../ui/mainwindow.cpp" line="287"/>
         <source>&amp;Fit all</source>
         <translation>&amp;Alles zeigen</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="237"/>
+        <location filename="../ui/mainwindow.cpp" line="287"/>
         <source>Ctrl+0</source>
         <translation>Ctrl+0</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="239"/>
+        <location filename="../ui/mainwindow.cpp" line="289"/>
         <source>&amp;Log scale</source>
         <translation>&amp;Logarithmische Skala</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="241"/>
+        <location filename="../ui/mainwindow.cpp" line="291"/>
         <source>Ctrl+L</source>
         <translation>Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="245"/>
+        <location filename="../ui/mainwindow.cpp" line="295"/>
         <source>Ctrl+1</source>
         <translation>Ctrl+1</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="245"/>
+        <location filename="../ui/mainwindow.cpp" line="295"/>
         <source>Ctrl+2</source>
         <translation>Ctrl+2</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="245"/>
+        <location filename="../ui/mainwindow.cpp" line="295"/>
         <source>Ctrl+3</source>
         <translation>Ctrl+3</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="252"/>
+        <location filename="../ui/mainwindow.cpp" line="302"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="253"/>
+        <location filename="../ui/mainwindow.cpp" line="303"/>
         <source>&amp;About Barkeep</source>
         <translation>&amp;Über Barkeep</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="255"/>
+        <location filename="../ui/mainwindow.cpp" line="305"/>
         <source>About &amp;Qt</source>
         <translation>Über &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="287"/>
+        <location filename="../ui/mainwindow.cpp" line="337"/>
         <source>Loading the symbols of %1 …</source>
         <translation>Die Symbole von %1 werden geladen …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/mainwindow.cpp" line="315"/>
+        <location filename="../ui/mainwindow.cpp" line="365"/>
         <source>%n symbol(s)</source>
         <translation>
             <numerusform>%n Symbol</numerusform>
@@ -725,22 +735,22 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
         </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="326"/>
+        <location filename="../ui/mainwindow.cpp" line="376"/>
         <source>&quot;%1&quot; is not a timeframe: %2</source>
         <translation>„%1“ ist kein Zeitrahmen: %2</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="402"/>
+        <location filename="../ui/mainwindow.cpp" line="453"/>
         <source>%1 · %2 · %3</source>
         <translation>%1 · %2 · %3</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="403"/>
+        <location filename="../ui/mainwindow.cpp" line="454"/>
         <source>Loading %1 …</source>
         <translation>%1 wird geladen …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/mainwindow.cpp" line="436"/>
+        <location filename="../ui/mainwindow.cpp" line="489"/>
         <source>%n bar(s) of %1</source>
         <translation>
             <numerusform>%n Kerze von %1</numerusform>
@@ -748,12 +758,12 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
         </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="471"/>
+        <location filename="../ui/mainwindow.cpp" line="524"/>
         <source>Loading %1 – %2 …</source>
         <translation>%1 – %2 wird geladen …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/mainwindow.cpp" line="489"/>
+        <location filename="../ui/mainwindow.cpp" line="542"/>
         <source>%n bar(s) loaded</source>
         <translation>
             <numerusform>%n Kerze geladen</numerusform>
@@ -761,17 +771,17 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
         </translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="538"/>
+        <location filename="../ui/mainwindow.cpp" line="591"/>
         <source>Settings saved to %1; store, cache and API changes apply after a restart</source>
         <translation>Einstellungen in %1 gespeichert; Änderungen an Speicher, Cache und API gelten nach einem Neustart</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="547"/>
+        <location filename="../ui/mainwindow.cpp" line="600"/>
         <source>About Barkeep</source>
         <translation>Über Barkeep</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="551"/>
+        <location filename="../ui/mainwindow.cpp" line="604"/>
         <source>&lt;h3&gt;Barkeep %1&lt;/h3&gt;&lt;p&gt;OHLCV market data: fetch candles, keep them, find and fill the holes, chart them, serve them to scripts.&lt;/p&gt;&lt;p&gt;License: GNU General Public License v3.0 or later (GPL-3.0-or-later).&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Barkeep %1&lt;/h3&gt;&lt;p&gt;OHLCV-Marktdaten: Kerzen abrufen, aufbewahren, Lücken finden und füllen, als Chart zeigen und an Skripte ausliefern.&lt;/p&gt;&lt;p&gt;Lizenz: GNU General Public License v3.0 oder neuer (GPL-3.0-or-later).&lt;/p&gt;&lt;p&gt;Erstellt mit Qt %2.&lt;/p&gt;</translation>
     </message>

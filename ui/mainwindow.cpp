@@ -197,6 +197,11 @@ void MainWindow::startLive(const SeriesKey &series)
                 m_loaded.to = std::max(m_loaded.to, bar.t + m_barMs);
                 emit liveBarApplied(bar, final);
             });
+    connect(m_live.get(), &SubscriptionWorker::pollFailed, this,
+            [this, generation](const SeriesKey &, const QString &message) {
+                if (generation == m_loadGeneration)
+                    setStatus(tr("Live update failed, retrying: %1").arg(message));
+            });
     m_live->start();
 }
 
