@@ -5,6 +5,7 @@
 #include <QWebSocketServer>
 
 #include <algorithm>
+#include <cmath>
 
 namespace barkeep::fakes {
 
@@ -78,6 +79,10 @@ std::optional<Bar> StreamFake::pushBar(const QString &symbol, qint64 minute, boo
         b->l = std::min({b->o, c, std::max(b->l, std::min(b->o, c))});
         b->c = c;
         b->v = b->v * fraction;
+        // To 8 decimals, so that every fake's text of it parses back to these very doubles
+        // (N / 1e8 is correctly rounded, as a decimal parser is).
+        for (double *x : {&b->h, &b->l, &b->c, &b->v})
+            *x = std::round(*x * 1e8) / 1e8;
     }
     const QByteArray frame = encodeBar(symbol, *b, final);
     if (!frame.isEmpty())

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The stream's provider upstream end to end: a client subscribed to a Binance series over
+// /api/v1/stream while the fake Binance pushes forming and final bars on its kline WebSocket.
+// The fake drops the WebSocket mid-stream while minutes keep closing; the client must still
+// get every final bar in order, once, equal to ground truth (the worker heals over REST), and
+// the worker must reconnect. The stream's clock is the test's, moved with the pushed bars.
+#include "api/apimetrics.h"
+#include "api/localapiserver.h"
+#include "binancefake.h"
+#include "binancestreamfake.h"
+#include "cache/barcache.h"
+#include "config/config.h"
+#include "plugin/pluginregistry.h"
+#include "services/dataorchestrator.h"
+#include "services/marketservice.h"
+#include "storage/barstore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+#include <atomic>
+
+using namespace barkeep;
+
+namespace {
+constexpr char kToken[] = "upstream-token";
+constexpr qint64 kMinute0 = 1704067200000LL + 12 * kHourMs; // 2024-01-01 12:00 UTC
+
+// An Application-like setup with the crypto plugin pointed at the Binance fakes.
+struct Setup
+{
+    Setup()
+    {
+        if (!rest.listen() || !ws.listen())
+            return;
+        Config config = Config::defaults(dir.path());
+        config.set(QStringLiteral("providers.binance.baseUrl"), rest.url().toString());
+        config.set(QStringLiteral("providers.binance.wsUrl"), ws.url().toString());
+        auto s = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("t.db")));
+        if (!s || !(*s)->open())
+            return;
+        store = std::move(s).value();
+        auto c = createBarCache(QStringLiteral("memory:"), 64 << 20, 3600);
+        if (!c || !(*c)->open())
+            return;
+        cache = std::move(c).value();
+        registry = std::make_unique<PluginRegistry>();
+        registry->discover();
+        market = std::make_unique<MarketService>(registry.get(), config);
+        orchestrator = std::make_unique<DataOrchestrator>(store.get(), cache.get(), market.get());
+        ApiServices services{registry.get(), market.get(), orchestrator.get(), store.get(), cache.get()};
+        ApiOptions options;
+        options.address = QHostAddress::LocalHost;
+        options.port = 0;
+        options.token = kToken;
+        options.streamPollMs = 50;
+        options.clock = [this] { return clock.load(); };
+        server = std::make_unique<LocalApiServer>(services, options);
+        if (!server->listen())
+            server.reset();
+    }
+    ~Setup()
+    {
+        server.reset();
+        orchestrator.reset();
+        market.reset();
+    }
+
+    QTemporaryDir dir;
+    fakes::BinanceFake rest;
+    fakes::BinanceStreamFake ws{&rest};
+    std::atomic<qint64> clock{kMinute0 + 5000};
+    std::unique_ptr<BarStore> store;
+    std::unique_ptr<BarCache> cache;
+    std::unique_ptr<PluginRegistry> registry;
+    std::unique_ptr<MarketService> market;
+    std::unique_ptr<DataOrchestrator> orchestrator;
+    std::unique_ptr<LocalApiServer> server;
+};
+
+struct Client
+{
+    Client()
+    {
+        QObject::connect(&ws, &QWebSocket::textMessageReceived, &ws, [this](const QString &m) {
+            messages.append(QJsonDocument::fromJson(m.toUtf8()).object());
+        });
+    }
+    bool open(quint16 port)
+    {
+        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(port)));
+        req.setRawHeader("Authorization", QByteArray("Bearer ") + kToken);
+        QSignalSpy connected(&ws, &QWebSocket::connected);
+        ws.open(req);
+        return connected.wait(10'000);
+    }
+    void subscribe(const QString &symbol)
+    {
+        const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")},
+                            {QStringLiteral("id"), QStringLiteral("s")},
+                            {QStringLiteral("market"), QStringLiteral("crypto")},
+                            {QStringLiteral("provider"), QStringLiteral("binance")},
+                            {QStringLiteral("symbol"), symbol},
+                            {QStringLiteral("timeframe"), QStringLiteral("1m")},
+                            {QStringLiteral("limit"), 3}};
+        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    }
+    QList<QJsonObject> bars(bool final) const
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &m : messages)
+            if (m.value(QStringLiteral("type")) == QStringLiteral("bar")
+                && m.value(QStringLiteral("final")).toBool() == final)
+                out << m;
+        return out;
+    }
+    int count(const QString &type) const
+    {
+        return int(std::count_if(messages.cbegin(), messages.cend(), [&type](const QJsonObject &m) {
+            return m.value(QStringLiteral("type")).toString() == type;
+        }));
+    }
+    QWebSocket ws;
+    QList<QJsonObject> messages;
+};
+
+Bar barOf(const QJsonObject &m)
+{
+    const QJsonArray a = m.value(QStringLiteral("bar")).toArray();
+    return {a[0].toInteger(), a[1].toDouble(), a[2].toDouble(), a[3].toDouble(), a[4].toDouble(), a[5].toDouble()};
+}
+} // namespace
+
+class TstApiUpstream : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void reconnectHealsWithoutHoles()
+    {
+        Setup f;
+        QVERIFY(f.server);
+        const QString sym = QStringLiteral("btcusdt");
+        auto truth = [&f](qint64 t) {
+            return f.rest.groundTruth(QStringLiteral("BTCUSDT"), {t, t + kMinuteMs}).front();
+        };
+        Client c;
+        QVERIFY(c.open(f.server->serverPort()));
+        c.subscribe(QStringLiteral("BTC/USDT"));
+        QTRY_COMPARE(c.count(QStringLiteral("snapshot")), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(f.ws.subscribedClients(), 1, 10'000); // the upstream is the stream
+
+        // Minutes 0..2 over the stream: a forming update, then the final bar.
+        qint64 m = kMinute0;
+        int finals = 0;
+        auto streamMinute = [&](bool expectForming) {
+            f.clock = m + 20'000;
+            const std::optional<Bar> forming = f.ws.pushBar(sym, m, false);
+            QVERIFY(forming);
+            if (expectForming) {
+                auto seen = [&c] {
+                    QString out;
+                    for (const QJsonObject &b : c.bars(false))
+                        out += QString::fromUtf8(QJsonDocument(b).toJson(QJsonDocument::Compact)) + u' ';
+                    return out;
+                };
+                QTRY_VERIFY2(!c.bars(false).isEmpty() && barOf(c.bars(false).last()) == *forming,
+                             qPrintable(QStringLiteral("forming %1 %2 %3, got %4").arg(forming->t).arg(forming->c, 0, 'g', 17).arg(forming->v, 0, 'g', 17).arg(seen())));
+            }
+            // Within the REST grace after the minute's end: this final can only come from
+            // the stream.
+            f.clock = m + kMinuteMs + 1000;
+            QVERIFY(f.ws.pushBar(sym, m, true));
+            ++finals;
+            QTRY_COMPARE(c.bars(true).size(), finals);
+            QCOMPARE(barOf(c.bars(true).last()), truth(m));
+            m += kMinuteMs;
+        };
+        for (int i = 0; i < 3; ++i) {
+            streamMinute(true);
+            if (QTest::currentTestFailed())
+                return;
+        }
+        const int restBefore = f.rest.requestCount(QStringLiteral("/api/v3/klines"));
+
+        // The WebSocket drops; four minutes close while no frame reaches Barkeep.
+        f.ws.setRefuseConnections(true);
+        f.ws.dropAll();
+        for (int i = 0; i < 4; ++i) {
+            f.ws.pushBar(sym, m, true); // nobody hears these
+            m += kMinuteMs;
+        }
+        f.clock = m + 1000;
+        // Let the worker back in; the next bar it hears is newer than its cursor.
+        QTRY_VERIFY_WITH_TIMEOUT(f.ws.connectionCount() >= 2, 15'000); // it retried (refused)
+        f.ws.setRefuseConnections(false);
+        QTRY_COMPARE_WITH_TIMEOUT(f.ws.subscribedClients(), 1, 40'000);
+        finals += 4;
+        for (int i = 0; i < 3; ++i) {
+            streamMinute(false);
+            if (QTest::currentTestFailed())
+                return;
+        }
+        QVERIFY(f.rest.requestCount(QStringLiteral("/api/v3/klines")) > restBefore); // healed over REST
+
+        // Every final bar, in order, once, equal to ground truth.
+        const QList<QJsonObject> got = c.bars(true);
+        QCOMPARE(got.size(), 10);
+        for (int i = 0; i < got.size(); ++i)
+            QCOMPARE(barOf(got[i]), truth(kMinute0 + i * kMinuteMs));
+        // No forming bar of a minute after its final one.
+        qint64 lastFinal = -1;
+        for (const QJsonObject &msg : c.messages) {
+            if (msg.value(QStringLiteral("type")) != QStringLiteral("bar"))
+                continue;
+            const qint64 t = barOf(msg).t;
+            if (msg.value(QStringLiteral("final")).toBool())
+                lastFinal = t;
+            else
+                QVERIFY(t > lastFinal);
+        }
+    }
+
+    void holeInStreamIsFetchedFirst()
+    {
+        // A final bar two minutes past the cursor (a frame lost without a disconnect): the
+        // minute in between is fetched over REST and sent before it.
+        Setup f;
+        QVERIFY(f.server);
+        const QString sym = QStringLiteral("btcusdt");
+        Client c;
+        QVERIFY(c.open(f.server->serverPort()));
+        c.subscribe(QStringLiteral("BTC/USDT"));
+        QTRY_COMPARE(c.count(QStringLiteral("snapshot")), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(f.ws.subscribedClients(), 1, 10'000);
+        f.clock = kMinute0 + 2 * kMinuteMs + 1000;
+        QVERIFY(f.ws.pushBar(sym, kMinute0 + kMinuteMs, true));
+        QTRY_COMPARE(c.bars(true).size(), 2);
+        QCOMPARE(barOf(c.bars(true)[0]).t, kMinute0);
+        QCOMPARE(barOf(c.bars(true)[1]).t, kMinute0 + kMinuteMs);
+        // The stream's duplicate of an already sent minute changes nothing.
+        QVERIFY(f.ws.pushBar(sym, kMinute0, true));
+        f.clock = kMinute0 + 3 * kMinuteMs + 1000;
+        QVERIFY(f.ws.pushBar(sym, kMinute0 + 2 * kMinuteMs, true));
+        QTRY_COMPARE(c.bars(true).size(), 3);
+        QCOMPARE(barOf(c.bars(true)[2]).t, kMinute0 + 2 * kMinuteMs);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstApiUpstream)
+#include "tst_apiupstream.moc"
