@@ -136,8 +136,10 @@ int main(int argc, char **argv)
         60000);
     settle(600);
 
-    // Crosshair over the chart for the readout.
+    // The live worker's forming bar (drawn hollow at the right edge).
     ui::ChartView *chart = window.chart();
+    (void)QTest::qWaitFor([&] { return chart->formingTime().has_value(); }, 20000);
+    // Crosshair over the chart for the readout.
     const QRectF plot = chart->plotRect();
     QTest::mouseMove(chart, QPoint(int(plot.left() + plot.width() * 0.62),
                                    int(plot.top() + plot.height() * 0.35)));
