@@ -7,6 +7,8 @@
 #include "api/apimetrics.h"
 #include "api/localapiserver.h"
 #include "binancefake.h"
+#include "alpacafake.h"
+#include "alpacastreamfake.h"
 #include "binancestreamfake.h"
 #include "cache/barcache.h"
 #include "config/config.h"
@@ -31,16 +33,13 @@ namespace {
 constexpr char kToken[] = "upstream-token";
 constexpr qint64 kMinute0 = 1704067200000LL + 12 * kHourMs; // 2024-01-01 12:00 UTC
 
-// An Application-like setup with the crypto plugin pointed at the Binance fakes.
-struct Setup
+// An Application-like setup (the built-in plugins) with the config a test gives.
+struct Server
 {
-    Setup()
+    explicit Server(const std::function<void(Config &)> &configure)
     {
-        if (!rest.listen() || !ws.listen())
-            return;
         Config config = Config::defaults(dir.path());
-        config.set(QStringLiteral("providers.binance.baseUrl"), rest.url().toString());
-        config.set(QStringLiteral("providers.binance.wsUrl"), ws.url().toString());
+        configure(config);
         auto s = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("t.db")));
         if (!s || !(*s)->open())
             return;
@@ -64,7 +63,7 @@ struct Setup
         if (!server->listen())
             server.reset();
     }
-    ~Setup()
+    ~Server()
     {
         server.reset();
         orchestrator.reset();
@@ -72,8 +71,6 @@ struct Setup
     }
 
     QTemporaryDir dir;
-    fakes::BinanceFake rest;
-    fakes::BinanceStreamFake ws{&rest};
     std::atomic<qint64> clock{kMinute0 + 5000};
     std::unique_ptr<BarStore> store;
     std::unique_ptr<BarCache> cache;
@@ -81,6 +78,26 @@ struct Setup
     std::unique_ptr<MarketService> market;
     std::unique_ptr<DataOrchestrator> orchestrator;
     std::unique_ptr<LocalApiServer> server;
+};
+
+// The Binance fakes and a server pointed at them.
+struct Setup
+{
+    Setup()
+    {
+        if (rest.listen() && ws.listen())
+            api = std::make_unique<Server>([this](Config &c) {
+                c.set(QStringLiteral("providers.binance.baseUrl"), rest.url().toString());
+                c.set(QStringLiteral("providers.binance.wsUrl"), ws.url().toString());
+            });
+        server = api ? api->server.get() : nullptr;
+    }
+    void setClock(qint64 t) { api->clock = t; }
+
+    fakes::BinanceFake rest;
+    fakes::BinanceStreamFake ws{&rest};
+    std::unique_ptr<Server> api;
+    LocalApiServer *server = nullptr;
 };
 
 struct Client
@@ -99,12 +116,12 @@ struct Client
         ws.open(req);
         return connected.wait(10'000);
     }
-    void subscribe(const QString &symbol)
+    void subscribe(const QString &symbol, const QString &provider = QStringLiteral("binance"))
     {
         const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")},
                             {QStringLiteral("id"), QStringLiteral("s")},
                             {QStringLiteral("market"), QStringLiteral("crypto")},
-                            {QStringLiteral("provider"), QStringLiteral("binance")},
+                            {QStringLiteral("provider"), provider},
                             {QStringLiteral("symbol"), symbol},
                             {QStringLiteral("timeframe"), QStringLiteral("1m")},
                             {QStringLiteral("limit"), 3}};
@@ -159,7 +176,7 @@ private slots:
         qint64 m = kMinute0;
         int finals = 0;
         auto streamMinute = [&](bool expectForming) {
-            f.clock = m + 20'000;
+            f.setClock(m + 20'000);
             const std::optional<Bar> forming = f.ws.pushBar(sym, m, false);
             QVERIFY(forming);
             if (expectForming) {
@@ -174,7 +191,7 @@ private slots:
             }
             // Within the REST grace after the minute's end: this final can only come from
             // the stream.
-            f.clock = m + kMinuteMs + 1000;
+            f.setClock(m + kMinuteMs + 1000);
             QVERIFY(f.ws.pushBar(sym, m, true));
             ++finals;
             QTRY_COMPARE(c.bars(true).size(), finals);
@@ -195,7 +212,7 @@ private slots:
             f.ws.pushBar(sym, m, true); // nobody hears these
             m += kMinuteMs;
         }
-        f.clock = m + 1000;
+        f.setClock(m + 1000);
         // Let the worker back in; the next bar it hears is newer than its cursor.
         QTRY_VERIFY_WITH_TIMEOUT(f.ws.connectionCount() >= 2, 15'000); // it retried (refused)
         f.ws.setRefuseConnections(false);
@@ -238,17 +255,71 @@ private slots:
         c.subscribe(QStringLiteral("BTC/USDT"));
         QTRY_COMPARE(c.count(QStringLiteral("snapshot")), 1);
         QTRY_COMPARE_WITH_TIMEOUT(f.ws.subscribedClients(), 1, 10'000);
-        f.clock = kMinute0 + 2 * kMinuteMs + 1000;
+        f.setClock(kMinute0 + 2 * kMinuteMs + 1000);
         QVERIFY(f.ws.pushBar(sym, kMinute0 + kMinuteMs, true));
         QTRY_COMPARE(c.bars(true).size(), 2);
         QCOMPARE(barOf(c.bars(true)[0]).t, kMinute0);
         QCOMPARE(barOf(c.bars(true)[1]).t, kMinute0 + kMinuteMs);
         // The stream's duplicate of an already sent minute changes nothing.
         QVERIFY(f.ws.pushBar(sym, kMinute0, true));
-        f.clock = kMinute0 + 3 * kMinuteMs + 1000;
+        f.setClock(kMinute0 + 3 * kMinuteMs + 1000);
         QVERIFY(f.ws.pushBar(sym, kMinute0 + 2 * kMinuteMs, true));
         QTRY_COMPARE(c.bars(true).size(), 3);
         QCOMPARE(barOf(c.bars(true)[2]).t, kMinute0 + 2 * kMinuteMs);
+    }
+
+    void alpacaBarsHealAfterDrop()
+    {
+        // Alpaca sends final "b" bars only; the same drop mid-stream must not leave a hole.
+        fakes::AlpacaFake rest;
+        QVERIFY(rest.listen());
+        fakes::AlpacaStreamFake ws(&rest);
+        QVERIFY(ws.listen());
+        Server f([&](Config &c) {
+            c.set(QStringLiteral("providers.alpaca.baseUrl"), rest.url().toString());
+            c.set(QStringLiteral("providers.alpaca.tradingUrl"), rest.url().toString());
+            c.set(QStringLiteral("providers.alpaca.wsUrl"), ws.url().toString());
+            c.set(QStringLiteral("providers.alpaca.apiKey"), rest.keyId());
+            c.set(QStringLiteral("providers.alpaca.apiSecret"), rest.secret());
+        });
+        QVERIFY(f.server);
+        const QString sym = QStringLiteral("BTC/USD");
+        auto truth = [&rest, &sym](qint64 t) { return rest.groundTruth(sym, {t, t + kMinuteMs}); };
+        Client c;
+        QVERIFY(c.open(f.server->serverPort()));
+        c.subscribe(sym, QStringLiteral("alpaca"));
+        QTRY_COMPARE(c.count(QStringLiteral("snapshot")), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(ws.subscribedClients(), 1, 10'000);
+        qint64 m = kMinute0;
+        int finals = 0;
+        auto streamMinute = [&] {
+            f.clock = m + kMinuteMs + 1000; // within the grace: only the stream can send it
+            ws.pushBar(sym, m, true);
+            if (!truth(m).empty())
+                ++finals;
+            QTRY_COMPARE(c.bars(true).size(), finals);
+            m += kMinuteMs;
+        };
+        for (int i = 0; i < 3; ++i)
+            streamMinute();
+        ws.setRefuseConnections(true);
+        ws.dropAll();
+        for (int i = 0; i < 3; ++i) {
+            ws.pushBar(sym, m, true); // lost
+            finals += truth(m).empty() ? 0 : 1;
+            m += kMinuteMs;
+        }
+        f.clock = m + 1000;
+        QTRY_VERIFY_WITH_TIMEOUT(ws.connectionCount() >= 2, 15'000);
+        ws.setRefuseConnections(false);
+        QTRY_COMPARE_WITH_TIMEOUT(ws.subscribedClients(), 1, 40'000);
+        for (int i = 0; i < 2; ++i)
+            streamMinute();
+        Bars expected = rest.groundTruth(sym, {kMinute0, m});
+        const QList<QJsonObject> got = c.bars(true);
+        QCOMPARE(got.size(), qsizetype(expected.size()));
+        for (int i = 0; i < got.size(); ++i)
+            QCOMPARE(barOf(got[i]), expected[size_t(i)]);
     }
 };
 
