@@ -52,7 +52,7 @@ struct BackfillTuning
     int backoffBaseMs = 500;   // doubled per attempt, plus up to 50 % jitter
     int backoffMaxMs = 15'000;
     int maxRateLimitWaits = 50; // 429/418 waits per chunk before it fails
-    int maxThreads = 16;       // the dedicated pool (per-provider limits apply inside it)
+    int maxThreads = 32;       // the dedicated pool (per-provider limits apply inside it)
 };
 
 // The seed's BackfillManager: plans chunks from the coverage gaps, sized to the provider's
@@ -60,6 +60,8 @@ struct BackfillTuning
 // the provider's limits, commits each chunk's bars and coverage atomically, and keeps jobs
 // in the store so they resume after a restart or kill -9. Public methods may be called from
 // any thread; progress is reported with jobChanged (queued to the receiver's thread).
+// Pacing is the MarketService's gate: whoever owns the service installs
+// RequestPacer::factory() on it (Application::start() does); the manager does not.
 class BARKEEPCORE_EXPORT BackfillManager : public QObject
 {
     Q_OBJECT

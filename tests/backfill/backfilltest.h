@@ -7,6 +7,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/backfillmanager.h"
 #include "services/marketservice.h"
+#include "services/requestpacer.h"
 #include "storage/barstore.h"
 
 #include <QDateTime>
@@ -117,6 +118,8 @@ struct BackfillEnv
             config.set(QStringLiteral("providers.binance.archiveUrl"), fake.toString());
         }
         market = std::make_unique<MarketService>(registry.get(), config);
+        // As Application::start() wires it: every provider's requests through its pacer.
+        market->setGateFactory(RequestPacer::factory());
         manager = std::make_unique<BackfillManager>(store.get(), nullptr, market.get(), config);
         BackfillTuning tuning;
         tuning.backoffBaseMs = 10;

@@ -8,6 +8,7 @@
 #include "services/requestpacer.h"
 
 #include <QSignalSpy>
+#include <QTimer>
 #include <QTest>
 
 using namespace barkeep;
@@ -229,6 +230,55 @@ private slots:
         QCOMPARE(j.weightUsed, 61 * 2 + 20);
         QCOMPARE(s.requests, 61 + 1);
         QCOMPARE(fake.requestCount(QStringLiteral("/api/v3/klines")), 61);
+    }
+
+    void requestSlotsStayBusyWhileChunksCommit()
+    {
+        // The manager runs more chunk tasks than the provider has request slots, so a chunk
+        // parsing and committing its answer leaves its slot to the next request; the pacer
+        // alone bounds what is on the wire: Binance's 8, reached and never exceeded.
+        fakes::BinanceFake fake(5);
+        fake.faults().weightPerMinute = 6000;
+        fake.faults().latencyMs = 60;
+        QVERIFY(fake.listen());
+        BackfillEnv env;
+        QVERIFY(env.open(fake.url()));
+        QVERIFY(env.manager->start());
+        BackfillOptions options;
+        options.useArchive = false;
+        const TimeRange range{utc(2024, 2, 1), utc(2024, 3, 1)}; // 41760 min: 42 chunks
+        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        QVERIFY(id);
+        int maxInFlight = 0;
+        QTimer sampler;
+        connect(&sampler, &QTimer::timeout, this, [&] {
+            if (auto *pacer = dynamic_cast<RequestPacer *>(env.market->gate(QStringLiteral("binance"))))
+                maxInFlight = std::max(maxInFlight, pacer->stats().inFlight);
+        });
+        sampler.start(1);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *id), QStringLiteral("done"), 45'000);
+        sampler.stop();
+        QCOMPARE(maxInFlight, 8);
+        auto *pacer = dynamic_cast<RequestPacer *>(env.market->gate(QStringLiteral("binance")));
+        QVERIFY(pacer);
+        QCOMPARE(pacer->stats().rateLimited, 0);
+        QCOMPARE(fake.requestCount(QStringLiteral("/api/v3/klines")), 42);
+    }
+
+    void managerLeavesTheGateToItsOwner()
+    {
+        // Installing the pacer is Application::start()'s business (and the owner's in tests):
+        // constructing a manager must not replace a MarketService's gate factory.
+        PluginRegistry registry;
+        registry.discover();
+        QTemporaryDir dir;
+        const Config config = Config::defaults(dir.path());
+        MarketService market(&registry, config);
+        auto store = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("g.db")));
+        QVERIFY(store && (*store)->open());
+        BackfillManager manager(store->get(), nullptr, &market, config);
+        QVERIFY(market.plugin(QStringLiteral("crypto"), QStringLiteral("binance")));
+        QCOMPARE(market.gate(QStringLiteral("binance")), nullptr);
     }
 
     void chunkFailureDoesNotStopTheJob()

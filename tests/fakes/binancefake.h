@@ -21,6 +21,10 @@ public:
     explicit BinanceFake(quint64 seed = 1, QObject *parent = nullptr);
 
     static QStringList symbols();
+    // Builds the monthly 1m archive files of `symbol` for the months of `range` now (what a
+    // real host has ready before anyone asks); returns how many. Benchmarks call it before
+    // timing.
+    int prebuildArchive(const QString &symbol, TimeRange range);
     int usedWeight() const { return m_usedWeight; }
     bool isBanned() const;
 
@@ -43,7 +47,14 @@ private:
     bool m_refusedThisWindow = false;
     int m_ignored429s = 0;
     qint64 m_bannedUntil = 0;
-    QHash<QString, QByteArray> m_zipCache;
+    struct ArchiveFile
+    {
+        QByteArray zip;
+        QByteArray sha256; // hex
+    };
+    const ArchiveFile &archiveFile(const QString &key, const QString &zipName, const QString &symbol,
+                                   const Timeframe &tf, TimeRange range);
+    QHash<QString, ArchiveFile> m_archive; // by path up to ".zip"
 };
 
 } // namespace barkeep::fakes

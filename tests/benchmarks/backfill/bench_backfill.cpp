@@ -40,6 +40,8 @@ struct Run
     qint64 weight = 0;
     qint64 rateLimited = 0;
     qint64 banned = 0;
+    double meanInFlight = 0; // requests in flight, sampled every 2 ms while the job ran
+    int maxInFlight = 0;
     QString note;
 };
 
@@ -58,6 +60,7 @@ Run backfill(BinanceFake &fake, TimeRange range, bool archive)
     config.set(QStringLiteral("providers.binance.baseUrl"), fake.url().toString());
     config.set(QStringLiteral("providers.binance.archiveUrl"), fake.url().toString());
     MarketService market(&registry, config);
+    market.setGateFactory(RequestPacer::factory()); // as Application::start() wires it
     BackfillManager manager(store->get(), nullptr, &market, config);
     if (!manager.start()) {
         r.note = QStringLiteral("cannot start");
@@ -73,6 +76,18 @@ Run backfill(BinanceFake &fake, TimeRange range, bool archive)
         if (j.id == id && (j.state == QLatin1String("done") || j.state == QLatin1String("failed")))
             loop.quit();
     });
+    // How many requests the pacer has in flight, sampled while the job runs.
+    qint64 samples = 0, inFlightSum = 0;
+    QTimer sampler;
+    QObject::connect(&sampler, &QTimer::timeout, &loop, [&] {
+        if (auto *pacer = dynamic_cast<RequestPacer *>(market.gate(QStringLiteral("binance")))) {
+            const int n = pacer->stats().inFlight;
+            ++samples;
+            inFlightSum += n;
+            r.maxInFlight = std::max(r.maxInFlight, n);
+        }
+    });
+    sampler.start(2);
     QElapsedTimer timer;
     timer.start();
     Result<qint64> submitted = manager.submit(key, range, 0, options);
@@ -84,6 +99,8 @@ Run backfill(BinanceFake &fake, TimeRange range, bool archive)
     if (auto j = manager.job(id); j && j->state != QLatin1String("done") && j->state != QLatin1String("failed"))
         loop.exec();
     r.seconds = timer.nsecsElapsed() / 1e9;
+    sampler.stop();
+    r.meanInFlight = samples > 0 ? double(inFlightSum) / samples : 0;
     const BackfillJobInfo j = *manager.job(id);
     r.ok = j.state == QLatin1String("done");
     r.bars = j.barsWritten;
@@ -158,12 +175,16 @@ int main(int argc, char **argv)
                                         QStringLiteral("ms"), QStringLiteral("80"));
     const QCommandLineOption daysOpt(QStringLiteral("days"), QStringLiteral("days of 1m"), QStringLiteral("n"),
                                      QStringLiteral("365"));
+    const QCommandLineOption onlyOpt(QStringLiteral("only"),
+                                     QStringLiteral("comma-separated runs: rest,archive,ccxt (profiling)"),
+                                     QStringLiteral("runs"), QStringLiteral("rest,archive,ccxt"));
     const QCommandLineOption smokeOpt(QStringLiteral("smoke"), QStringLiteral("3 days, no ccxt (ctest)"));
-    parser.addOptions({latencyOpt, daysOpt, smokeOpt});
+    parser.addOptions({latencyOpt, daysOpt, onlyOpt, smokeOpt});
     parser.process(app);
     const bool smoke = parser.isSet(smokeOpt);
     const int days = smoke ? 3 : parser.value(daysOpt).toInt();
     const int latency = parser.value(latencyOpt).toInt();
+    const QStringList only = parser.value(onlyOpt).split(QLatin1Char(','));
 
     const qint64 from = QDateTime(QDate(2023, 1, 1), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
     const TimeRange range{from, from + qint64(days) * kDayMs};
@@ -180,13 +201,28 @@ int main(int argc, char **argv)
                 "6000 weight/min, klines weight 2, %d ms added latency\n",
                 days, qlonglong(minutes), latency);
 
-    const Run rest = backfill(fake, range, false);
-    const Run archive = backfill(fake, range, true);
-    const Run base = smoke ? Run{false, -1, 0, 0, 0, 0, 0, QStringLiteral("skipped (--smoke)")} : ccxt(fake, range);
+    // A real archive host serves files that exist already: build the fake's zips before any
+    // timing (otherwise the fake's one thread deflating a month per request is what we time).
+    if (only.contains(QStringLiteral("archive"))) {
+        QElapsedTimer prep;
+        prep.start();
+        const int files = fake.prebuildArchive(QStringLiteral("BTCUSDT"), range);
+        std::printf("fake: %d monthly archive files built in %.2f s (before timing)\n", files,
+                    prep.nsecsElapsed() / 1e9);
+    }
 
-    std::printf("barkeep REST:    %s, %lld bars, %lld requests, weight %lld, %lld x 429, %lld x 418 %s\n",
+    const Run skipped{false, -1, 0, 0, 0, 0, 0, 0, 0, QStringLiteral("skipped")};
+    const Run rest = only.contains(QStringLiteral("rest")) ? backfill(fake, range, false) : skipped;
+    const Run archive = only.contains(QStringLiteral("archive")) ? backfill(fake, range, true) : skipped;
+    const Run base = smoke ? Run{false, -1, 0, 0, 0, 0, 0, 0, 0, QStringLiteral("skipped (--smoke)")}
+                           : only.contains(QStringLiteral("ccxt")) ? ccxt(fake, range)
+                                                                   : skipped;
+
+    std::printf("barkeep REST:    %s, %lld bars, %lld requests, weight %lld, %lld x 429, %lld x 418, "
+                "%.1f in flight on average (max %d) %s\n",
                 qPrintable(secs(rest.seconds)), qlonglong(rest.bars), qlonglong(rest.requests),
-                qlonglong(rest.weight), qlonglong(rest.rateLimited), qlonglong(rest.banned), qPrintable(rest.note));
+                qlonglong(rest.weight), qlonglong(rest.rateLimited), qlonglong(rest.banned), rest.meanInFlight,
+                rest.maxInFlight, qPrintable(rest.note));
     std::printf("barkeep archive: %s, %lld bars, %lld requests (weight %lld) %s\n", qPrintable(secs(archive.seconds)),
                 qlonglong(archive.bars), qlonglong(archive.requests), qlonglong(archive.weight),
                 qPrintable(archive.note));
@@ -196,16 +232,16 @@ int main(int argc, char **argv)
     else
         std::printf("ccxt: %s\n", qPrintable(base.note));
 
-    // The budget: 6000 weight in every minute. A year needs ~526 requests x 2 = ~1,052
-    // weight, a sixth of ONE minute's budget; what bounds the time is latency x concurrency
-    // (8 requests in flight), not the weight limit.
-    const double windows = std::max(1.0, std::ceil(rest.seconds / 60.0));
-    const double budgetShare = rest.weight / (6000.0 * windows) * 100;
-    const double ratePerMin = rest.seconds > 0 ? rest.weight / rest.seconds * 60 : 0;
-    std::printf("note: the whole range needs %lld weight; Binance allows 6000 per minute, so the budget is not "
-                "the bottleneck here (%.0f weight/min while running = %.0f %% of the per-minute rate; "
-                "%.1f %% of the %d minute window(s) the run spanned). Latency x concurrency bounds the time.\n",
-                qlonglong(rest.weight), ratePerMin, ratePerMin / 60.0, budgetShare, int(windows));
+    // The budget used: the run's average weight rate as a share of the documented rate,
+    // 6000 weight/min = 100 weight/s, i.e. weight / (100 x elapsed s). A year is ~527
+    // requests = ~1,072 weight, so >= 90 % means finishing in <= ~11.9 s: what bounds it is
+    // how many requests the pacer keeps in flight against the latency, and the pacer must do
+    // it without a 429.
+    const double budgetShare = rest.seconds > 0 ? rest.weight / (100.0 * rest.seconds) * 100 : 0;
+    std::printf("budget: %lld weight in %.2f s = %.0f weight/s against Binance's documented 100 weight/s "
+                "(6000/min) = %.1f %%\n",
+                qlonglong(rest.weight), std::max(0.0, rest.seconds), rest.seconds > 0 ? rest.weight / rest.seconds : 0,
+                budgetShare);
 
     std::printf("\n");
     line(QStringLiteral("name"), QStringLiteral("barkeep"), QStringLiteral("baseline"), QStringLiteral("ratio"),
@@ -223,11 +259,12 @@ int main(int argc, char **argv)
          !archive.ok ? QStringLiteral("miss (failed)") : ra < 0 ? QStringLiteral("n/a (no ccxt)") : ra >= 10 ? QStringLiteral("pass") : QStringLiteral("miss"));
     line(QStringLiteral("429s (REST)"), QString::number(rest.rateLimited), haveBase ? QStringLiteral("-") : QStringLiteral("n/a"),
          QStringLiteral("-"), QStringLiteral("0"), rest.rateLimited == 0 ? QStringLiteral("pass") : QStringLiteral("miss"));
-    line(QStringLiteral("weight budget used (REST)"),
-         QStringLiteral("%1 %").arg(budgetShare, 0, 'f', 1), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral(">= 90 %"),
-         budgetShare >= 90 ? QStringLiteral("pass")
-                           : QStringLiteral("n/a: the job needs %1 weight < one minute's 6000").arg(rest.weight));
+    line(QStringLiteral("weight budget used (REST)"), QStringLiteral("%1 %").arg(budgetShare, 0, 'f', 1),
+         QStringLiteral("-"), QStringLiteral("-"), QStringLiteral(">= 90 %"),
+         !rest.ok ? QStringLiteral("miss (failed)") : budgetShare >= 90 ? QStringLiteral("pass") : QStringLiteral("miss"));
     line(QStringLiteral("bars written (REST)"), QString::number(rest.bars), haveBase ? QString::number(base.bars) : QStringLiteral("n/a"),
          QStringLiteral("-"), QStringLiteral("all"), rest.ok ? QStringLiteral("pass") : QStringLiteral("miss"));
-    return rest.ok && archive.ok ? 0 : 1;
+    const bool restOk = !only.contains(QStringLiteral("rest")) || rest.ok;
+    const bool archiveOk = !only.contains(QStringLiteral("archive")) || archive.ok;
+    return restOk && archiveOk ? 0 : 1;
 }
