@@ -56,6 +56,18 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     QNetworkReply *reply = threadManager()->get(req);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    // The total deadline: the transfer timeout alone lets a byte-per-second answer run for hours.
+    const int deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : m_defaultDeadlineMs;
+    bool deadlineHit = false;
+    qint64 received = 0;
+    QObject::connect(reply, &QNetworkReply::downloadProgress, &loop, [&](qint64 bytes, qint64) { received = bytes; });
+    QTimer deadline;
+    deadline.setSingleShot(true);
+    QObject::connect(&deadline, &QTimer::timeout, &loop, [&] {
+        deadlineHit = true;
+        reply->abort();
+    });
+    deadline.start(deadlineMs);
     QTimer cancelPoll;
     if (request.cancel) {
         QObject::connect(&cancelPoll, &QTimer::timeout, &loop, [&] {
@@ -66,6 +78,7 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     }
     if (!reply->isFinished())
         loop.exec(QEventLoop::ExcludeUserInputEvents);
+    deadline.stop();
     reply->deleteLater();
 
     if (request.cancel && request.cancel->load())
@@ -75,15 +88,23 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     response.elapsedMs = timer.elapsed();
     const QNetworkReply::NetworkError err = reply->error();
+    // Aborted by a timeout, possibly after the status line and part of the body: an error,
+    // never the half body as if it were the answer.
+    if (deadlineHit)
+        return Error(Error::Kind::Network,
+                     QStringLiteral("%1: no complete answer within the %2 ms request deadline (%3 bytes received)")
+                         .arg(request.url.host())
+                         .arg(deadlineMs)
+                         .arg(received));
+    if (err == QNetworkReply::OperationCanceledError)
+        return Error(Error::Kind::Network, QStringLiteral("%1: timed out after %2 ms without data")
+                                               .arg(request.url.host())
+                                               .arg(request.timeoutMs));
     if (response.status == 0 || (err != QNetworkReply::NoError && err < QNetworkReply::ContentAccessDenied
                                  && err != QNetworkReply::OperationCanceledError)) {
-        if (response.status == 0) {
-            const QString what = err == QNetworkReply::OperationCanceledError
-                ? QStringLiteral("timed out after %1 ms").arg(request.timeoutMs)
-                : reply->errorString();
+        if (response.status == 0)
             return Error(Error::Kind::Network,
-                         QStringLiteral("%1: %2").arg(request.url.host(), what));
-        }
+                         QStringLiteral("%1: %2").arg(request.url.host(), reply->errorString()));
     }
     response.body = reply->readAll();
     for (const auto &[name, value] : reply->rawHeaderPairs())

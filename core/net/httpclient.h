@@ -18,7 +18,12 @@ struct HttpRequest
 {
     QUrl url;
     QList<QPair<QByteArray, QByteArray>> headers;
+    // Qt's transfer timeout: the longest silence between two bytes. It restarts on every byte,
+    // so a provider trickling its answer would never hit it.
     int timeoutMs = 30'000;
+    // The longest a whole request may take, first byte to last; 0 = the client's default
+    // (HttpClient::defaultDeadlineMs). Bounds a trickled (slowloris) answer.
+    int deadlineMs = 0;
     int weight = 1; // the provider's cost of this request (Binance klines: 2)
     const std::atomic<bool> *cancel = nullptr;
 };
@@ -48,14 +53,22 @@ public:
 // A small blocking HTTP GET for worker threads (plugins run on the backfill/orchestrator
 // pools, never on the GUI thread). Each thread gets its own QNetworkAccessManager, as Qt
 // requires; the wait runs a local event loop so timeouts and cancel are honoured.
-// Network failures become Error::Network; any HTTP status is returned as a response for the
-// plugin to interpret in its provider's terms.
+// Network failures, the transfer timeout and the total deadline become Error::Network (never
+// a half body); any HTTP status is returned as a response for the plugin to interpret in its
+// provider's terms.
 class BARKEEPCORE_EXPORT HttpClient
 {
 public:
+    // Two minutes: a page of klines or a monthly archive zip arrives in seconds from a healthy
+    // provider; a chunk held longer than this is better retried.
+    static constexpr int kDefaultDeadlineMs = 120'000;
+
     explicit HttpClient(RequestGate *gate = nullptr) : m_gate(gate) {}
     void setGate(RequestGate *gate) { m_gate = gate; }
     RequestGate *gate() const { return m_gate; }
+    // The total deadline of requests that set none (HttpRequest::deadlineMs == 0).
+    void setDefaultDeadlineMs(int ms) { m_defaultDeadlineMs = ms > 0 ? ms : kDefaultDeadlineMs; }
+    int defaultDeadlineMs() const { return m_defaultDeadlineMs; }
 
     Result<HttpResponse> get(const HttpRequest &request) const;
 
@@ -66,6 +79,7 @@ public:
 
 private:
     RequestGate *m_gate = nullptr;
+    int m_defaultDeadlineMs = kDefaultDeadlineMs;
 };
 
 } // namespace barkeep

@@ -3,13 +3,27 @@
 // instance's backfill (POST /api/v1/backfills, Binance fake): the job ends `failed` with an
 // error that says what was wrong, and nothing from those answers is stored (no bars, no
 // coverage); once the provider behaves, the same backfill completes with the ground truth.
-// A slow answer (past the 30 s request timeout) is retried and never stored half.
+// A slow answer (past the 30 s request timeout) is retried and never stored half. A trickled
+// answer (one byte at a time, which restarts Qt's transfer timeout on every byte) fails at
+// HttpClient's total request deadline with a timeout error, long before the trickle ends.
+#include "binanceexchange.h"
 #include "binancefake.h"
 #include "faulttest.h"
 #include "headlessinstance.h"
+#include "net/httpclient.h"
 
+#include <QElapsedTimer>
+#include <QFutureWatcher>
 #include <QHttpServerRequest>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
+#include <QtConcurrent>
 
 using namespace barkeep;
 using namespace barkeep::test;
@@ -63,6 +77,85 @@ protected:
         }
     }
 };
+// A slowloris provider: a proxy in front of the Binance fake that sends the fake's klines
+// answer one byte every 10 ms (status line and headers at once, Content-Length of the whole
+// body), so the client always sees fresh data and its transfer timeout never fires; other
+// answers (exchangeInfo) go through at once. Runs on the test thread, asynchronously.
+class TrickleProxy : public QTcpServer
+{
+public:
+    explicit TrickleProxy(QUrl upstream) : m_upstream(std::move(upstream))
+    {
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection())
+                serve(s);
+        });
+    }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(serverPort())); }
+
+    qint64 klinesBodySize = 0;  // size of the trickled body
+    qint64 klinesBytesSent = 0; // how much of it went out before the client hung up
+    bool klinesClientGone = false;
+
+private:
+    void serve(QTcpSocket *socket)
+    {
+        auto *buffer = new QByteArray;
+        connect(socket, &QObject::destroyed, socket, [buffer] { delete buffer; });
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer] {
+            *buffer += socket->readAll();
+            if (!buffer->contains("\r\n\r\n"))
+                return;
+            const QByteArray target = buffer->left(buffer->indexOf("\r\n")).split(' ').value(1);
+            buffer->clear();
+            QUrl url = m_upstream;
+            const QUrl t = QUrl::fromEncoded(target);
+            url.setPath(t.path());
+            url.setQuery(t.query());
+            QNetworkReply *r = m_nam.get(QNetworkRequest(url));
+            QPointer<QTcpSocket> guarded(socket);
+            connect(r, &QNetworkReply::finished, this, [this, r, guarded, klines = t.path().endsWith(u"/klines")] {
+                r->deleteLater();
+                if (!guarded)
+                    return;
+                const QByteArray body = r->readAll();
+                const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                guarded->write("HTTP/1.1 " + QByteArray::number(status) + " X\r\nContent-Type: application/json\r\n"
+                               "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n");
+                if (!klines)
+                    return void(guarded->write(body));
+                klinesBodySize = body.size();
+                auto *timer = new QTimer(guarded);
+                auto sent = std::make_shared<qint64>(0);
+                connect(guarded, &QTcpSocket::disconnected, this, [this] { klinesClientGone = true; });
+                connect(timer, &QTimer::timeout, guarded, [this, guarded, timer, body, sent] {
+                    if (*sent >= body.size())
+                        return timer->stop();
+                    guarded->write(body.mid(*sent, 1));
+                    klinesBytesSent = ++*sent;
+                });
+                timer->start(10);
+            });
+        });
+    }
+
+    QUrl m_upstream;
+    QNetworkAccessManager m_nam;
+};
+
+// A blocking call on a pool thread while this thread's loop keeps the fake and proxy answering.
+template<typename F> auto offThread(F &&fn) -> decltype(fn())
+{
+    using R = decltype(fn());
+    QFutureWatcher<R> watcher;
+    QSignalSpy finished(&watcher, &QFutureWatcherBase::finished);
+    watcher.setFuture(QtConcurrent::run(std::forward<F>(fn)));
+    if (!watcher.isFinished())
+        finished.wait(300'000);
+    watcher.waitForFinished();
+    return watcher.result();
+}
 } // namespace
 
 class TestFaultProvider : public QObject
@@ -153,6 +246,63 @@ private slots:
         auto store = openStore(storeUrl);
         QVERIFY(store);
         QVERIFY(*store->readBars(kBinanceBtc, range) == fake.groundTruth(QStringLiteral("BTCUSDT"), range));
+    }
+
+    // One byte every 10 ms keeps Qt's transfer timeout (30 s of silence) from ever firing: the
+    // ~100 KB klines answer would take over 15 minutes. The request deadline ends it: the
+    // provider call fails with a timeout error that says so, and no bar comes back (the
+    // backfill stores only what a successful fetch returns; hostileAnswers shows a failed
+    // fetch stores nothing). Per call (HttpRequest::deadlineMs) and per client default.
+    void trickledAnswerHitsDeadline()
+    {
+        fakes::BinanceFake fake(47);
+        QVERIFY(fake.listen());
+        TrickleProxy proxy(fake.url());
+        QVERIFY(proxy.listen(QHostAddress::LocalHost));
+        const TimeRange range{utc(2023, 10, 1), utc(2023, 10, 1, 12)}; // 720 bars, one page
+
+        // The plugin, as a backfill runs it, with a 3 s default deadline on its client.
+        ProviderSettings settings;
+        settings.provider = QStringLiteral("binance");
+        settings.market = QStringLiteral("crypto");
+        settings.baseUrl = proxy.url().toString();
+        settings.archiveUrl = proxy.url().toString();
+        auto context = std::make_shared<ProviderContext>();
+        QCOMPARE(context->http.defaultDeadlineMs(), HttpClient::kDefaultDeadlineMs);
+        context->http.setDefaultDeadlineMs(3000);
+        crypto::BinanceExchange plugin(settings, context);
+        QElapsedTimer t;
+        t.start();
+        const Result<BarBatch> batch = offThread([&] {
+            return plugin.fetchBars({QStringLiteral("BTC/USDT"), QStringLiteral("1m"), range.from, range.to});
+        });
+        const qint64 elapsed = t.elapsed();
+        QVERIFY2(!batch, "a trickled answer must not produce bars");
+        qInfo("after %lld ms: %s (%lld of %lld bytes trickled)", elapsed, qPrintable(batch.error().message()),
+              proxy.klinesBytesSent, proxy.klinesBodySize);
+        QCOMPARE(batch.error().kind(), Error::Kind::Network);
+        QVERIFY2(batch.error().message().contains(QStringLiteral("deadline")), qPrintable(batch.error().message()));
+        QVERIFY2(elapsed < 20'000, "the deadline, not the trickle, ends the request");
+        QVERIFY(proxy.klinesBodySize > 50'000);
+        QVERIFY2(proxy.klinesBytesSent > 0 && proxy.klinesBytesSent < proxy.klinesBodySize / 10,
+                 "aborted early in the trickle");
+        QTRY_VERIFY(proxy.klinesClientGone); // the connection is closed, not left hanging
+
+        // Per call: HttpRequest::deadlineMs overrides the client's default.
+        HttpClient client;
+        HttpRequest request;
+        request.url = proxy.url();
+        request.url.setPath(QStringLiteral("/api/v3/klines"));
+        request.url.setQuery(QStringLiteral("symbol=BTCUSDT&interval=1m&startTime=%1&endTime=%2&limit=1000")
+                                 .arg(range.from)
+                                 .arg(range.to - 1));
+        request.deadlineMs = 1500;
+        t.restart();
+        const Result<HttpResponse> response = offThread([&] { return client.get(request); });
+        QVERIFY2(!response, "no half body is returned as an answer");
+        QVERIFY2(response.error().message().contains(QStringLiteral("1500 ms request deadline")),
+                 qPrintable(response.error().message()));
+        QVERIFY(t.elapsed() < 15'000);
     }
 };
 
