@@ -30,7 +30,8 @@ QByteArray SystemController::metricsText() const
     line("barkeep_api_response_cache_hits_total", "counter",
          "/ohlcv answers served from the encoded-response cache.", m_ctx.responses.hits());
     line("barkeep_api_response_cache_misses_total", "counter",
-         "/ohlcv answers that had to be read and encoded.", m_ctx.responses.misses());
+         "Cacheable /ohlcv questions (closed bars only) not in the encoded-response cache.",
+         m_ctx.responses.misses());
     if (BarCache *cache = m_ctx.services.cache) {
         const CacheCounters &c = cache->counters();
         line("barkeep_cache_hits_total", "counter", "Bar cache hits.", c.hits.load());
