@@ -152,6 +152,8 @@ VoidResult Application::startApi()
     options.idleTimeoutSec = int(m_config.integer(QStringLiteral("api.idleTimeoutSec")));
     options.allowedOrigins = m_config.string(QStringLiteral("api.allowedOrigins"))
                                  .split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (m_config.cacheUrl().startsWith(QLatin1String("redis://")))
+        options.fanoutUrl = m_config.cacheUrl(); // the stream fans out over the cache's Redis
 
     m_apiThread.start();
     m_apiContext = new QObject;

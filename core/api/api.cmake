@@ -19,6 +19,8 @@ target_sources(barkeep_core PRIVATE
     api/stream/subscriptionregistry.h api/stream/subscriptionregistry.cpp
     api/stream/subscriptionworker.h api/stream/subscriptionworker.cpp
     api/stream/broadcastmanager.h api/stream/broadcastmanager.cpp
+    api/stream/redisasyncconnection.h api/stream/redisasyncconnection.cpp
+    api/stream/redisfanout.h api/stream/redisfanout.cpp
     api/stream/streammessage.h api/stream/streammessage.cpp
     api/stream/subscriptionservice.h api/stream/subscriptionservice.cpp
 )

@@ -65,6 +65,10 @@ struct ApiOptions
     int streamQueueLimit = 256;    // queued messages per client before forming updates drop
     int streamDisconnectLimit = 1024; // queued final bars past which a slow client is dropped
     int maxSubscriptionsPerClient = 64;
+    // Several instances on one Redis (RedisFanout): cache.url when it is redis://…, else empty
+    // (single instance); the upstream lease's TTL.
+    QString fanoutUrl;
+    int streamLeaseMs = 6000;
     // Serve /ohlcv bars through QJsonDocument instead of BarJsonEncoder: the benchmark's
     // baseline, measured in the same run. Never set in production.
     bool qjsonBaseline = false;

@@ -4,16 +4,23 @@
 #include "model/bar.h"
 #include "model/series.h"
 
+#include <QHash>
 #include <QObject>
+
+#include <limits>
+#include <optional>
 
 namespace barkeep {
 
 class SubscriptionRegistry;
 
-// The seed's BroadcastManager: takes each bar an upstream produced, encodes it once and hands
-// it to every subscriber of its series (the subscription id is the only per-client part).
-// Fan-out between instances over Redis Pub/Sub would publish and receive here; it is not
-// built yet (see the API section of ARCHITECTURE.md). API thread only.
+// The seed's BroadcastManager: takes each bar of a series, encodes it once and hands it to
+// every subscriber of its series (the subscription id is the only per-client part). Bars come
+// from this instance's upstream or, with several instances on one Redis, from the one that
+// holds the series' upstream (RedisFanout). A bar at or before the last final bar delivered
+// is dropped: a takeover resumes a bucket early (a late duplicate rather than a hole) and for
+// a moment two holders may publish; the clients see each final bar once, in order.
+// API thread only.
 class BroadcastManager : public QObject
 {
     Q_OBJECT
@@ -24,13 +31,26 @@ public:
     {}
 
     void broadcast(const barkeep::SeriesKey &series, const barkeep::Bar &bar, bool final);
+    // The last forming bar delivered (a new subscriber gets it after its snapshot).
+    std::optional<Bar> formingBar(const SeriesKey &series) const;
+    // The open time of the last final bar delivered.
+    std::optional<qint64> lastFinal(const SeriesKey &series) const;
+    // The series lost its last subscriber.
+    void forget(const SeriesKey &series) { m_state.remove(series); }
 
     // `{"type":"bar","id":<id>` + tail: the shared tail of a bar message.
     static QByteArray barTail(const Bar &bar, bool final);
     static QByteArray barMessage(const QString &id, const QByteArray &tail);
 
 private:
+    struct SeriesState
+    {
+        qint64 lastFinal = std::numeric_limits<qint64>::min();
+        std::optional<Bar> forming;
+    };
+
     SubscriptionRegistry *m_registry;
+    QHash<SeriesKey, SeriesState> m_state;
 };
 
 } // namespace barkeep

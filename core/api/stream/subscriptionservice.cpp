@@ -3,7 +3,9 @@
 
 #include "api/apicontext.h"
 #include "api/barjsonencoder.h"
+#include "log/logging.h"
 #include "plugin/pluginregistry.h"
+#include "redisfanout.h"
 #include "services/dataorchestrator.h"
 #include "streamclient.h"
 #include "streammessage.h"
@@ -23,10 +25,30 @@ Error badInput(const QString &message) { return Error(Error::Kind::BadInput, mes
 
 SubscriptionService::SubscriptionService(ApiContext &ctx, QObject *parent)
     : QObject(parent), m_ctx(ctx), m_broadcast(&m_registry)
-{}
+{
+    if (m_ctx.options.fanoutUrl.isEmpty())
+        return;
+    const Result<RedisEndpoint> endpoint = RedisEndpoint::parse(m_ctx.options.fanoutUrl);
+    if (!endpoint) {
+        qCWarning(lcStream).noquote() << QStringLiteral("no stream fan-out (%1): single instance")
+                                             .arg(endpoint.error().message());
+        return;
+    }
+    RedisFanout::Options options;
+    options.leaseMs = m_ctx.options.streamLeaseMs;
+    m_fanout = new RedisFanout(*endpoint, options, this);
+    connect(m_fanout, &RedisFanout::upstreamWanted, this, &SubscriptionService::startWorker);
+    connect(m_fanout, &RedisFanout::upstreamUnwanted, this, [this](const SeriesKey &series) {
+        delete m_workers.take(series);
+    });
+    connect(m_fanout, &RedisFanout::remoteBar, &m_broadcast, &BroadcastManager::broadcast);
+    m_fanout->start();
+}
 
 SubscriptionService::~SubscriptionService()
 {
+    delete m_fanout; // releases the leases this instance holds
+    m_fanout = nullptr;
     qDeleteAll(m_workers);
     const QList<StreamClient *> clients = m_clients;
     m_clients.clear();
@@ -56,8 +78,40 @@ void SubscriptionService::removeClient(StreamClient *client)
 
 void SubscriptionService::stopUpstreams(const QList<SeriesKey> &series)
 {
-    for (const SeriesKey &s : series)
+    for (const SeriesKey &s : series) {
         delete m_workers.take(s);
+        if (m_fanout)
+            m_fanout->unwatch(s);
+        m_broadcast.forget(s);
+    }
+}
+
+void SubscriptionService::startWorker(const SeriesKey &series, bool takeover)
+{
+    if (m_workers.contains(series))
+        return;
+    auto *worker = new SubscriptionWorker(series, m_ctx.services.orchestrator, m_ctx.services.market,
+                                          &m_ctx.pool, &m_ctx.metrics,
+                                          [ctx = &m_ctx] { return ctx->now(); },
+                                          m_ctx.options.streamPollMs);
+    // Taking over another instance's upstream: resume at the last final bar delivered here (or
+    // one bucket back when none was), so no final bar is lost; the one delivered already comes
+    // again and BroadcastManager drops it.
+    if (const std::optional<qint64> last = m_broadcast.lastFinal(series))
+        worker->setResumeFrom(*last);
+    else if (takeover)
+        if (const Result<Timeframe> tf = Timeframe::parse(series.timeframe))
+            worker->setResumeFrom(tf->bucketStart(m_ctx.now()) - 1);
+    connect(worker, &SubscriptionWorker::barReady, this, &SubscriptionService::localBar);
+    m_workers.insert(series, worker);
+    worker->start();
+}
+
+void SubscriptionService::localBar(const SeriesKey &series, const Bar &bar, bool final)
+{
+    m_broadcast.broadcast(series, bar, final);
+    if (m_fanout)
+        m_fanout->publish(series, bar, final);
 }
 
 void SubscriptionService::handleMessage(StreamClient *client, const QJsonObject &message)
@@ -91,13 +145,10 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
     const qint64 limit = command.limit.value_or(m_ctx.options.snapshotBars);
 
     if (m_registry.add(client, id, key)) {
-        auto *worker = new SubscriptionWorker(key, m_ctx.services.orchestrator, m_ctx.services.market,
-                                              &m_ctx.pool, &m_ctx.metrics,
-                                              [ctx = &m_ctx] { return ctx->now(); },
-                                              m_ctx.options.streamPollMs);
-        connect(worker, &SubscriptionWorker::barReady, &m_broadcast, &BroadcastManager::broadcast);
-        m_workers.insert(key, worker);
-        worker->start();
+        if (m_fanout)
+            m_fanout->watch(key); // runs our upstream, or receives the holder's bars
+        else
+            startWorker(key, false);
     }
     ++m_ctx.metrics.wsSubscriptions;
     client->beginSnapshot(id);
@@ -138,10 +189,9 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
         const qint64 lastT = bars->empty() ? -1 : bars->back().t;
         guarded->finishSnapshot(id, snap, lastT);
         // A client joining a running upstream gets the bucket in progress right away.
-        if (SubscriptionWorker *w = m_workers.value(key))
-            if (auto forming = w->formingBar(); forming && forming->t > lastT)
-                guarded->sendBar(id, BroadcastManager::barMessage(id, BroadcastManager::barTail(*forming, false)),
-                                 forming->t, false);
+        if (auto forming = m_broadcast.formingBar(key); forming && forming->t > lastT)
+            guarded->sendBar(id, BroadcastManager::barMessage(id, BroadcastManager::barTail(*forming, false)),
+                             forming->t, false);
     });
 }
 

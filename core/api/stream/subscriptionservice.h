@@ -17,12 +17,16 @@ namespace barkeep {
 struct ApiContext;
 class StreamClient;
 class SubscriptionWorker;
+class RedisFanout;
 struct StreamCommand;
 
 // The seed's SubscriptionService: the WebSocket stream's subscriptions. subscribe → checks,
 // registers, starts the series' upstream if it is the first subscriber, sends a snapshot of
 // recent closed bars (fetched on the worker pool) and from then on the upstream's bars;
-// unsubscribe and disconnect stop the upstream with its last subscriber. API thread only.
+// unsubscribe and disconnect stop the upstream with its last subscriber. With several
+// instances on one Redis (options.fanoutUrl) a RedisFanout decides whether this instance runs
+// the series' upstream (it holds the lease) or receives its bars from the one that does.
+// API thread only.
 class SubscriptionService : public QObject
 {
     Q_OBJECT
@@ -43,12 +47,15 @@ private:
     void unsubscribe(StreamClient *client, const QString &id);
     void removeClient(StreamClient *client);
     void stopUpstreams(const QList<SeriesKey> &series);
+    void startWorker(const SeriesKey &series, bool takeover);
+    void localBar(const SeriesKey &series, const Bar &bar, bool final);
 
     ApiContext &m_ctx;
     SubscriptionRegistry m_registry;
     BroadcastManager m_broadcast;
     QHash<SeriesKey, SubscriptionWorker *> m_workers;
     QList<StreamClient *> m_clients;
+    RedisFanout *m_fanout = nullptr; // null: single instance
 };
 
 } // namespace barkeep

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Two headless instances on one Redis (cache.url=redis://…, a redis-server this test owns) and
+// the fake Binance: a WebSocket client on B receives the bars of the upstream A holds; one
+// upstream across both (barkeep_stream_upstreams and the lease key); kill -9 of the holder →
+// the other takes the lease within its TTL and the client's final bars go on with no hole and
+// no duplicate; Redis killed → each instance streams from its own upstream, one warning.
+#include "binancefake.h"
+#include "faulttest.h"
+#include "support/testsupport.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+#include <QWebSocket>
+
+#include <csignal>
+
+using namespace barkeep;
+using namespace barkeep::test;
+
+namespace {
+constexpr int kLeaseMs = 6000; // ApiOptions::streamLeaseMs
+const QByteArray kLeaseKey = "bk:lease:v1:{crypto/binance/BTC/USDT}:1m";
+
+// A stream client of a headless instance: every message, in order.
+struct StreamClient
+{
+    QWebSocket ws;
+    QList<QJsonObject> messages;
+
+    bool open(HeadlessInstance &bk)
+    {
+        QObject::connect(&ws, &QWebSocket::textMessageReceived, &ws, [this](const QString &m) {
+            messages.append(QJsonDocument::fromJson(m.toUtf8()).object());
+        });
+        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(bk.port())));
+        req.setRawHeader("Authorization", "Bearer " + bk.token().toUtf8());
+        QSignalSpy connected(&ws, &QWebSocket::connected);
+        ws.open(req);
+        return connected.wait(10000);
+    }
+    void subscribe()
+    {
+        const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")}, {QStringLiteral("id"), QStringLiteral("s")},
+                            {QStringLiteral("market"), QStringLiteral("crypto")},
+                            {QStringLiteral("provider"), QStringLiteral("binance")},
+                            {QStringLiteral("symbol"), QStringLiteral("BTC/USDT")},
+                            {QStringLiteral("timeframe"), QStringLiteral("1m")}, {QStringLiteral("limit"), 5}};
+        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    }
+    bool hasSnapshot() const { return snapshotLast() != 0; }
+    // The open time of the snapshot's last bar (0 before the snapshot).
+    qint64 snapshotLast() const
+    {
+        for (const QJsonObject &m : messages)
+            if (m.value(QStringLiteral("type")) == QLatin1String("snapshot")) {
+                const QJsonArray bars = m.value(QStringLiteral("bars")).toArray();
+                return bars.isEmpty() ? -1 : bars.last().toArray().at(0).toInteger();
+            }
+        return 0;
+    }
+    QList<qint64> finals() const
+    {
+        QList<qint64> t;
+        for (const QJsonObject &m : messages)
+            if (m.value(QStringLiteral("type")) == QLatin1String("bar") && m.value(QStringLiteral("final")).toBool())
+                t << m.value(QStringLiteral("bar")).toArray().at(0).toInteger();
+        return t;
+    }
+    qint64 lastFinal() const { return finals().isEmpty() ? 0 : finals().last(); }
+    // Final bars one minute apart, starting right after the snapshot: no hole, no duplicate.
+    // `lateDuplicate`: an upstream started before this instance delivered any final resumes a
+    // bucket early (a late duplicate of the snapshot's last bar rather than a hole).
+    QString gapsOrRepeats(bool lateDuplicate = false) const
+    {
+        qint64 prev = snapshotLast();
+        for (qint64 t : finals()) {
+            if (lateDuplicate && t == prev && t == snapshotLast())
+                continue;
+            if (t != prev + kMinuteMs)
+                return QStringLiteral("final %1 after %2").arg(t).arg(prev);
+            prev = t;
+        }
+        return {};
+    }
+};
+
+double upstreams(HeadlessInstance &bk) { return metric(bk, "barkeep_stream_upstreams"); }
+} // namespace
+
+class TestApiFanout : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QProcess m_redis;
+    quint16 m_port = 0;
+    fakes::BinanceFake m_binance;
+
+    bool startRedis()
+    {
+        m_redis.start(qEnvironmentVariable("BK_TEST_REDIS_SERVER"),
+                      {QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+                       QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"), QStringLiteral("no"),
+                       QStringLiteral("--dir"), m_dir.path()});
+        if (!m_redis.waitForStarted())
+            return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 10000 && redis("PING") != "+PONG")
+            QTest::qWait(50);
+        return redis("PING") == "+PONG";
+    }
+
+    // One inline command, its reply (a bulk string's value, or the status/integer line).
+    QByteArray redis(const QByteArray &command)
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, m_port);
+        if (!s.waitForConnected(1000))
+            return {};
+        s.write(command + "\r\n");
+        if (!s.waitForReadyRead(2000))
+            return {};
+        QByteArray line = s.readLine().trimmed();
+        if (line == "$-1")
+            return {};
+        if (line.startsWith('$')) {
+            while (!s.canReadLine() && s.waitForReadyRead(2000)) {}
+            return s.readLine().trimmed();
+        }
+        return line;
+    }
+
+    QStringList sets() const
+    {
+        return {QStringLiteral("cache.url=redis://127.0.0.1:%1/0").arg(m_port),
+                QStringLiteral("providers.binance.baseUrl=") + m_binance.url().toString(),
+                // No live stream here (a closed port): the worker polls the fake.
+                QStringLiteral("providers.binance.wsUrl=ws://127.0.0.1:%1").arg(freePort())};
+    }
+
+private slots:
+    void initTestCase()
+    {
+        BK_REQUIRE_SERVER(qEnvironmentVariable("BK_TEST_REDIS_SERVER"), "redis-server (BK_TEST_REDIS_SERVER)");
+        m_port = freePort();
+        QVERIFY(startRedis());
+        QVERIFY(m_binance.listen() != 0);
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_redis.state() != QProcess::NotRunning) {
+            ::kill(pid_t(m_redis.processId()), SIGKILL);
+            m_redis.waitForFinished(5000);
+        }
+    }
+
+    void twoInstancesOneUpstream()
+    {
+        HeadlessInstance a(sets()), b(sets());
+        QVERIFY2(a.start(), a.log().constData());
+        QVERIFY2(b.start(), b.log().constData());
+
+        // A subscribes first and takes the lease; B's client is served from A's upstream.
+        StreamClient onA, onB;
+        QVERIFY(onA.open(a));
+        onA.subscribe();
+        QTRY_VERIFY_WITH_TIMEOUT(onA.hasSnapshot(), 20'000);
+        QTRY_COMPARE_WITH_TIMEOUT(upstreams(a), 1.0, 10'000);
+        QVERIFY(!redis("GET " + kLeaseKey).isEmpty());
+        const QByteArray holderA = redis("GET " + kLeaseKey);
+        QVERIFY(onB.open(b));
+        onB.subscribe();
+        QTRY_VERIFY_WITH_TIMEOUT(onB.hasSnapshot(), 20'000);
+        QVERIFY(onB.snapshotLast() > 0);
+
+        // The next closed minute reaches B through Pub/Sub while B runs no upstream.
+        QTRY_VERIFY_WITH_TIMEOUT(onB.lastFinal() > onB.snapshotLast(), 80'000);
+        QCOMPARE(upstreams(b), 0.0);
+        QCOMPARE(upstreams(a), 1.0);
+        QCOMPARE(redis("GET " + kLeaseKey), holderA);
+        QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
+        QVERIFY2(onA.gapsOrRepeats().isEmpty(), qPrintable(onA.gapsOrRepeats()));
+
+        // kill -9 the holder: B takes the lease when A's key expires, and heals the window.
+        const qint64 killedAt = QDateTime::currentMSecsSinceEpoch();
+        a.kill9();
+        QElapsedTimer took;
+        took.start();
+        QTRY_COMPARE_WITH_TIMEOUT(upstreams(b), 1.0, 3 * kLeaseMs);
+        qInfo("B took over after %lld ms (lease %d ms)", took.elapsed(), kLeaseMs);
+        QVERIFY(took.elapsed() <= kLeaseMs + kLeaseMs / 3 + 2000);
+        const QByteArray holderB = redis("GET " + kLeaseKey);
+        if (qEnvironmentVariableIsSet("BK_FANOUT_LOGS")) {
+            QFile fa(qEnvironmentVariable("BK_FANOUT_LOGS") + QStringLiteral("/a.log")), fb(qEnvironmentVariable("BK_FANOUT_LOGS") + QStringLiteral("/b.log"));
+            if (fa.open(QIODevice::WriteOnly)) fa.write(a.log());
+            if (fb.open(QIODevice::WriteOnly)) fb.write(b.log());
+        }
+        QVERIFY2(!holderB.isEmpty() && holderB != holderA, QByteArray(holderB + "\n" + b.log().right(3000)).constData());
+        const qint64 formingAtKill = killedAt / kMinuteMs * kMinuteMs;
+        QTRY_VERIFY_WITH_TIMEOUT(onB.lastFinal() >= formingAtKill, 80'000);
+        QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
+
+        // A comes back and subscribes: B holds, so A runs none.
+        QVERIFY2(a.start(), a.log().constData());
+        StreamClient again;
+        QVERIFY(again.open(a));
+        again.subscribe();
+        QTRY_VERIFY_WITH_TIMEOUT(again.hasSnapshot(), 20'000);
+        QCOMPARE(upstreams(a), 0.0);
+
+        // Redis killed: A falls back to its own upstream, with one warning; B keeps its own.
+        ::kill(pid_t(m_redis.processId()), SIGKILL);
+        m_redis.waitForFinished(5000);
+        QTRY_COMPARE_WITH_TIMEOUT(upstreams(a), 1.0, 10'000);
+        QCOMPARE(upstreams(b), 1.0);
+        const QByteArray warning = "streams from its own upstream until it is back";
+        QTRY_COMPARE_WITH_TIMEOUT(a.log().count(warning), 1, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(again.lastFinal() > again.snapshotLast(), 80'000); // served locally
+        QCOMPARE(a.log().count(warning), 1); // reconnect attempts log no more
+        QVERIFY2(again.gapsOrRepeats(true).isEmpty(), qPrintable(again.gapsOrRepeats(true)));
+
+        // Redis back (empty): the leases are contended again, one upstream remains.
+        QVERIFY(startRedis());
+        QTRY_COMPARE_WITH_TIMEOUT(upstreams(a) + upstreams(b), 1.0, 4 * kLeaseMs);
+        QVERIFY(!redis("GET " + kLeaseKey).isEmpty());
+        QVERIFY(a.log().contains("reachable again"));
+
+        QVERIFY(a.terminate());
+        QVERIFY(b.terminate());
+        QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
+        QVERIFY2(again.gapsOrRepeats(true).isEmpty(), qPrintable(again.gapsOrRepeats(true)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestApiFanout)
+#include "tst_apifanout.moc"
