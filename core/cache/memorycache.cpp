@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "memorycache.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 namespace barkeep {
@@ -29,7 +31,10 @@ private:
 
 } // namespace
 
-MemoryCache::MemoryCache(qint64 maxBytes) : m_maxBytes(maxBytes) {}
+MemoryCache::MemoryCache(qint64 maxBytes, qint64 maxEntryBytes)
+    : m_maxBytes(maxBytes)
+    , m_maxEntryBytes(maxEntryBytes > 0 ? std::min(maxEntryBytes, maxBytes) : maxBytes / 8)
+{}
 
 MemoryCache::~MemoryCache() = default;
 
@@ -92,8 +97,8 @@ void MemoryCache::put(const SeriesKey &series, TimeRange range, const Bars &bars
 {
     LatencyTimer timer(m_counters);
     const qint64 bytes = entryBytes(qsizetype(bars.size()));
-    if (bytes > m_maxBytes)
-        return; // would evict everything and still not fit
+    if (bytes > m_maxEntryBytes)
+        return; // see the class comment: too big to be worth the memory
     auto shared = std::make_shared<const Bars>(bars); // copied outside the lock
     const QString instrument = instrumentOf(series);
     const QString key = entryKey(instrument, series.timeframe, range);

@@ -19,10 +19,15 @@ namespace barkeep {
 //
 // invalidate() drops overlapping entries of every timeframe of the (market, provider, symbol):
 // a write of 1m bars changes every rollup built from them.
+//
+// One answer may take at most maxEntryBytes (an eighth of the cache by default): a chart that
+// loads a whole history (1M bars = 48 MiB) would otherwise evict every hot range and keep a
+// second copy of what the window already holds, for data the store reads back in ~40 ms.
 class BARKEEPCORE_EXPORT MemoryCache final : public BarCache
 {
 public:
-    explicit MemoryCache(qint64 maxBytes);
+    // maxEntryBytes <= 0: maxBytes / 8.
+    explicit MemoryCache(qint64 maxBytes, qint64 maxEntryBytes = 0);
     ~MemoryCache() override;
 
     QString describe() const override;
@@ -34,6 +39,7 @@ public:
     void invalidate(const SeriesKey &series, TimeRange range) override;
 
     qint64 maxBytes() const { return m_maxBytes; }
+    qint64 maxEntryBytes() const { return m_maxEntryBytes; }
     qint64 usedBytes() const;
     qsizetype entryCount() const;
 
@@ -57,6 +63,7 @@ private:
     void evictLocked();
 
     const qint64 m_maxBytes;
+    const qint64 m_maxEntryBytes;
     mutable std::mutex m_mutex;
     Lru m_lru;
     QHash<QString, Lru::iterator> m_index;

@@ -77,7 +77,7 @@ private slots:
     {
         QFETCH(int, barsPerEntry);
         const qint64 entry = MemoryCache::entryBytes(barsPerEntry);
-        MemoryCache cache(3 * entry); // room for exactly three entries
+        MemoryCache cache(3 * entry, 3 * entry); // room for exactly three entries, any size
         const auto range = [&](int i) { return minutes(qint64(i) * barsPerEntry, qint64(i + 1) * barsPerEntry); };
         for (int i = 0; i < 3; ++i)
             cache.put(kBtc, range(i), makeBars(range(i).from, barsPerEntry, i));
@@ -100,9 +100,20 @@ private slots:
         QCOMPARE(cache.entryCount(), 2); // the big one and range 3; 0 and 2 were evicted
     }
 
+    void entryLargerThanAnEighthIsNotKeptByDefault()
+    {
+        MemoryCache cache(8 * MemoryCache::entryBytes(100));
+        QCOMPARE(cache.maxEntryBytes(), MemoryCache::entryBytes(100));
+        cache.put(kBtc, minutes(0, 100), makeBars(0, 100));
+        QVERIFY(cache.get(kBtc, minutes(0, 100)));
+        cache.put(kBtc, minutes(0, 101), makeBars(0, 101));
+        QVERIFY(!cache.get(kBtc, minutes(0, 101)));
+        QCOMPARE(cache.entryCount(), 1);
+    }
+
     void entryLargerThanTheCacheIsNotKept()
     {
-        MemoryCache cache(MemoryCache::entryBytes(10));
+        MemoryCache cache(MemoryCache::entryBytes(10), MemoryCache::entryBytes(10));
         cache.put(kBtc, minutes(0, 5), makeBars(0, 5));
         cache.put(kBtc, minutes(0, 100), makeBars(0, 100));
         QVERIFY(!cache.get(kBtc, minutes(0, 100)));

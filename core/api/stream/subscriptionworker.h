@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "barkeepcore_export.h"
 #include "model/bar.h"
 #include "model/series.h"
 #include "model/timeframe.h"
@@ -43,7 +44,7 @@ class ApiMetrics;
 // stream did not close within kStreamGraceMs is fetched over REST too (Kraken only closes a
 // candle when the next trade comes).
 // Lives on the API thread (the stream too); fetches run on the pool, one at a time.
-class SubscriptionWorker : public QObject
+class BARKEEPCORE_EXPORT SubscriptionWorker : public QObject
 {
     Q_OBJECT
 
