@@ -66,6 +66,19 @@ Result<qint64> DataOrchestrator::ensureFetched(const SeriesKey &series1m, TimeRa
     return written;
 }
 
+Result<qint64> DataOrchestrator::storeClosed(const SeriesKey &series1m, const Bars &bars,
+                                             TimeRange covered)
+{
+    std::shared_ptr<QMutex> lock = seriesLock(series1m);
+    QMutexLocker locker(lock.get());
+    Result<WriteReport> report = m_db.write(series1m, bars, covered);
+    if (!report)
+        return report.error();
+    m_cache.invalidate(series1m, covered);
+    emit barsStored(series1m, covered, report->written);
+    return report->written;
+}
+
 Result<Bars> DataOrchestrator::bars(const SeriesKey &series, TimeRange range, qint64 limit)
 {
     Result<Timeframe> tf = Timeframe::parse(series.timeframe);

@@ -33,6 +33,10 @@ public:
     Result<qint64> ensureFetched(const SeriesKey &series, TimeRange range,
                                  const std::atomic<bool> *cancel = nullptr);
 
+    // Stores closed 1m bars that arrived some other way than a fetch (a provider stream's final
+    // bars) with `covered` as fetched, like history: the live period never shows as a hole.
+    Result<qint64> storeClosed(const SeriesKey &series1m, const Bars &bars, TimeRange covered);
+
     qint64 providerFetches() const { return m_providerFetches.load(); }
 
 signals:

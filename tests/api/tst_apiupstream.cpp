@@ -241,6 +241,17 @@ private slots:
             else
                 QVERIFY(t > lastFinal);
         }
+
+        // Streamed finals are history too: all ten minutes are stored, equal to ground truth,
+        // and covered (the minutes heard only over the stream included).
+        const SeriesKey key{QStringLiteral("crypto"), QStringLiteral("binance"), QStringLiteral("BTC/USDT")};
+        const TimeRange ten{kMinute0, kMinute0 + 10 * kMinuteMs};
+        QTRY_VERIFY(f.api->store->gaps(key, ten) && f.api->store->gaps(key, ten)->empty());
+        const Result<Bars> stored = f.api->store->readBars(key, ten);
+        QVERIFY(stored);
+        QCOMPARE(stored->size(), size_t(10));
+        for (size_t i = 0; i < stored->size(); ++i)
+            QCOMPARE((*stored)[i], truth(kMinute0 + qint64(i) * kMinuteMs));
     }
 
     void holeInStreamIsFetchedFirst()

@@ -322,6 +322,7 @@ void SubscriptionWorker::apply(const StreamEvent &e)
         flush();
         return;
     }
+    persist(b);
     if (b.t == m_minuteCursor) {
         m_minutes.push_back(b);
         m_minuteCursor += kMinuteMs;
@@ -339,6 +340,19 @@ void SubscriptionWorker::apply(const StreamEvent &e)
     else
         m_minutes.insert(it, b);
     flush();
+}
+
+// A final bar from the stream is history: store it with its coverage, off this thread (bars
+// fetched over REST are stored by the orchestrator already).
+void SubscriptionWorker::persist(const Bar &bar)
+{
+    DataOrchestrator *orchestrator = m_orchestrator;
+    const SeriesKey key = m_series.withTimeframe(QStringLiteral("1m"));
+    (void)QtConcurrent::run(m_pool, [orchestrator, key, bar] {
+        const Result<qint64> r = orchestrator->storeClosed(key, Bars{bar}, {bar.t, bar.t + kMinuteMs});
+        if (!r)
+            qCWarning(lcStream).noquote() << key.toString() << "streamed bar not stored:" << r.error().message();
+    });
 }
 
 } // namespace barkeep

@@ -92,6 +92,7 @@ private:
     void onStreamDisconnected(const QString &reason);
     void scheduleReconnect();
     void drainPending();
+    void persist(const Bar &bar);
     void apply(const StreamEvent &event);
     void flush();
 
