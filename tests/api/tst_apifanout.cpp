@@ -15,6 +15,7 @@
 #include <QWebSocket>
 
 #include <csignal>
+#include <cstdio>
 
 using namespace barkeep;
 using namespace barkeep::test;
@@ -229,8 +230,15 @@ private slots:
         QVERIFY(!redis("GET " + kLeaseKey).isEmpty());
         QVERIFY(a.log().contains("reachable again"));
 
-        QVERIFY(a.terminate());
-        QVERIFY(b.terminate());
+        // SIGTERM → exit 0 within 10 s; on failure the instance's last log lines say why.
+        const auto stops = [](HeadlessInstance &i, const char *name) {
+            if (i.terminate())
+                return true;
+            std::fprintf(stderr, "--- %s: last log lines ---\n%s\n", name, i.log().right(6000).constData());
+            return false;
+        };
+        QVERIFY(stops(a, "A"));
+        QVERIFY(stops(b, "B"));
         QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
         QVERIFY2(again.gapsOrRepeats(true).isEmpty(), qPrintable(again.gapsOrRepeats(true)));
     }

@@ -112,6 +112,7 @@ std::optional<FakeServer::Reply> BinanceFake::charge(int weight)
         return r;
     }
     m_usedWeight += weight;
+    m_totalWeight += weight;
     if (m_faults.weightPerMinute <= 0 || m_usedWeight <= m_faults.weightPerMinute)
         return std::nullopt;
     if (m_refusedThisWindow && ++m_ignored429s >= m_faults.ignored429sBeforeBan) {

@@ -25,7 +25,8 @@ public:
     // real host has ready before anyone asks); returns how many. Benchmarks call it before
     // timing.
     int prebuildArchive(const QString &symbol, TimeRange range);
-    int usedWeight() const { return m_usedWeight; }
+    int usedWeight() const { return m_usedWeight; } // in the current minute
+    qint64 totalWeight() const { return m_totalWeight; } // since start, every minute
     bool isBanned() const;
 
 protected:
@@ -44,6 +45,7 @@ private:
 
     qint64 m_window = -1; // the current minute (weight resets at each)
     int m_usedWeight = 0;
+    qint64 m_totalWeight = 0;
     bool m_refusedThisWindow = false;
     int m_ignored429s = 0;
     qint64 m_bannedUntil = 0;

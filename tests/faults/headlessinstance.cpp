@@ -3,6 +3,7 @@
 
 #include "support/testsupport.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -104,7 +105,15 @@ bool HeadlessInstance::terminate()
     if (!isRunning())
         return true;
     ::kill(pid_t(m_process.processId()), SIGTERM);
-    const bool done = m_process.waitForFinished(10000);
+    // Keep this thread's events flowing while waiting: the instance may be in the middle of a
+    // request to an in-process fake provider, and its shutdown waits for that answer; a
+    // blocking waitForFinished() here would starve the fake and fail the shutdown for nothing.
+    const QDeadlineTimer deadline(10000);
+    while (m_process.state() != QProcess::NotRunning && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        m_process.waitForFinished(20);
+    }
+    const bool done = m_process.state() == QProcess::NotRunning;
     drain();
     return done && m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
 }

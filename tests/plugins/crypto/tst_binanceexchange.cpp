@@ -326,7 +326,8 @@ private slots:
         QCOMPARE(r->covered, feb);
         QVERIFY2(qAbs(r->requests - requests) <= 1, qPrintable(QString::number(r->requests)));
         QCOMPARE(fake.requestCount(QStringLiteral("/api/v3/klines")), r->requests);
-        QCOMPARE(fake.usedWeight() >= 2 * r->requests, true);
+        // Total, not the current minute's: a slow run (sanitizers) may cross a minute boundary.
+        QVERIFY(fake.totalWeight() >= 2 * r->requests);
     }
 
     void rateLimitThenBan()
