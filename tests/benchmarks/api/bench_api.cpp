@@ -8,6 +8,7 @@
 // Load comes from wrk when installed, else from a small keep-alive client here.
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
 //   bench_api [--seconds N] [--smoke] [--serve N]
+#include "support/apiserverthread.h"
 #include "api/localapiserver.h"
 #include "cache/barcache.h"
 #include "config/config.h"
@@ -42,35 +43,7 @@ namespace {
 constexpr qint64 kJan2024 = 1704067200000LL;
 const QByteArray kToken = "bench";
 
-// Runs a LocalApiServer on its own thread, created inside it (style.md §6).
-struct ServerThread
-{
-    QThread thread;
-    QObject *context = nullptr;
-    LocalApiServer *server = nullptr;
-    quint16 port = 0;
-
-    void start(const ApiServices &services, const ApiOptions &options)
-    {
-        thread.start();
-        context = new QObject;
-        context->moveToThread(&thread);
-        QMetaObject::invokeMethod(context, [&] {
-            server = new LocalApiServer(services, options);
-            if (server->listen())
-                port = server->serverPort();
-        }, Qt::BlockingQueuedConnection);
-    }
-    void stop()
-    {
-        QMetaObject::invokeMethod(context, [&] {
-            delete server;
-            delete context;
-        }, Qt::BlockingQueuedConnection);
-        thread.quit();
-        thread.wait();
-    }
-};
+using ServerThread = bench::ApiServerThread;
 
 // One blocking keep-alive HTTP/1.1 connection: request, read the whole answer, repeat.
 void connectionLoop(quint16 port, const QByteArray &req, std::atomic<bool> &stop,

@@ -18,6 +18,7 @@
 // when every client has the previous one (latency, not throughput).
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
 //   bench_stream [--clients N] [--bars N] [--smoke]
+#include "support/apiserverthread.h"
 #include "api/localapiserver.h"
 #include "cache/barcache.h"
 #include "config/config.h"
@@ -66,35 +67,7 @@ qint64 nowNs()
         .count();
 }
 
-// Runs a LocalApiServer on its own thread, created inside it (style.md §6).
-struct ServerThread
-{
-    QThread thread;
-    QObject *context = nullptr;
-    LocalApiServer *server = nullptr;
-    quint16 port = 0;
-
-    void start(const ApiServices &services, const ApiOptions &options)
-    {
-        thread.start();
-        context = new QObject;
-        context->moveToThread(&thread);
-        QMetaObject::invokeMethod(context, [&] {
-            server = new LocalApiServer(services, options);
-            if (server->listen())
-                port = server->serverPort();
-        }, Qt::BlockingQueuedConnection);
-    }
-    void stop()
-    {
-        QMetaObject::invokeMethod(context, [&] {
-            delete server;
-            delete context;
-        }, Qt::BlockingQueuedConnection);
-        thread.quit();
-        thread.wait();
-    }
-};
+using ServerThread = bench::ApiServerThread;
 
 // What the receiving thread reports to the injecting one.
 struct Shared
