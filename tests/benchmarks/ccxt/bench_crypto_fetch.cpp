@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QThreadPool>
 #include <QtConcurrent>
 
 #include <cstdio>
@@ -193,5 +194,8 @@ int main(int argc, char **argv)
         std::printf("%-46s %8lld %8d %9lld %11.0f  %s\n", qPrintable(r.name), r.bars, r.requests,
                     r.ms, r.ms > 0 ? r.bars * 1000.0 / r.ms : 0.0, qPrintable(r.note));
     }
+    // Join the pool threads while the application still exists: each holds a per-thread
+    // QNetworkAccessManager (core/net/httpclient) whose teardown needs a live application.
+    QThreadPool::globalInstance()->waitForDone();
     return allEqual ? 0 : 1;
 }
