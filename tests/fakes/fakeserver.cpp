@@ -89,9 +89,12 @@ bool FakeServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 
     Reply reply = chance(m_faults.serverErrorRate) ? serverError() : answer(request);
     if (reply.status == 200 && reply.contentType == "application/json") {
-        if (chance(m_faults.malformedRate))
-            reply.body = reply.body.left(reply.body.size() / 3) + "<html>oops"
-                         + reply.body.mid(reply.body.size() / 3);
+        if (chance(m_faults.malformedRate)) {
+            // Right after the first bracket, so it always breaks the JSON: a third of the way
+            // in, it could land inside a string (a pair name) and leave the JSON valid.
+            const qsizetype at = reply.body.indexOf(reply.body.startsWith('[') ? '[' : '{') + 1;
+            reply.body = reply.body.left(at) + "<html>oops" + reply.body.mid(at);
+        }
         else if (chance(m_faults.truncatedRate))
             reply.body.truncate(reply.body.size() / 2);
     }

@@ -227,25 +227,27 @@ private slots:
         auto p = plugin(fake.url());
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const BarRequest req{QStringLiteral("BTC/USD"), QStringLiteral("1m"), now - 3600000, now};
-        QCOMPARE(
-            offThread([&] {
-                return p->fetchBars({QStringLiteral("NOPE/USD"), QStringLiteral("1m"), 0, now});
-            })
-                .error()
-                .kind(),
-            Error::Kind::BadInput);
-        QCOMPARE(offThread([&] {
-                     return p->fetchBars({QStringLiteral("BTC/USD"), QStringLiteral("2h"), 0, now});
-                 })
-                     .error()
-                     .kind(),
-                 Error::Kind::Unsupported);
+        const auto fails = [&](const BarRequest &r, Error::Kind kind, const char *what) {
+            const Result<BarBatch> got = offThread([&] { return p->fetchBars(r); });
+            QVERIFY2(!got, what);
+            QCOMPARE(got.error().kind(), kind);
+        };
+        fails({QStringLiteral("NOPE/USD"), QStringLiteral("1m"), 0, now}, Error::Kind::BadInput,
+              "unknown symbol");
+        if (QTest::currentTestFailed())
+            return;
+        fails({QStringLiteral("BTC/USD"), QStringLiteral("2h"), 0, now}, Error::Kind::Unsupported,
+              "unsupported timeframe");
+        if (QTest::currentTestFailed())
+            return;
         fake.faults().serverErrorRate = 1;
-        QCOMPARE(offThread([&] { return p->fetchBars(req); }).error().kind(),
-                 Error::Kind::Upstream);
+        fails(req, Error::Kind::Upstream, "5xx");
+        if (QTest::currentTestFailed())
+            return;
         fake.faults().serverErrorRate = 0;
         fake.faults().malformedRate = 1;
         const Result<BarBatch> bad = offThread([&] { return p->fetchBars(req); });
+        QVERIFY2(!bad, "malformed");
         QCOMPARE(bad.error().kind(), Error::Kind::BadResponse);
         QVERIFY(!bad.error().detail().isEmpty());
     }
