@@ -3,6 +3,7 @@
 
 #include <QCryptographicHash>
 #include <QJsonArray>
+#include <QTimeZone>
 
 namespace barkeep {
 
@@ -43,6 +44,15 @@ Result<PluginMetadata> PluginMetadata::fromJson(const QJsonObject &o)
         info.earliestMs = qint64(p.value(QStringLiteral("earliestMs")).toDouble());
         info.reachesFullHistory = p.value(QStringLiteral("reachesFullHistory")).toBool(true);
         info.historyNote = p.value(QStringLiteral("historyNote")).toString();
+        const QJsonValue zone = p.value(QStringLiteral("timeZone"));
+        if (!zone.isUndefined()) {
+            info.timeZone = zone.toString();
+            if (!QTimeZone::isTimeZoneIdAvailable(info.timeZone.toUtf8()))
+                return Error(Error::Kind::BadInput,
+                             QStringLiteral("plugin %1: provider %2 has an unknown timeZone "
+                                            "\"%3\" (want an IANA id such as America/New_York)")
+                                 .arg(m.id, info.id, zone.toVariant().toString()));
+        }
         info.streaming = p.value(QStringLiteral("streaming")).toBool();
         info.archive = p.value(QStringLiteral("archive")).toBool();
         const QJsonObject limits = p.value(QStringLiteral("rateLimits")).toObject();

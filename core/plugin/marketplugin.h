@@ -44,6 +44,10 @@ struct ProviderInfo
     qint64 earliestMs = 0; // earliest history the provider has (0 = unknown)
     bool reachesFullHistory = true; // false for Kraken: only the 720 most recent bars
     QString historyNote;   // shown in the UI when reachesFullHistory is false
+    // IANA id of the clock the market keeps ("timeZone" in the JSON; UTC when absent): crypto
+    // venues trade around the clock in UTC, US stocks on New York time. The chart's
+    // "exchange" time zone.
+    QString timeZone = QStringLiteral("UTC");
     bool streaming = false;
     bool archive = false;  // bulk history archive (Binance monthly zips)
     // Documented limits, seeds for the request pacer.
