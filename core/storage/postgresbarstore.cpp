@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -33,18 +34,11 @@ namespace {
 
 
 // Type OIDs of the parameters we send (pg_type.h is not installed with libpq-dev).
-constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 constexpr Oid kByteaOid = 17;
 constexpr Oid kFloat8Oid = 701;
-constexpr Oid kInt2ArrayOid = 1005;
-constexpr Oid kInt4ArrayOid = 1007;
-constexpr Oid kInt8ArrayOid = 1016;
-constexpr Oid kTextArrayOid = 1009;
-constexpr Oid kByteaArrayOid = 1001;
-constexpr Oid kFloat8ArrayOid = 1022;
 
 qint64 nowMs()
 {
@@ -80,65 +74,56 @@ quint64 bitsOf(double d)
     return bits;
 }
 
-// A one-dimensional array in PostgreSQL's binary format (what array_recv reads): a header,
-// then each element as a length and its binary value. Elements are appended in place, so a
-// day block is encoded straight into the message that carries it.
-class ArrayWriter
+// The data of a `COPY ... FROM STDIN (FORMAT binary)`, built by hand: the signature, flags
+// and header extension (both 0), then each tuple as a field count and each field as a
+// length and its binary value (network byte order, what the type's recv function reads),
+// then -1 as the trailer. Day blocks are encoded straight into the buffer that is sent.
+class CopyWriter
 {
 public:
-    explicit ArrayWriter(Oid elementType) : m_type(elementType) { m_buffer.resize(kHeader); }
+    CopyWriter()
+    {
+        static constexpr char kSignature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377',
+                                                '\r', '\n', '\0'};
+        m_buffer.append(kSignature, sizeof kSignature);
+        appendBigEndian(m_buffer, qint32(0)); // flags: no OIDs
+        appendBigEndian(m_buffer, qint32(0)); // header extension length
+    }
+    void tuple(qint16 fields)
+    {
+        appendBigEndian(m_buffer, fields);
+        ++m_tuples;
+    }
     void int8(qint64 v) { value(v); }
     void int4(qint32 v) { value(v); }
-    void int2(qint16 v) { value(v); }
     void float8(double v) { value(bitsOf(v)); }
     void text(const QString &s)
     {
         const QByteArray u = s.toUtf8();
         appendBigEndian(m_buffer, qint32(u.size()));
         m_buffer.append(u.constData(), size_t(u.size()));
-        ++m_count;
     }
-    // An element written by the caller into buffer() between begin and end.
-    size_t beginElement()
+    // A field written by the caller into buffer() between begin and end.
+    size_t beginField()
     {
         const size_t at = m_buffer.size();
         m_buffer.append(4, '\0');
         return at;
     }
-    void endElement(size_t at)
-    {
-        qToBigEndian(qint32(m_buffer.size() - at - 4), m_buffer.data() + at);
-        ++m_count;
-    }
+    void endField(size_t at) { qToBigEndian(qint32(m_buffer.size() - at - 4), m_buffer.data() + at); }
     std::string &buffer() { return m_buffer; }
-    qint32 count() const { return m_count; }
-    // The finished array (the writer is empty afterwards).
-    std::string take()
-    {
-        std::string out = std::move(m_buffer);
-        char *h = out.data();
-        qToBigEndian(qint32(m_count ? 1 : 0), h); // dimensions; 0 is the empty array
-        qToBigEndian(qint32(0), h + 4);           // no NULLs
-        qToBigEndian(qint32(m_type), h + 8);
-        qToBigEndian(m_count, h + 12);           // length of the dimension
-        qToBigEndian(qint32(1), h + 16);         // lower bound
-        if (!m_count)
-            out.resize(12);
-        return out;
-    }
+    qint64 tuples() const { return m_tuples; }
+    void finish() { appendBigEndian(m_buffer, qint16(-1)); }
 
 private:
-    static constexpr size_t kHeader = 20;
     template <typename T>
     void value(T v)
     {
         appendBigEndian(m_buffer, qint32(sizeof(T)));
         appendBigEndian(m_buffer, v);
-        ++m_count;
     }
-    Oid m_type;
     std::string m_buffer;
-    qint32 m_count = 0;
+    qint64 m_tuples = 0;
 };
 
 // Parameters in binary format, so numbers cross without printf/strtod.
@@ -157,7 +142,6 @@ public:
     {
         return add(std::string(b.constData(), size_t(b.size())), kByteaOid);
     }
-    Params &array(ArrayWriter &a, Oid arrayType) { return add(a.take(), arrayType); }
 
     int count() const { return int(m_values.size()); }
     const Oid *types() const { return m_types.data(); }
@@ -408,6 +392,7 @@ struct PostgresBarStore::Shared final : ConnectionOwner
     std::atomic<qint64> reconnects{0};
     std::atomic<bool> everConnected{false};
     QString rollupPath; // what open() found (see rollupPath())
+    std::function<bool(int)> copyHook; // see setCopyHookForTesting()
 
     ~Shared() override { closeAll(); }
 
@@ -494,6 +479,9 @@ public:
             PgResult(PQexec(m_conn, "ROLLBACK"));
     }
     bool active() const { return m_active; }
+    // Leaves pipeline mode once every batch was read, keeping the transaction open (COPY
+    // cannot run in a pipeline); leaving the scope still rolls back an unfinished one.
+    bool leave() { return m_pendingSyncs == 0 && PQexitPipelineMode(m_conn) == 1; }
     // A statement without parameters (BEGIN, COMMIT).
     void sql(const char *sql)
     {
@@ -577,23 +565,23 @@ const Statement kStatements[] = {
      "AND provider = $2 AND symbol = $3) AND t_from <= $5 AND t_to >= $4 "
      "RETURNING t_from, t_to, state",
      {kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
-    {"bk_blocks_write",
+    // The day blocks of a write arrive by COPY into bk_stage (below), then go in with this.
+    {"bk_stage_upsert",
      "INSERT INTO bar_days (series_id, day, first_t, last_t, n, bars) "
-     "SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::int8[], $5::int4[], $6::bytea[]) "
+     "SELECT $1, day, first_t, last_t, n, bars FROM bk_stage "
      "ON CONFLICT (series_id, day) DO UPDATE SET first_t = EXCLUDED.first_t, "
      "last_t = EXCLUDED.last_t, n = EXCLUDED.n, bars = EXCLUDED.bars",
-     {kInt4Oid, kInt8ArrayOid, kInt8ArrayOid, kInt8ArrayOid, kInt4ArrayOid, kByteaArrayOid}},
-    {"bk_coverage_put",
-     "INSERT INTO coverage (series_id, t_from, t_to, state) "
-     "SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::int2[])",
-     {kInt4Oid, kInt8ArrayOid, kInt8ArrayOid, kInt2ArrayOid}},
-    {"bk_quarantine_put",
-     "INSERT INTO quarantine (series_id, t, o, h, l, c, v, reason, quarantined_at) "
-     "SELECT $1, u.*, $9 FROM unnest($2::int8[], $3::float8[], $4::float8[], $5::float8[], "
-     "$6::float8[], $7::float8[], $8::text[]) AS u",
-     {kInt4Oid, kInt8ArrayOid, kFloat8ArrayOid, kFloat8ArrayOid, kFloat8ArrayOid,
-      kFloat8ArrayOid, kFloat8ArrayOid, kTextArrayOid, kInt8Oid}},
+     {kInt4Oid}},
 };
+
+// The stage table of the COPY, one per session (temporary tables are per session):
+// ON COMMIT DELETE ROWS empties it at the end of every transaction that used it (a rolled
+// back one leaves nothing either), so a write never sees another write's rows. `bars` is
+// STORAGE EXTERNAL as in bar_days: the codec already compressed it.
+const char *const kStageTable =
+    "CREATE TEMPORARY TABLE IF NOT EXISTS bk_stage (day bigint NOT NULL, first_t bigint NOT NULL, "
+    "last_t bigint NOT NULL, n integer NOT NULL, bars bytea NOT NULL) ON COMMIT DELETE ROWS; "
+    "ALTER TABLE bk_stage ALTER COLUMN bars SET STORAGE EXTERNAL";
 
 // Prepares kStatements on a fresh session (after connect or reconnect).
 VoidResult prepareStatements(PGconn *c)
@@ -601,6 +589,9 @@ VoidResult prepareStatements(PGconn *c)
     PgResult r = exec(c, "DEALLOCATE ALL"); // a half-done earlier attempt on this session
     if (!ok(r))
         return storageError(c, r, "DEALLOCATE");
+    r = exec(c, kStageTable);
+    if (!ok(r))
+        return storageError(c, r, "creating the COPY stage table");
     for (const Statement &st : kStatements) {
         r.reset(PQprepare(c, st.name, st.sql, int(st.types.size()), st.types.data()));
         if (!ok(r))
@@ -686,6 +677,73 @@ Result<Bars> readBarsOn(PGconn *c, qint32 sid, TimeRange range, qint64 limit)
     return out;
 }
 
+// Sends the data of one COPY ... FROM STDIN. A test hook runs once `halfway` bytes are sent
+// (see PostgresBarStore::setCopyHookForTesting); when it says so, a tuple the server must
+// reject follows. Null on success, else why sending failed (the connection is broken).
+const char *sendCopyData(PGconn *pg, const std::string &data, size_t halfway,
+                         const std::function<bool(int)> &hook)
+{
+    size_t at = 0;
+    if (hook) {
+        if (PQputCopyData(pg, data.data(), int(halfway)) != 1)
+            return "sending the COPY data failed";
+        at = halfway;
+        if (!hook(PQbackendPID(pg))) {
+            // One field (an int8) where five are expected: "row field count is 1".
+            static constexpr char kBadTuple[] = {0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0};
+            if (PQputCopyData(pg, kBadTuple, sizeof kBadTuple) != 1)
+                return "sending the COPY data failed";
+        }
+    }
+    // PQputCopyData takes an int length and copies into libpq's buffer: send in slices.
+    constexpr size_t kSlice = 1 << 20;
+    while (at < data.size()) {
+        const size_t n = std::min(kSlice, data.size() - at);
+        if (PQputCopyData(pg, data.data() + at, int(n)) != 1)
+            return "sending the COPY data failed";
+        at += n;
+    }
+    return nullptr;
+}
+
+// Runs `sql`, a simple-protocol query string, feeding its COPY ... FROM STDIN statements the
+// `copies` in order (the first one with the test hook), and reads every result. The server
+// stops at the first error and skips the rest of the string, COMMIT included; the caller's
+// guard then rolls the transaction back.
+VoidResult copyAndCommit(PGconn *pg, const QByteArray &sql,
+                         const std::vector<const std::string *> &copies, size_t halfway,
+                         const std::function<bool(int)> &hook)
+{
+    if (PQsendQuery(pg, sql.constData()) != 1)
+        return storageError(pg, {}, "sending the write");
+    size_t next = 0;
+    int copyStarts = 0;
+    PgResult failed;
+    while (PgResult r{PQgetResult(pg)}) {
+        const ExecStatusType status = PQresultStatus(r.get());
+        if (status == PGRES_COPY_IN) {
+            // A broken connection could in theory keep answering COPY_IN: do not loop on it.
+            if (++copyStarts > int(copies.size()) + 1)
+                break;
+            const char *why = next < copies.size()
+                ? sendCopyData(pg, *copies[next], next == 0 ? halfway : 0,
+                               next == 0 ? hook : std::function<bool(int)>())
+                : "unexpected COPY";
+            ++next;
+            if (PQputCopyEnd(pg, why) != 1 && PQstatus(pg) != CONNECTION_OK)
+                break;
+            continue;
+        }
+        if (!ok(r) && !failed)
+            failed = std::move(r);
+    }
+    if (failed)
+        return storageError(pg, failed, "bar write");
+    if (next != copies.size() || PQstatus(pg) != CONNECTION_OK)
+        return storageError(pg, {}, "bar write");
+    return {};
+}
+
 } // namespace
 
 // --- PostgresBarStore -----------------------------------------------------------------
@@ -735,6 +793,12 @@ int PostgresBarStore::connectionCount() const
 qint64 PostgresBarStore::reconnectCount() const
 {
     return m_shared->reconnects.load();
+}
+
+void PostgresBarStore::setCopyHookForTesting(std::function<bool(int)> hook)
+{
+    std::lock_guard lock(m_shared->mutex);
+    m_shared->copyHook = std::move(hook);
 }
 
 QString PostgresBarStore::rollupPath() const
@@ -936,10 +1000,10 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
                 return p.error();
             c->prepared = true;
         }
-        // Two round trips: (1) begin, lock the series, read the stored blocks of the covered
-        // days and take out the ledger intervals touching the range; (2) write the merged
-        // blocks, the ledger and the quarantine, commit. COPY cannot be pipelined, so the
-        // blocks travel as binary array parameters instead (unnest on the server).
+        // (1) One pipeline: begin, lock the series, read the stored blocks of the covered
+        // days and take out the ledger intervals touching the range. (2) One query string:
+        // COPY the merged blocks (and quarantined bars), upsert from the stage, put the ledger
+        // back, commit (COPY cannot run in a pipeline; see postgresbarstore.h).
         Pipeline pipe(pg);
         if (!pipe.active())
             return storageError(pg, {}, "entering pipeline mode");
@@ -976,9 +1040,9 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
 
         const int storedRows = PQntuples(stored.get());
         Bars finalInRange; // bars stored in `covered` after this write, when some were before
-        ArrayWriter days(kInt8Oid), firsts(kInt8Oid), lasts(kInt8Oid), counts(kInt4Oid);
-        ArrayWriter blocks(kByteaOid);
+        CopyWriter blocks; // bk_stage rows: day, first_t, last_t, n, bars
         blocks.buffer().reserve(good.size() * 14 + 64);
+        size_t halfway = 0; // where the hook of a test runs (see setCopyHookForTesting)
         Bars merged;
         int row = 0;
         size_t i = 0;
@@ -1014,26 +1078,50 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
                         finalInRange.push_back(block[k]);
                 }
             }
+            if (i <= good.size() / 2)
+                halfway = blocks.buffer().size();
             i = j;
-            days.int8(freshDay);
-            firsts.int8(block[0].t);
-            lasts.int8(block[blockCount - 1].t);
-            counts.int4(qint32(blockCount));
-            const size_t at = blocks.beginElement();
+            blocks.tuple(5);
+            blocks.int8(freshDay);
+            blocks.int8(block[0].t);
+            blocks.int8(block[blockCount - 1].t);
+            blocks.int4(qint32(blockCount));
+            const size_t at = blocks.beginField();
             BarBlockCodec::encode(block, blockCount, freshDay, blocks.buffer());
-            blocks.endElement(at);
+            blocks.endField(at);
         }
+        blocks.finish();
 
-        const bool writeBlocks = blocks.count() > 0;
-        if (writeBlocks) {
-            pipe.prepared("bk_blocks_write", Params()
-                                                 .int4(sid)
-                                                 .array(days, kInt8ArrayOid)
-                                                 .array(firsts, kInt8ArrayOid)
-                                                 .array(lasts, kInt8ArrayOid)
-                                                 .array(counts, kInt4ArrayOid)
-                                                 .array(blocks, kByteaArrayOid));
+        // The second half is one simple-protocol query string: the COPY statements read their
+        // data in turn, then the upsert from the stage table, the ledger and COMMIT run in the
+        // same transaction, with no round trip between them.
+        QByteArray sql;
+        std::vector<const std::string *> copies;
+        if (blocks.tuples() > 0) {
+            sql += "COPY bk_stage (day, first_t, last_t, n, bars) FROM STDIN (FORMAT binary); ";
+            copies.push_back(&blocks.buffer());
         }
+        CopyWriter quarantined; // straight into the table: quarantine rows are only appended
+        if (!rejected.empty()) {
+            for (const BarValidator::Rejected &q : rejected) {
+                quarantined.tuple(9);
+                quarantined.int4(sid);
+                quarantined.int8(q.bar.t);
+                quarantined.float8(q.bar.o);
+                quarantined.float8(q.bar.h);
+                quarantined.float8(q.bar.l);
+                quarantined.float8(q.bar.c);
+                quarantined.float8(q.bar.v);
+                quarantined.text(q.reason);
+                quarantined.int8(quarantinedAt);
+            }
+            quarantined.finish();
+            sql += "COPY quarantine (series_id, t, o, h, l, c, v, reason, quarantined_at) "
+                   "FROM STDIN (FORMAT binary); ";
+            copies.push_back(&quarantined.buffer());
+        }
+        if (blocks.tuples() > 0)
+            sql += "EXECUTE bk_stage_upsert(" + QByteArray::number(sid) + "); ";
         if (recordFetch) {
             CoverageIntervals existing;
             existing.reserve(size_t(PQntuples(taken.get())));
@@ -1044,60 +1132,27 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
             }
             CoverageLedger ledger(std::move(existing)); // sorts and normalizes
             ledger.record(covered, storedRows > 0 ? finalInRange : good, minute);
-            ArrayWriter froms(kInt8Oid), tos(kInt8Oid), states(kInt2Oid);
+            // Integers only, formatted here: a literal VALUES list is safe and saves a COPY.
+            sql += "INSERT INTO coverage (series_id, t_from, t_to, state) VALUES ";
+            bool first = true;
             for (const CoverageInterval &iv : ledger.intervals()) {
-                froms.int8(iv.range.from);
-                tos.int8(iv.range.to);
-                states.int2(iv.state == CoverageState::Empty ? 1 : 0);
+                sql += (first ? "(" : ", (") + QByteArray::number(sid) + ','
+                    + QByteArray::number(iv.range.from) + ',' + QByteArray::number(iv.range.to)
+                    + ',' + (iv.state == CoverageState::Empty ? '1' : '0') + ')';
+                first = false;
             }
-            pipe.prepared("bk_coverage_put", Params()
-                                                 .int4(sid)
-                                                 .array(froms, kInt8ArrayOid)
-                                                 .array(tos, kInt8ArrayOid)
-                                                 .array(states, kInt2ArrayOid));
+            sql += "; ";
         }
-        if (!rejected.empty()) {
-            ArrayWriter ts(kInt8Oid), os(kFloat8Oid), hs(kFloat8Oid), ls(kFloat8Oid),
-                cs(kFloat8Oid), vs(kFloat8Oid), reasons(kTextOid);
-            for (const BarValidator::Rejected &q : rejected) {
-                ts.int8(q.bar.t);
-                os.float8(q.bar.o);
-                hs.float8(q.bar.h);
-                ls.float8(q.bar.l);
-                cs.float8(q.bar.c);
-                vs.float8(q.bar.v);
-                reasons.text(q.reason);
-            }
-            pipe.prepared("bk_quarantine_put", Params()
-                                                   .int4(sid)
-                                                   .array(ts, kInt8ArrayOid)
-                                                   .array(os, kFloat8ArrayOid)
-                                                   .array(hs, kFloat8ArrayOid)
-                                                   .array(ls, kFloat8ArrayOid)
-                                                   .array(cs, kFloat8ArrayOid)
-                                                   .array(vs, kFloat8ArrayOid)
-                                                   .array(reasons, kTextArrayOid)
-                                                   .int8(quarantinedAt));
+        sql += "COMMIT";
+        if (!pipe.leave())
+            return storageError(pg, {}, "leaving pipeline mode");
+        std::function<bool(int)> hook;
+        {
+            std::lock_guard lock(m_shared->mutex);
+            hook = m_shared->copyHook;
         }
-        pipe.sql("COMMIT");
-        if (!pipe.sync())
-            return storageError(pg, {}, "sending the write");
-        if (writeBlocks) {
-            if (PgResult r = pipe.next(); !ok(r))
-                return storageError(pg, r, "bar upsert");
-        }
-        if (recordFetch) {
-            if (PgResult r = pipe.next(); !ok(r))
-                return storageError(pg, r, "coverage write");
-        }
-        if (!rejected.empty()) {
-            if (PgResult r = pipe.next(); !ok(r))
-                return storageError(pg, r, "quarantine write");
-        }
-        if (PgResult r = pipe.next(); !ok(r))
-            return storageError(pg, r, "COMMIT");
-        if (!pipe.endOfBatch())
-            return storageError(pg, {}, "write");
+        if (auto w = copyAndCommit(pg, sql, copies, halfway, hook); !w)
+            return w.error();
         {
             std::lock_guard lock(m_shared->mutex);
             m_shared->seriesIds.insert(seriesCacheKey(series), sid);

@@ -5,6 +5,7 @@
 
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace barkeep {
@@ -25,12 +26,14 @@ namespace barkeep {
 // rows of ~17 kB instead (~6 MB, a quarter of 48 B/bar), read back as 365 binary bytea values.
 // `bars` is STORAGE EXTERNAL: the codec already compressed it, so pglz would only burn CPU.
 //
-// A write is two libpq pipelines of statements prepared once per connection (two round trips
-// in all): BEGIN + lock the series row + read the stored blocks of the covered days + take out
-// the ledger intervals touching the range; then, merged in C++, the day blocks, ledger and
-// quarantine as binary array parameters (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
-// UPDATE) + COMMIT. Arrays rather than COPY into a temp table: COPY cannot be pipelined and
-// costs round trips of its own (ARCHITECTURE.md has the measurements).
+// A write is one transaction in three round trips: (1) a libpq pipeline of statements
+// prepared once per connection: BEGIN, lock the series row, read the stored blocks of the
+// covered days, take out the ledger intervals touching the range; (2)+(3) one query string:
+// `COPY bk_stage FROM STDIN (FORMAT binary)` of the merged day blocks (binary COPY built by
+// hand; bk_stage is a temporary table ON COMMIT DELETE ROWS, created once per connection),
+// `COPY quarantine` of any rejected bars, `INSERT INTO bar_days SELECT ... FROM bk_stage ON
+// CONFLICT DO UPDATE`, the merged ledger intervals, COMMIT. COPY cannot run in a pipeline and
+// waits for the server's go-ahead, hence the third round trip (ARCHITECTURE.md measures it).
 //
 // Rollups are computed on read from the 1m blocks (BarStore::rollupFrom, the SQLite code),
 // exact and with per-bucket completeness from the ledger. TimescaleDB continuous aggregates
@@ -79,6 +82,12 @@ public:
     // How rollups are computed on this server and whether TimescaleDB was found (checked in
     // pg_available_extensions and pg_extension by open(), also logged); empty before open().
     QString rollupPath() const;
+
+    // For tests of the COPY path: `hook` runs in the middle of every write's COPY of day
+    // blocks (after the header and about half of the tuples), with the connection's backend
+    // pid, so a test can kill that backend mid-COPY; when it returns false, the store then
+    // sends a malformed tuple, which the server rejects. An empty function removes it.
+    void setCopyHookForTesting(std::function<bool(int backendPid)> hook);
 
     static constexpr int kSchemaVersion = 1;
     // `url` with any password removed.

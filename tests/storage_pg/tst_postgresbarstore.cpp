@@ -6,6 +6,8 @@
 
 #include <QTest>
 
+#include <cmath>
+#include <limits>
 #include <thread>
 
 using namespace barkeep;
@@ -171,6 +173,173 @@ private slots:
         QCOMPARE((*back)[1440 + 29].o, 500.59);
         QCOMPARE((*back)[1440 + 30].o, makeBars(kT0, 2 * 1440, 100)[1440 + 30].o);
         QCOMPARE(db.scalar(QStringLiteral("SELECT sum(n) FROM bar_days")), QStringLiteral("2880"));
+    }
+
+    // The COPY path: many day blocks in one COPY, values at the ends of the double range, and
+    // rejected bars (NaN among them) copied into the quarantine in the same transaction.
+    void copyCarriesManyDaysExtremeValuesAndQuarantine()
+    {
+        BK_REQUIRE_SERVER(test::postgresUrl(), "PostgreSQL");
+        test::PgTestDatabase db(test::postgresUrl());
+        QVERIFY(db.isValid());
+        PostgresBarStore store(db.url());
+        QVERIFY(store.open());
+        // 40 days, a bar every 7 minutes (so blocks cut at odd places), plus extreme bars.
+        const TimeRange span{kT0, kT0 + 40 * kDayMs};
+        Bars bars;
+        for (qint64 t = span.from; t < span.to; t += 7 * kMinuteMs) {
+            const double p = 1000 + double((t / kMinuteMs) % 5000) * 0.37;
+            bars.push_back(Bar{t, p, p + 3.25, p - 2.5, p + 1, 0.00001 * double(t % 977)});
+        }
+        const double kMax = std::numeric_limits<double>::max();
+        const double kTiny = std::numeric_limits<double>::denorm_min();
+        bars[10] = Bar{bars[10].t, kTiny, kMax, 0.0, 1e-300, kMax};
+        bars[11] = Bar{bars[11].t, 123456789.123456789, 1e300, 1e-310, 0.1 + 0.2, 0.0};
+        bars[12] = Bar{bars[12].t, -5, -1, -7.5, -2, 3}; // negative prices are not rejected
+        Bars rejected;
+        rejected.push_back(Bar{bars[20].t + kMinuteMs, std::nan(""), 2, 1, 1.5, 1});
+        rejected.push_back(Bar{bars[30].t + kMinuteMs, 1, 2, 1, 1.5, -1}); // negative volume
+        rejected.push_back(Bar{bars[40].t + kMinuteMs, 1, 2, 1, 1.5,
+                               std::numeric_limits<double>::infinity()});
+        Bars input = bars;
+        input.insert(input.end(), rejected.begin(), rejected.end());
+        const auto w = store.writeBars(kBtc, input, span);
+        QVERIFY2(w, qPrintable(w ? QString() : w.error().toString()));
+        QCOMPARE(w->written, qint64(bars.size()));
+        QCOMPARE(w->quarantined, qint64(rejected.size()));
+        QCOMPARE(db.scalar(QStringLiteral("SELECT count(*) FROM bar_days")), QStringLiteral("40"));
+        QCOMPARE(db.scalar(QStringLiteral("SELECT sum(n) FROM bar_days")),
+                 QString::number(bars.size()));
+        const auto back = store.readBars(kBtc, span);
+        QVERIFY(back);
+        QVERIFY(*back == bars);
+        QCOMPARE((*back)[10].h, kMax);
+        QCOMPARE((*back)[10].o, kTiny);
+        const auto q = store.quarantine(kBtc);
+        QVERIFY(q);
+        QCOMPARE(q->size(), rejected.size());
+        QVERIFY(std::isnan((*q)[0].bar.o));
+        QCOMPARE((*q)[0].bar.t, rejected[0].t);
+        QCOMPARE((*q)[1].bar.v, -1.0);
+        QVERIFY(std::isinf((*q)[2].bar.v));
+        for (const QuarantinedBar &r : *q)
+            QVERIFY(!r.reason.isEmpty());
+        // The minutes between bars are `empty`: ~16k alternating intervals, all covered.
+        const auto cov = store.coverage(kBtc, span);
+        QVERIFY(cov);
+        QVERIFY(cov->size() > 10'000);
+        QCOMPARE(cov->front().range.from, span.from);
+        QCOMPARE(cov->back().range.to, span.to);
+        for (size_t k = 1; k < cov->size(); ++k)
+            QCOMPARE((*cov)[k].range.from, (*cov)[k - 1].range.to);
+        const auto gaps = store.gaps(kBtc, span);
+        QVERIFY(gaps && gaps->empty());
+        const size_t intervals = cov->size();
+
+        // The same write again: an upsert, nothing doubles but the quarantine log.
+        QVERIFY(store.writeBars(kBtc, input, span));
+        QCOMPARE(db.scalar(QStringLiteral("SELECT sum(n) FROM bar_days")),
+                 QString::number(bars.size()));
+        const auto again = store.readBars(kBtc, span);
+        QVERIFY(again && *again == bars);
+        QCOMPARE(db.scalar(QStringLiteral("SELECT count(*) FROM quarantine")),
+                 QString::number(2 * rejected.size()));
+        const auto cov2 = store.coverage(kBtc, span);
+        QVERIFY(cov2);
+        QCOMPARE(cov2->size(), intervals);
+    }
+
+    // A COPY the server rejects half-way rolls the whole write back (blocks, ledger,
+    // quarantine) and leaves the connection usable with an empty stage table.
+    void rejectedCopyLeavesTheStoreUnchanged()
+    {
+        BK_REQUIRE_SERVER(test::postgresUrl(), "PostgreSQL");
+        test::PgTestDatabase db(test::postgresUrl());
+        QVERIFY(db.isValid());
+        PostgresBarStore store(db.url());
+        QVERIFY(store.open());
+        const TimeRange day1{kT0, kT0 + kDayMs};
+        const Bars before = makeBars(kT0, 1440, 100);
+        QVERIFY(store.writeBars(kBtc, before, day1));
+
+        int hookCalls = 0;
+        store.setCopyHookForTesting([&](int) {
+            ++hookCalls;
+            return false; // send a malformed tuple
+        });
+        const TimeRange threeDays{kT0, kT0 + 3 * kDayMs};
+        Bars fresh = makeBars(kT0, 3 * 1440, 500);
+        fresh.push_back(Bar{kT0 + 3 * kDayMs - kMinuteMs + 30'000, 1, 2, 1, 1, 1}); // misaligned
+        const auto w = store.writeBars(kBtc, fresh, threeDays);
+        QVERIFY(!w);
+        QCOMPARE(w.error().kind(), Error::Kind::Storage);
+        QVERIFY2(w.error().detail().contains(QLatin1String("field count")),
+                 qPrintable(w.error().toString()));
+        QCOMPARE(hookCalls, 1); // not retried: the connection was never lost
+        QCOMPARE(store.reconnectCount(), 0);
+
+        const auto back = store.readBars(kBtc, threeDays);
+        QVERIFY(back);
+        QVERIFY(*back == before);
+        const auto cov = store.coverage(kBtc, threeDays);
+        QVERIFY(cov);
+        QCOMPARE(cov->size(), size_t(1));
+        QCOMPARE(cov->front().range, day1);
+        const auto q = store.quarantine(kBtc);
+        QVERIFY(q && q->empty());
+        QCOMPARE(db.scalar(QStringLiteral("SELECT count(*) FROM quarantine")), QStringLiteral("0"));
+
+        // The same connection writes again; a leftover stage row would make the upsert touch
+        // a day twice and fail.
+        store.setCopyHookForTesting({});
+        const auto retry = store.writeBars(kBtc, fresh, threeDays);
+        QVERIFY2(retry, qPrintable(retry ? QString() : retry.error().toString()));
+        QCOMPARE(retry->quarantined, 1);
+        QCOMPARE(store.connectionCount(), 1);
+        QCOMPARE(store.reconnectCount(), 0);
+        fresh.pop_back();
+        const auto after = store.readBars(kBtc, threeDays);
+        QVERIFY(after && *after == fresh);
+        const auto gaps = store.gaps(kBtc, threeDays);
+        QVERIFY(gaps && gaps->empty());
+    }
+
+    // The backend killed in the middle of the COPY: the transaction dies with it, the store
+    // reconnects and runs the write again, which lands exactly once.
+    void backendKilledMidCopyIsRetriedOnce()
+    {
+        BK_REQUIRE_SERVER(test::postgresUrl(), "PostgreSQL");
+        test::PgTestDatabase db(test::postgresUrl());
+        QVERIFY(db.isValid());
+        PostgresBarStore store(db.url());
+        QVERIFY(store.open());
+        const TimeRange tenDays{kT0, kT0 + 10 * kDayMs};
+        QVERIFY(store.writeBars(kBtc, makeBars(kT0, 10 * 1440, 100), tenDays));
+        int hookCalls = 0;
+        QString killed;
+        store.setCopyHookForTesting([&](int pid) {
+            if (++hookCalls == 1) // pg_terminate_backend waits up to 5 s for the exit
+                killed = db.scalar(QStringLiteral("SELECT pg_terminate_backend(%1, 5000)").arg(pid));
+            return true;
+        });
+        const Bars fresh = makeBars(kT0 + 5 * kDayMs, 10 * 1440, 700);
+        const TimeRange freshRange{kT0 + 5 * kDayMs, kT0 + 15 * kDayMs};
+        const auto w = store.writeBars(kBtc, fresh, freshRange);
+        QVERIFY2(w, qPrintable(w ? QString() : w.error().toString()));
+        QCOMPARE(killed, QStringLiteral("t"));
+        QCOMPARE(hookCalls, 2);
+        QCOMPARE(store.reconnectCount(), 1);
+        store.setCopyHookForTesting({});
+        Bars expected = makeBars(kT0, 5 * 1440, 100);
+        expected.insert(expected.end(), fresh.begin(), fresh.end());
+        const auto back = store.readBars(kBtc, {kT0, freshRange.to});
+        QVERIFY(back);
+        QCOMPARE(back->size(), expected.size());
+        QVERIFY(*back == expected);
+        QCOMPARE(db.scalar(QStringLiteral("SELECT sum(n) FROM bar_days")),
+                 QString::number(expected.size()));
+        const auto gaps = store.gaps(kBtc, {kT0, freshRange.to});
+        QVERIFY(gaps && gaps->empty());
     }
 
     void eachThreadHasItsOwnConnection()
