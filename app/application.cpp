@@ -150,6 +150,7 @@ VoidResult Application::startApi()
     options.maxConnectionsPerClient = int(m_config.integer(QStringLiteral("api.maxConnectionsPerClient")));
     options.maxRequestBytes = m_config.integer(QStringLiteral("api.maxRequestBytes"));
     options.idleTimeoutSec = int(m_config.integer(QStringLiteral("api.idleTimeoutSec")));
+    options.streamLeaseMs = int(m_config.integer(QStringLiteral("api.streamLeaseMs")));
     options.allowedOrigins = m_config.string(QStringLiteral("api.allowedOrigins"))
                                  .split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (m_config.cacheUrl().startsWith(QLatin1String("redis://")))

@@ -66,9 +66,15 @@ struct ApiOptions
     int streamDisconnectLimit = 1024; // queued final bars past which a slow client is dropped
     int maxSubscriptionsPerClient = 64;
     // Several instances on one Redis (RedisFanout): cache.url when it is redis://…, else empty
-    // (single instance); the upstream lease's TTL.
+    // (single instance); the upstream lease's TTL (api.streamLeaseMs).
     QString fanoutUrl;
     int streamLeaseMs = 6000;
+    // RedisFanout's watchdog (a Redis that stops answering counts as down after
+    // streamRedisTimeoutMs without an answer to its PINGs) and its reconnect backoff.
+    int streamRedisPingMs = 1000;
+    int streamRedisTimeoutMs = 4000;
+    int streamRedisReconnectMinMs = 100;
+    int streamRedisReconnectMaxMs = 5000;
     // Serve /ohlcv bars through QJsonDocument instead of BarJsonEncoder: the benchmark's
     // baseline, measured in the same run. Never set in production.
     bool qjsonBaseline = false;

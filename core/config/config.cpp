@@ -42,6 +42,9 @@ const KeySpec kSpecs[] = {
     {"api.maxConnectionsPerClient", Type::Int, "64", 1, 100000},
     {"api.maxRequestBytes", Type::Int, "65536", 1024, 16 << 20},
     {"api.idleTimeoutSec", Type::Int, "60", 1, 86400},
+    // The stream's upstream lease between instances on one Redis (RedisFanout): a dead
+    // holder is replaced within TTL + TTL/3; below 1 s the renewals would be mostly traffic.
+    {"api.streamLeaseMs", Type::Int, "6000", 1000, 600000},
     {"log.rules", Type::String, ""},
     {"log.format", Type::Enum, "auto", 0, 0, "auto|text|json"},
     {"plugins.idleTimeoutSec", Type::Int, "300", 1, 7 * 86400},

@@ -4,12 +4,12 @@
 // back (empty, as after a crash without persistence) the cache is used and filled again.
 #include "demogenerator.h"
 #include "faulttest.h"
+#include "support/redisserver.h"
 #include "support/testsupport.h"
 
 #include <QElapsedTimer>
 #include <QTest>
 
-#include <csignal>
 
 using namespace barkeep;
 using namespace barkeep::test;
@@ -24,67 +24,26 @@ class TestFaultRedis : public QObject
     Q_OBJECT
 
     QTemporaryDir m_dir;
-    QProcess m_redis;
-    quint16 m_port = 0;
+    RedisServer m_redis;
 
-    bool startRedis()
-    {
-        const QString server = qEnvironmentVariable("BK_TEST_REDIS_SERVER");
-        m_redis.start(server, {QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
-                               QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
-                               QStringLiteral("--appendonly"), QStringLiteral("no"), QStringLiteral("--dir"),
-                               m_dir.path()});
-        if (!m_redis.waitForStarted())
-            return false;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 10000) {
-            if (redisCommand("PING") == "+PONG")
-                return true;
-            QTest::qWait(50);
-        }
-        return false;
-    }
-
-    void killRedis()
-    {
-        ::kill(pid_t(m_redis.processId()), SIGKILL);
-        m_redis.waitForFinished(5000);
-    }
-
-    // One inline command, its first reply line.
-    QByteArray redisCommand(const QByteArray &command)
-    {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, m_port);
-        if (!s.waitForConnected(1000))
-            return {};
-        s.write(command + "\r\n");
-        if (!s.waitForReadyRead(2000))
-            return {};
-        return s.readLine().trimmed();
-    }
-
-    qint64 dbSize() { return redisCommand("DBSIZE").mid(1).toLongLong(); }
+    qint64 dbSize() { return m_redis.dbSize(); }
 
 private slots:
     void initTestCase()
     {
-        BK_REQUIRE_SERVER(qEnvironmentVariable("BK_TEST_REDIS_SERVER"), "redis-server (BK_TEST_REDIS_SERVER)");
-        m_port = freePort();
-        QVERIFY(startRedis());
+        BK_REQUIRE_SERVER(RedisServer::binary(), "redis-server (BK_TEST_REDIS_SERVER)");
+        QVERIFY(m_redis.start());
     }
 
     void cleanupTestCase()
     {
-        if (m_redis.state() != QProcess::NotRunning)
-            killRedis();
+        m_redis.kill();
     }
 
     void killedAndBack()
     {
         QRandomGenerator rng = faultRandom();
-        HeadlessInstance bk({QStringLiteral("cache.url=redis://127.0.0.1:%1/0").arg(m_port),
+        HeadlessInstance bk({QStringLiteral("cache.url=") + m_redis.url(),
                              QStringLiteral("store.url=sqlite://") + m_dir.filePath(QStringLiteral("bk.db"))});
         QVERIFY2(bk.start(), bk.log().constData());
         const demo::DemoGenerator demo;
@@ -97,7 +56,7 @@ private slots:
         const int outages = 3;
         for (int k = 0; k < outages; ++k) {
             const double errorsBefore = metric(bk, "barkeep_cache_errors_total");
-            killRedis();
+            m_redis.kill();
             // Degraded: every read still right, from the store, and quick.
             const TimeRange fresh{t0 + (k + 1) * 24 * kHour, t0 + (k + 1) * 24 * kHour + qint64(rng.bounded(1, 6)) * kHour};
             for (const TimeRange &r : {first, fresh, first}) {
@@ -113,7 +72,7 @@ private slots:
             QCOMPARE(bk.get(QStringLiteral("/api/v1/health")).status, 200);
 
             // Back, empty: after the reconnect delay the cache fills and serves again.
-            QVERIFY(startRedis());
+            QVERIFY(m_redis.start());
             QCOMPARE(dbSize(), 0);
             QTRY_VERIFY_WITH_TIMEOUT((ohlcv(bk, QStringLiteral("demo"), kSymbol, fresh) == demo.bars(kSymbol, fresh))
                                          && dbSize() > 0,

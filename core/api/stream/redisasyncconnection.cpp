@@ -6,7 +6,9 @@
 
 #include <QSocketNotifier>
 #include <QTimer>
+#include <QUuid>
 
+#include <algorithm>
 #include <csignal>
 #include <pthread.h>
 #include <vector>
@@ -45,6 +47,67 @@ RedisAsyncConnection::RedisAsyncConnection(const RedisEndpoint &endpoint, QObjec
 RedisAsyncConnection::~RedisAsyncConnection()
 {
     close();
+}
+
+void RedisAsyncConnection::setWatchdog(int intervalMs, int timeoutMs, bool subscriber)
+{
+    m_pingIntervalMs = std::max(0, intervalMs);
+    m_timeoutMs = std::max(0, timeoutMs);
+    m_subscriber = subscriber;
+    if (m_pingIntervalMs == 0 || m_timeoutMs == 0) {
+        delete m_watchdog;
+        m_watchdog = nullptr;
+        return;
+    }
+    if (m_pingToken.isEmpty())
+        m_pingToken = QByteArrayLiteral("bk:ping:v1:") + QUuid::createUuid().toRfc4122().toHex();
+    if (!m_watchdog) {
+        m_watchdog = new QTimer(this);
+        connect(m_watchdog, &QTimer::timeout, this, &RedisAsyncConnection::watchdogTick);
+    }
+    // Checked a few times per deadline, so a stall is noticed within about 1.25 × timeoutMs.
+    m_watchdog->setInterval(std::max(10, std::min(m_pingIntervalMs, m_timeoutMs / 4)));
+    if (!m_clock.isValid())
+        m_clock.start();
+}
+
+void RedisAsyncConnection::watchdogTick()
+{
+    if (!m_context) {
+        m_watchdog->stop();
+        return;
+    }
+    const qint64 now = m_clock.elapsed();
+    if (m_waitingSince >= 0) {
+        if (now - m_waitingSince >= m_timeoutMs)
+            gone(QStringLiteral("no answer from Redis within %1 ms").arg(m_timeoutMs));
+        return;
+    }
+    if (m_ready && now - m_lastPing >= m_pingIntervalMs)
+        sendPing();
+}
+
+void RedisAsyncConnection::sendPing()
+{
+    m_lastPing = m_clock.elapsed();
+    if (!m_subscriber) {
+        m_waitingSince = m_lastPing;
+        // Answered after every command queued before it: a busy but alive Redis passes too.
+        command({QByteArrayLiteral("PING")}, [this](const redisReply *r) {
+            if (r)
+                m_waitingSince = -1;
+        });
+        return;
+    }
+    // A reply with no Pub/Sub match would be taken by a pending regular callback, if any.
+    if (!(m_context->c.flags & REDIS_SUBSCRIBED) || m_context->replies.head)
+        return;
+    const char *argv[] = {"PING", m_pingToken.constData()};
+    const size_t lens[] = {4, size_t(m_pingToken.size())};
+    if (redisAppendCommandArgv(&m_context->c, 2, argv, lens) != REDIS_OK)
+        return;
+    m_waitingSince = m_lastPing;
+    setNotifier(m_write, QSocketNotifier::Write, true); // what hiredis' _EL_ADD_WRITE does
 }
 
 void RedisAsyncConnection::setNotifier(QSocketNotifier *&notifier, int type, bool on)
@@ -117,9 +180,19 @@ void RedisAsyncConnection::open()
     command({QByteArrayLiteral("PING")}, [this](const redisReply *r) {
         if (r && r->type != REDIS_REPLY_ERROR && !m_ready) {
             m_ready = true;
+            m_waitingSince = -1;
+            m_lastPing = m_clock.isValid() ? m_clock.elapsed() : 0;
+            if (m_watchdog && m_subscriber)
+                send({QByteArrayLiteral("PSUBSCRIBE"), m_pingToken}, &RedisAsyncConnection::onPubSub, nullptr);
             emit ready();
         }
     });
+    if (m_watchdog) {
+        // The handshake is the first answer the watchdog waits for: a stopped Redis still
+        // accepts TCP connections (the kernel's backlog) and would never answer.
+        m_waitingSince = m_clock.elapsed();
+        m_watchdog->start();
+    }
 }
 
 void RedisAsyncConnection::close()
@@ -136,6 +209,9 @@ void RedisAsyncConnection::close()
         m_context = nullptr;
     }
     m_ready = false;
+    m_waitingSince = -1;
+    if (m_watchdog)
+        m_watchdog->stop();
     setNotifier(m_read, QSocketNotifier::Read, false);
     setNotifier(m_write, QSocketNotifier::Write, false);
 }
@@ -197,6 +273,11 @@ void RedisAsyncConnection::onPubSub(redisAsyncContext *context, void *reply, voi
 {
     const auto *r = static_cast<const redisReply *>(reply);
     RedisAsyncConnection *s = self(context);
+    if (r && s && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING
+        && qstrncmp(r->element[0]->str, "pong", 5) == 0) {
+        s->m_waitingSince = -1; // the watchdog's PING, answered
+        return;
+    }
     if (!r || !s || r->type != REDIS_REPLY_ARRAY || r->elements != 3)
         return;
     const redisReply *kind = r->element[0];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "redisfanout.h"
 
+#include "api/localapiserver.h"
 #include "cache/packedbars.h"
 #include "log/logging.h"
 #include "redisasyncconnection.h"
@@ -44,6 +45,8 @@ RedisFanout::RedisFanout(const RedisEndpoint &endpoint, const Options &options, 
       m_pubsub(new RedisAsyncConnection(endpoint, this)),
       m_random(std::random_device{}())
 {
+    m_commands->setWatchdog(m_options.pingIntervalMs, m_options.pingTimeoutMs, false);
+    m_pubsub->setWatchdog(m_options.pingIntervalMs, m_options.pingTimeoutMs, true);
     for (RedisAsyncConnection *c : {m_commands, m_pubsub}) {
         connect(c, &RedisAsyncConnection::ready, this, &RedisFanout::onReady);
         // Queued: the loss is reported from inside hiredis, which must not be re-entered.
@@ -67,6 +70,17 @@ RedisFanout::~RedisFanout()
     m_commands->flush(); // best effort: the TTL is the net
     m_commands->close();
     m_pubsub->close();
+}
+
+RedisFanout::Options RedisFanout::fromApiOptions(const ApiOptions &api)
+{
+    Options o;
+    o.leaseMs = api.streamLeaseMs;
+    o.reconnectMinMs = api.streamRedisReconnectMinMs;
+    o.reconnectMaxMs = api.streamRedisReconnectMaxMs;
+    o.pingIntervalMs = api.streamRedisPingMs;
+    o.pingTimeoutMs = api.streamRedisTimeoutMs;
+    return o;
 }
 
 QByteArray RedisFanout::channel(const SeriesKey &series)
@@ -211,11 +225,11 @@ void RedisFanout::tick()
 
 void RedisFanout::contend(const QByteArray &ch)
 {
-    Watched &w = m_watched[ch];
-    if (w.inFlight)
+    Watched &asking = m_watched[ch];
+    if (asking.inFlight)
         return;
-    w.inFlight = true;
-    const QByteArray key = leaseKey(w.series);
+    asking.inFlight = true;
+    const QByteArray key = leaseKey(asking.series);
     m_commands->command({QByteArrayLiteral("EVAL"), kAcquireOrRenew, "1", key, m_instance.toHex(),
                          QByteArray::number(m_options.leaseMs)},
                         [this, ch, key](const redisReply *r) {

@@ -16,6 +16,7 @@
 namespace barkeep {
 
 class RedisAsyncConnection;
+struct ApiOptions;
 
 // Several instances sharing one Redis (cache.url=redis://…): the stream's fan-out between
 // them, and which instance holds the upstream of a series. API thread only; never blocks
@@ -42,6 +43,10 @@ class RedisAsyncConnection;
 // Redis unreachable: one warning, every watched series gets its local upstream (each
 // instance serves its own clients, as without Redis), reconnect with backoff and jitter like
 // RedisCache; once back, the leases are contended again and the losers stop theirs.
+// "Unreachable" includes a Redis that stops answering without closing the connection
+// (SIGSTOP, a hung host): both connections PING every pingIntervalMs and count as lost when
+// an answer (or a new connection's handshake) is missing for pingTimeoutMs
+// (RedisAsyncConnection::setWatchdog).
 class RedisFanout : public QObject
 {
     Q_OBJECT
@@ -52,7 +57,11 @@ public:
         int leaseMs = 6000;
         int reconnectMinMs = RedisCache::Options().reconnectMinMs;
         int reconnectMaxMs = RedisCache::Options().reconnectMaxMs;
+        int pingIntervalMs = 1000; // 0 = no watchdog
+        int pingTimeoutMs = 4000;  // below leaseMs: a stall is noticed before a lease lapses
     };
+    // The stream* fields of ApiOptions (localapiserver.h).
+    static Options fromApiOptions(const ApiOptions &api);
 
     enum class Kind : char { Final = 'F', Forming = 'f', Released = 'R' };
     struct Message

@@ -34,9 +34,7 @@ SubscriptionService::SubscriptionService(ApiContext &ctx, QObject *parent)
                                              .arg(endpoint.error().message());
         return;
     }
-    RedisFanout::Options options;
-    options.leaseMs = m_ctx.options.streamLeaseMs;
-    m_fanout = new RedisFanout(*endpoint, options, this);
+    m_fanout = new RedisFanout(*endpoint, RedisFanout::fromApiOptions(m_ctx.options), this);
     connect(m_fanout, &RedisFanout::upstreamWanted, this, &SubscriptionService::startWorker);
     connect(m_fanout, &RedisFanout::upstreamUnwanted, this, [this](const SeriesKey &series) {
         delete m_workers.take(series);
