@@ -4,8 +4,10 @@
 // upstream across both (barkeep_stream_upstreams and the lease key); kill -9 of the holder →
 // the other takes the lease within its TTL and the client's final bars go on with no hole and
 // no duplicate; Redis killed → each instance streams from its own upstream, one warning.
+// The lease TTL comes from api.streamLeaseMs (3 s here); an out-of-range value stops start-up.
 #include "binancefake.h"
 #include "faulttest.h"
+#include "support/redisserver.h"
 #include "support/testsupport.h"
 
 #include <QElapsedTimer>
@@ -21,7 +23,7 @@ using namespace barkeep;
 using namespace barkeep::test;
 
 namespace {
-constexpr int kLeaseMs = 6000; // ApiOptions::streamLeaseMs
+constexpr int kLeaseMs = 3000; // api.streamLeaseMs
 const QByteArray kLeaseKey = "bk:lease:v1:{crypto/binance/BTC/USDT}:1m";
 
 // A stream client of a headless instance: every message, in order.
@@ -94,49 +96,17 @@ class TestApiFanout : public QObject
 {
     Q_OBJECT
 
-    QTemporaryDir m_dir;
-    QProcess m_redis;
-    quint16 m_port = 0;
+    RedisServer m_redis;
     fakes::BinanceFake m_binance;
 
-    bool startRedis()
-    {
-        m_redis.start(qEnvironmentVariable("BK_TEST_REDIS_SERVER"),
-                      {QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                       QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"), QStringLiteral("no"),
-                       QStringLiteral("--dir"), m_dir.path()});
-        if (!m_redis.waitForStarted())
-            return false;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 10000 && redis("PING") != "+PONG")
-            QTest::qWait(50);
-        return redis("PING") == "+PONG";
-    }
-
-    // One inline command, its reply (a bulk string's value, or the status/integer line).
-    QByteArray redis(const QByteArray &command)
-    {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, m_port);
-        if (!s.waitForConnected(1000))
-            return {};
-        s.write(command + "\r\n");
-        if (!s.waitForReadyRead(2000))
-            return {};
-        QByteArray line = s.readLine().trimmed();
-        if (line == "$-1")
-            return {};
-        if (line.startsWith('$')) {
-            while (!s.canReadLine() && s.waitForReadyRead(2000)) {}
-            return s.readLine().trimmed();
-        }
-        return line;
-    }
+    QByteArray redis(const QByteArray &command) { return m_redis.command(command); }
 
     QStringList sets() const
     {
-        return {QStringLiteral("cache.url=redis://127.0.0.1:%1/0").arg(m_port),
+        return {QStringLiteral("cache.url=") + m_redis.url(),
+                // The lease TTL through its config key (default 6000): half, for a quicker
+                // takeover; checked below through the lease key's PTTL.
+                QStringLiteral("api.streamLeaseMs=%1").arg(kLeaseMs),
                 QStringLiteral("providers.binance.baseUrl=") + m_binance.url().toString(),
                 // No live stream here (a closed port): the worker polls the fake.
                 QStringLiteral("providers.binance.wsUrl=ws://127.0.0.1:%1").arg(freePort())};
@@ -145,18 +115,24 @@ class TestApiFanout : public QObject
 private slots:
     void initTestCase()
     {
-        BK_REQUIRE_SERVER(qEnvironmentVariable("BK_TEST_REDIS_SERVER"), "redis-server (BK_TEST_REDIS_SERVER)");
-        m_port = freePort();
-        QVERIFY(startRedis());
+        BK_REQUIRE_SERVER(RedisServer::binary(), "redis-server (BK_TEST_REDIS_SERVER)");
+        QVERIFY(m_redis.start());
         QVERIFY(m_binance.listen() != 0);
     }
 
     void cleanupTestCase()
     {
-        if (m_redis.state() != QProcess::NotRunning) {
-            ::kill(pid_t(m_redis.processId()), SIGKILL);
-            m_redis.waitForFinished(5000);
-        }
+        m_redis.kill();
+    }
+
+    // api.streamLeaseMs out of range: the instance refuses to start (exit 2) and says why.
+    void badLeaseRefused()
+    {
+        QStringList bad = sets();
+        bad << QStringLiteral("api.streamLeaseMs=100");
+        HeadlessInstance i(bad);
+        QVERIFY(!i.start());
+        QVERIFY2(i.log().contains("api.streamLeaseMs: 100 is out of range (1000-600000)"), i.log().constData());
     }
 
     void twoInstancesOneUpstream()
@@ -173,6 +149,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(upstreams(a), 1.0, 10'000);
         QVERIFY(!redis("GET " + kLeaseKey).isEmpty());
         const QByteArray holderA = redis("GET " + kLeaseKey);
+        const qint64 ttl = redis("PTTL " + kLeaseKey).mid(1).toLongLong(); // the configured TTL
+        QVERIFY2(ttl > 0 && ttl <= kLeaseMs, qPrintable(QString::number(ttl)));
         QVERIFY(onB.open(b));
         onB.subscribe();
         QTRY_VERIFY_WITH_TIMEOUT(onB.hasSnapshot(), 20'000);
@@ -214,8 +192,7 @@ private slots:
         QCOMPARE(upstreams(a), 0.0);
 
         // Redis killed: A falls back to its own upstream, with one warning; B keeps its own.
-        ::kill(pid_t(m_redis.processId()), SIGKILL);
-        m_redis.waitForFinished(5000);
+        m_redis.kill();
         QTRY_COMPARE_WITH_TIMEOUT(upstreams(a), 1.0, 10'000);
         QCOMPARE(upstreams(b), 1.0);
         const QByteArray warning = "streams from its own upstream until it is back";
@@ -225,7 +202,7 @@ private slots:
         QVERIFY2(again.gapsOrRepeats(true).isEmpty(), qPrintable(again.gapsOrRepeats(true)));
 
         // Redis back (empty): the leases are contended again, one upstream remains.
-        QVERIFY(startRedis());
+        QVERIFY(m_redis.start());
         QTRY_COMPARE_WITH_TIMEOUT(upstreams(a) + upstreams(b), 1.0, 4 * kLeaseMs);
         QVERIFY(!redis("GET " + kLeaseKey).isEmpty());
         QVERIFY(a.log().contains("reachable again"));
