@@ -587,9 +587,19 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
         <translation>Lokal</translation>
     </message>
     <message>
-        <location filename="../ui/mainwindow.cpp" line="94"/>
-        <source>New York (exchange)</source>
-        <translation>New York (Börse)</translation>
+        <location filename="../ui/mainwindow.cpp" line="107"/>
+        <source>Exchange</source>
+        <translation>Börse</translation>
+    </message>
+    <message>
+        <location filename="../ui/mainwindow.cpp" line="108"/>
+        <source>The clock of the time axis: UTC, this computer&apos;s time zone, or the time zone of the market the provider serves</source>
+        <translation>Die Uhr der Zeitachse: UTC, die Zeitzone dieses Computers oder die Zeitzone des Markts, den der Anbieter bedient</translation>
+    </message>
+    <message>
+        <location filename="../ui/mainwindow.cpp" line="394"/>
+        <source>Exchange (%1)</source>
+        <translation>Börse (%1)</translation>
     </message>
     <message>
         <location filename="../ui/mainwindow.cpp" line="103"/>

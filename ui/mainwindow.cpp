@@ -8,6 +8,7 @@
 #include "chart/chartview.h"
 #include "gapmap/gapmapview.h"
 #include "health/healthpanel.h"
+#include "livebarfeed.h"
 #include "model/timeframe.h"
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
@@ -42,6 +43,8 @@ namespace {
 // instead of asking a provider for years of minutes at once.
 constexpr qint64 kChunkBars = 5000;
 constexpr qint64 kFocusBars = 150;
+// Item data of the time zone box's exchange entry (the others hold a zone id; empty = local).
+constexpr char kExchangeZone[] = "exchange";
 
 QString providerLabel(const ProviderInfo &p)
 {
@@ -52,9 +55,17 @@ QString providerLabel(const ProviderInfo &p)
 MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     : QMainWindow(parent)
     , m_services(services)
+    , m_loader(services.orchestrator, &m_pool)
 {
     // Symbol lists, chart loads and gap queries may each wait on a provider.
     m_pool.setMaxThreadCount(4);
+    m_live = std::make_unique<LiveBarFeed>();
+    connect(m_live.get(), &LiveBarFeed::barReady, this, &MainWindow::onLiveBar);
+    connect(m_live.get(), &LiveBarFeed::pollFailed, this,
+            [this](const SeriesKey &key, const QString &message) {
+                if (key == currentSeries())
+                    setStatus(tr("Live update failed, retrying: %1").arg(message));
+            });
     QGuiApplication::setApplicationDisplayName(tr("Barkeep"));
     setWindowTitle(tr("Barkeep"));
     setWindowIcon(QIcon(QStringLiteral(":/barkeep/icons/barkeep.svg")));
@@ -91,7 +102,11 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     m_timeZone = new QComboBox;
     m_timeZone->addItem(tr("UTC"), QByteArray("UTC"));
     m_timeZone->addItem(tr("Local"), QByteArray());
-    m_timeZone->addItem(tr("New York (exchange)"), QByteArray("America/New_York"));
+    // The exchange's own clock: UTC for crypto venues, New York for US stocks (from the
+    // provider's plugin metadata); its text names the zone (updateExchangeTimeZone()).
+    m_timeZone->addItem(tr("Exchange"), QByteArray(kExchangeZone));
+    m_timeZone->setToolTip(tr("The clock of the time axis: UTC, this computer's time zone, or "
+                              "the time zone of the market the provider serves"));
     bar->addWidget(m_timeZone);
 
     m_chart = new ChartView;
@@ -129,14 +144,11 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
             m_provider->setCurrentIndex(i);
         }
     }
-    const auto applyTimeZone = [this] {
-        const QByteArray id = m_timeZone->currentData().toByteArray();
-        m_chart->setTimeZone(id.isEmpty() ? QTimeZone::systemTimeZone() : QTimeZone(id));
-    };
-    applyTimeZone();
+    updateExchangeTimeZone();
     m_chart->setLogScale(m_logAction->isChecked());
 
     connect(m_provider, &QComboBox::currentIndexChanged, this, [this] {
+        updateExchangeTimeZone();
         m_pendingSymbol = m_symbol->currentText();
         populateSymbols();
     });
@@ -153,7 +165,7 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
     connect(m_timeframe, &QComboBox::currentIndexChanged, this, &MainWindow::reload);
     connect(m_timeframe->lineEdit(), &QLineEdit::editingFinished, this,
             &MainWindow::applyTimeframeText);
-    connect(m_timeZone, &QComboBox::currentIndexChanged, this, applyTimeZone);
+    connect(m_timeZone, &QComboBox::currentIndexChanged, this, &MainWindow::applyTimeZone);
     connect(m_chart, &ChartView::visibleRangeChanged, this, &MainWindow::onVisibleRangeChanged);
 
     populateSymbols();
@@ -163,12 +175,17 @@ MainWindow::MainWindow(const AppServices &services, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    stopLive();
+    m_live->shutdown();
 }
 
 qint64 MainWindow::now() const
 {
     return m_services.clock ? m_services.clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+SubscriptionWorker *MainWindow::liveWorker() const
+{
+    return m_live->worker();
 }
 
 void MainWindow::startLive(const SeriesKey &series)
@@ -177,38 +194,29 @@ void MainWindow::startLive(const SeriesKey &series)
     if (m_services.livePollMs <= 0 || !m_services.orchestrator || !m_services.market
         || !Timeframe::parse(series.timeframe))
         return;
-    std::function<qint64()> clock = m_services.clock;
-    if (!clock)
-        clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
     // Fetches share the window's pool: its destructor waits for them.
-    m_live = std::make_unique<SubscriptionWorker>(series, m_services.orchestrator,
-                                                  m_services.market, &m_pool, m_services.metrics,
-                                                  std::move(clock), m_services.livePollMs);
-    const quint64 generation = m_loadGeneration;
-    connect(m_live.get(), &SubscriptionWorker::barReady, this,
-            [this, generation](const SeriesKey &key, const Bar &bar, bool final) {
-                if (generation != m_loadGeneration || key != currentSeries())
-                    return;
-                // Only next to what the chart holds: a chart opened in the past does not get a
-                // lone candle at now; scrolling there loads up to now and the next bar lands.
-                if (m_loaded.isEmpty() || bar.t > m_loaded.to)
-                    return;
-                m_chart->applyLiveBar(bar, final);
-                m_loaded.to = std::max(m_loaded.to, bar.t + m_barMs);
-                emit liveBarApplied(bar, final);
-            });
-    connect(m_live.get(), &SubscriptionWorker::pollFailed, this,
-            [this, generation](const SeriesKey &, const QString &message) {
-                if (generation == m_loadGeneration)
-                    setStatus(tr("Live update failed, retrying: %1").arg(message));
-            });
-    m_live->start();
+    m_live->start(series, {m_services.orchestrator, m_services.market, &m_pool,
+                           m_services.metrics, m_services.clock, m_services.livePollMs});
+}
+
+void MainWindow::onLiveBar(const SeriesKey &key, const Bar &bar, bool final)
+{
+    if (key != currentSeries() || key != m_live->series())
+        return;
+    // Only next to what the chart holds: a chart opened in the past does not get a lone candle
+    // at now; scrolling there loads up to now and the next bar lands.
+    if (m_loaded.isEmpty() || bar.t > m_loaded.to)
+        return;
+    m_chart->applyLiveBar(bar, final);
+    m_loaded.to = std::max(m_loaded.to, bar.t + m_barMs);
+    emit liveBarApplied(bar, final);
 }
 
 void MainWindow::stopLive()
 {
-    // Destroying the worker stops its timer and drops the answers of fetches still running.
-    m_live.reset();
+    // The worker is deleted on the live thread (its timer and stream with it); bars it queued
+    // before are dropped by the feed.
+    m_live->stop();
 }
 
 void MainWindow::createDocks()
@@ -368,6 +376,36 @@ void MainWindow::populateSymbols()
         });
 }
 
+QTimeZone MainWindow::exchangeTimeZone(const PluginRegistry *registry, const QString &market,
+                                       const QString &provider)
+{
+    const std::optional<ProviderInfo> info
+        = registry ? registry->provider(market, provider) : std::nullopt;
+    const QTimeZone zone(info ? info->timeZone.toUtf8() : QByteArrayLiteral("UTC"));
+    return zone.isValid() ? zone : QTimeZone::utc();
+}
+
+void MainWindow::updateExchangeTimeZone()
+{
+    const QStringList mp = m_provider->currentData().toStringList();
+    const QTimeZone zone = exchangeTimeZone(m_services.registry, mp.value(0), mp.value(1));
+    const int i = m_timeZone->findData(QByteArray(kExchangeZone));
+    if (i >= 0)
+        m_timeZone->setItemText(i, tr("Exchange (%1)").arg(QString::fromUtf8(zone.id())));
+    applyTimeZone();
+}
+
+void MainWindow::applyTimeZone()
+{
+    const QByteArray id = m_timeZone->currentData().toByteArray();
+    if (id == kExchangeZone) {
+        const QStringList mp = m_provider->currentData().toStringList();
+        m_chart->setTimeZone(exchangeTimeZone(m_services.registry, mp.value(0), mp.value(1)));
+    } else {
+        m_chart->setTimeZone(id.isEmpty() ? QTimeZone::systemTimeZone() : QTimeZone(id));
+    }
+}
+
 void MainWindow::applyTimeframeText()
 {
     const QString text = m_timeframe->currentText().trimmed();
@@ -467,9 +505,9 @@ void MainWindow::reload()
     range.from = tf->bucketStart(range.from);
     if (m_gapMap)
         m_gapMap->addSeries(key);
-    DataOrchestrator *orchestrator = m_services.orchestrator;
+    const ChartLoader loader = m_loader;
     runAsync(
-        &m_pool, this, [orchestrator, key, range] { return orchestrator->bars(key, range); },
+        &m_pool, this, [loader, key, range] { return loader.read(key, range); },
         [this, generation, key, range, focus](Result<Bars> bars) {
             if (generation != m_loadGeneration)
                 return; // a newer selection superseded this load
@@ -481,7 +519,11 @@ void MainWindow::reload()
             }
             m_loaded = range;
             const int count = int(bars->size());
+            const size_t replaced = m_chart->bars().size();
             m_chart->setBars(std::move(bars).value(), m_barMs);
+            // The old series' bars and pyramid were freed just now, the read's temporaries
+            // before: after a large load give that heap back (on the pool).
+            m_loader.releaseAfter(std::max(size_t(count), replaced));
             startLive(key);
             if (focus)
                 m_chart->setVisibleRange(
@@ -526,9 +568,9 @@ void MainWindow::loadRange(TimeRange range)
                            .toString(QStringLiteral("yyyy-MM-dd HH:mm")),
                        QDateTime::fromMSecsSinceEpoch(range.to, Qt::UTC)
                            .toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
-    DataOrchestrator *orchestrator = m_services.orchestrator;
+    const ChartLoader loader = m_loader;
     runAsync(
-        &m_pool, this, [orchestrator, key, range] { return orchestrator->bars(key, range); },
+        &m_pool, this, [loader, key, range] { return loader.read(key, range); },
         [this, generation, range](const Result<Bars> &bars) {
             if (generation != m_loadGeneration)
                 return;
@@ -538,6 +580,8 @@ void MainWindow::loadRange(TimeRange range)
                 return; // m_loaded unchanged: scrolling there again retries
             }
             m_chart->mergeBars(*bars);
+            // The merge rebuilt level 0 into a new vector and dropped the coarse levels.
+            m_loader.releaseAfter(m_chart->bars().size());
             m_loaded = {std::min(m_loaded.from, range.from), std::max(m_loaded.to, range.to)};
             setStatus(tr("%n bar(s) loaded", nullptr, int(m_chart->bars().size())));
             refreshUncovered();
@@ -630,7 +674,7 @@ void MainWindow::saveState()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    stopLive();
+    m_live->shutdown(); // the worker is gone on return
     saveState();
     event->accept();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "chart/chartloader.h"
 #include "config/config.h"
 #include "model/bar.h"
 #include "model/series.h"
@@ -9,6 +10,7 @@
 #include <QMainWindow>
 #include <QPointer>
 #include <QThreadPool>
+#include <QTimeZone>
 
 #include <functional>
 #include <memory>
@@ -37,6 +39,7 @@ class ChartView;
 class GapMapView;
 class BackfillPanel;
 class HealthPanel;
+class LiveBarFeed;
 
 // The services the window uses; owned by the Application (filled by GuiLauncher).
 struct AppServices
@@ -55,7 +58,8 @@ struct AppServices
     QString tokenFile;  // the API token file; empty when api.token is set
     std::function<Result<QByteArray>()> regenerateToken;
     // The live forming bar: a SubscriptionWorker for the series on screen polls (or streams)
-    // every livePollMs; 0 turns it off. Tests move the clock (null = the system clock).
+    // every livePollMs, on the window's live thread (LiveBarFeed); 0 turns it off. Tests move
+    // the clock (null = the system clock); it is called on that thread.
     int livePollMs = 3000;
     std::function<qint64()> clock;
     ApiMetrics *metrics = nullptr; // optional; the worker counts its upstream in it
@@ -82,6 +86,13 @@ public:
     QDockWidget *healthDock() const { return m_healthDock; }
     QComboBox *symbolBox() const { return m_symbol; }
     QComboBox *timeframeBox() const { return m_timeframe; }
+    // UTC, Local, and the exchange's zone (its text names the zone).
+    QComboBox *timeZoneBox() const { return m_timeZone; }
+
+    // The clock a provider's market keeps (ProviderInfo::timeZone from the plugin metadata);
+    // UTC when the registry does not know the provider or the zone.
+    static QTimeZone exchangeTimeZone(const PluginRegistry *registry, const QString &market,
+                                      const QString &provider);
 
     SeriesKey currentSeries() const;
     // Selects a series (provider, symbol, timeframe); loads it. False if the provider is unknown.
@@ -92,8 +103,10 @@ public:
     void openChartAt(const SeriesKey &series, qint64 t);
     // Saves window state and the current series (also done on close).
     void saveState();
-    // The subscription feeding the chart's forming bar (null while loading or when off).
-    SubscriptionWorker *liveWorker() const { return m_live.get(); }
+    // The subscription feeding the chart's forming bar (null while loading or when off). It
+    // lives on liveFeed()'s thread, not the GUI thread.
+    SubscriptionWorker *liveWorker() const;
+    LiveBarFeed *liveFeed() const { return m_live.get(); }
 
 signals:
     void barsLoaded(int count);
@@ -115,17 +128,22 @@ private:
     void populateProviders();
     void populateSymbols();
     void applyTimeframeText();
+    // The exchange entry follows the provider shown; applies the chosen zone to the chart.
+    void updateExchangeTimeZone();
+    void applyTimeZone();
     void onVisibleRangeChanged(TimeRange range);
     void loadRange(TimeRange range);
     void refreshUncovered();
     void startLive(const SeriesKey &series);
     void stopLive();
+    void onLiveBar(const SeriesKey &key, const Bar &bar, bool final);
     qint64 now() const;
     void showAbout();
     void showSettings();
     void setStatus(const QString &text);
 
     AppServices m_services;
+    ChartLoader m_loader; // reads on m_pool, hands the freed heap back after large loads
     QComboBox *m_provider = nullptr;
     QComboBox *m_symbol = nullptr;
     QCompleter *m_symbolCompleter = nullptr;
@@ -149,8 +167,9 @@ private:
     bool m_rangeLoading = false;
     std::optional<TimeRange> m_wantedRange; // a visible range seen while a load ran
     qint64 m_barMs = 0;
-    // Declared after m_pool: destroyed first, while the pool still waits for its fetches.
-    std::unique_ptr<SubscriptionWorker> m_live;
+    // Declared after m_pool: destroyed first (its thread joined, the worker deleted there),
+    // while the pool still waits for the worker's fetches.
+    std::unique_ptr<LiveBarFeed> m_live;
 };
 
 } // namespace barkeep::ui

@@ -3,7 +3,9 @@
 #include "application.h"
 #include "chart/chartview.h"
 #include "gapmap/gapmapview.h"
+#include "livebarfeed.h"
 #include "mainwindow.h"
+#include "plugin/pluginregistry.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -16,8 +18,13 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+#include <QTimeZone>
+
+#include <atomic>
 
 using namespace barkeep;
+using namespace Qt::StringLiterals;
 
 namespace {
 struct RunningApp
@@ -140,50 +147,127 @@ private slots:
         w2.close();
     }
 
-    // The series on screen has a live SubscriptionWorker: its forming bar becomes the chart's last
-    // candle (drawn as forming); switching the series stops the old worker and starts one for
-    // the new series; closing the window stops it.
+    // The series on screen has a live SubscriptionWorker on the window's live thread (not the
+    // GUI thread): its forming bar becomes the chart's last candle (drawn as forming) through
+    // queued signals and keeps updating as minutes close; the closed bucket turns final;
+    // switching the series stops the old worker and starts one for the new series; closing the
+    // window stops it.
     void liveFormingBar()
     {
         RunningApp app;
         QVERIFY(app.start());
         ui::AppServices services = app.services();
         services.livePollMs = 100;
+        // A clock the test moves (read on the live thread): ten minutes into an hour three
+        // hours ago, so every minute the test closes is history the demo has.
+        const qint64 hour = (QDateTime::currentMSecsSinceEpoch() / kHourMs - 3) * kHourMs;
+        std::atomic<qint64> fakeNow{hour + 10 * kMinuteMs + 30'000};
+        services.clock = [&fakeNow] { return fakeNow.load(); };
         ui::MainWindow w(services);
         QSignalSpy symbols(&w, &ui::MainWindow::symbolsLoaded);
+        QSignalSpy applied(&w, &ui::MainWindow::liveBarApplied);
         w.resize(1000, 700);
         w.show();
         QVERIFY(waitForSymbols(symbols));
         // 1h on the demo: the forming hour is built from the minutes closed so far (the demo
-        // serves no forming minute), so it exists from the first minute of the hour on.
+        // serves no forming minute).
         const SeriesKey btc{QStringLiteral("crypto"), QStringLiteral("demo"),
                             QStringLiteral("BTC/USDT"), QStringLiteral("1h")};
         QVERIFY(w.selectSeries(btc));
         QTRY_VERIFY_WITH_TIMEOUT(w.liveWorker() && w.liveWorker()->series() == btc, 30000);
-        QTRY_VERIFY_WITH_TIMEOUT(w.liveWorker()->formingBar().has_value(), 90000);
-        const Bar forming = *w.liveWorker()->formingBar();
-        QTRY_COMPARE_WITH_TIMEOUT(w.chart()->formingTime(), std::optional<qint64>(forming.t),
-                                  10000);
-        QCOMPARE(forming.t, QDateTime::currentMSecsSinceEpoch() / kHourMs * kHourMs);
-        const Bar last = w.chart()->bars().back();
-        QCOMPARE(last.t, forming.t);
-        QCOMPARE(last.o, forming.o);
-        QVERIFY(last.h >= forming.h && last.l <= forming.l); // later polls only widen it
+        // Off the GUI thread, on the feed's own thread.
+        QVERIFY(w.liveWorker()->thread() != QThread::currentThread());
+        QVERIFY(w.liveWorker()->thread() != qApp->thread());
+        QCOMPARE(w.liveWorker()->thread(), w.liveFeed()->workerThread());
+        QVERIFY(w.liveFeed()->workerThread()->isRunning());
+
+        const auto lastApplied = [&applied](bool final) -> std::optional<Bar> {
+            for (qsizetype i = applied.size() - 1; i >= 0; --i)
+                if (applied.at(i).at(1).toBool() == final)
+                    return applied.at(i).at(0).value<Bar>();
+            return std::nullopt;
+        };
+        // The chart's candle at t (the load already holds the hours after the fake now).
+        const auto chartBar = [&w](qint64 t) -> std::optional<Bar> {
+            const Bars &bars = w.chart()->bars();
+            const auto it = std::find_if(bars.cbegin(), bars.cend(),
+                                         [t](const Bar &b) { return b.t == t; });
+            return it == bars.cend() ? std::nullopt : std::optional<Bar>(*it);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(lastApplied(false).has_value(), 30000);
+        const Bar forming = *lastApplied(false);
+        QCOMPARE(forming.t, hour);
+        QCOMPARE(w.chart()->formingTime(), std::optional<qint64>(hour));
+        QCOMPARE(chartBar(hour), std::optional<Bar>(forming));
+
+        // Another minute closes: the same forming candle grows (the volume sums the minutes).
+        fakeNow += kMinuteMs;
+        QTRY_VERIFY_WITH_TIMEOUT(lastApplied(false) && lastApplied(false)->v > forming.v, 30000);
+        const Bar grown = *lastApplied(false);
+        QCOMPARE(grown.t, hour);
+        QCOMPARE(grown.o, forming.o);
+        QVERIFY(grown.h >= forming.h && grown.l <= forming.l);
+        QCOMPARE(chartBar(hour), std::optional<Bar>(grown));
+        QCOMPARE(w.chart()->formingTime(), std::optional<qint64>(hour));
+
+        // The hour closes: it arrives final, and the next hour forms.
+        fakeNow = hour + kHourMs + kMinuteMs + 30'000;
+        QTRY_VERIFY_WITH_TIMEOUT(lastApplied(true) && lastApplied(true)->t == hour, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.chart()->formingTime(),
+                                  std::optional<qint64>(hour + kHourMs), 30000);
+        QCOMPARE(chartBar(hour), lastApplied(true));
 
         // Another series: the old worker is gone (its timer with it), a new one watches ETH.
         QPointer<SubscriptionWorker> old = w.liveWorker();
-        const SeriesKey eth = btc.withTimeframe(QStringLiteral("1h"));
-        SeriesKey ethKey = eth;
+        SeriesKey ethKey = btc;
         ethKey.symbol = QStringLiteral("ETH/USDT");
         QVERIFY(w.selectSeries(ethKey));
         QTRY_VERIFY_WITH_TIMEOUT(old.isNull(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(w.liveWorker() && w.liveWorker()->series() == ethKey, 30000);
-        QVERIFY(!w.chart()->formingTime() || w.chart()->bars().back().t == *w.chart()->formingTime());
+        QVERIFY(!w.chart()->formingTime() || chartBar(*w.chart()->formingTime()));
+        QCOMPARE(w.liveWorker()->thread(), w.liveFeed()->workerThread());
 
         QPointer<SubscriptionWorker> current = w.liveWorker();
         w.close();
         QVERIFY(current.isNull());
         QVERIFY(!w.liveWorker());
+        QVERIFY(!w.liveFeed()->workerThread()->isRunning());
+    }
+
+    // The "exchange" time zone is the market's clock from the plugin metadata: UTC for crypto
+    // venues, New York for Alpaca's stocks; the box names the zone it uses.
+    void exchangeTimeZone()
+    {
+        RunningApp app;
+        QVERIFY(app.start());
+        const PluginRegistry *registry = app.app->registry();
+        using ui::MainWindow;
+        QCOMPARE(MainWindow::exchangeTimeZone(registry, u"crypto"_s, u"demo"_s), QTimeZone::utc());
+        QCOMPARE(MainWindow::exchangeTimeZone(registry, u"crypto"_s, u"nope"_s), QTimeZone::utc());
+        QCOMPARE(MainWindow::exchangeTimeZone(nullptr, u"stocks"_s, u"alpaca"_s), QTimeZone::utc());
+        if (registry->provider(u"stocks"_s, u"alpaca"_s)) {
+            QCOMPARE(MainWindow::exchangeTimeZone(registry, u"stocks"_s, u"alpaca"_s).id(),
+                     QByteArray("America/New_York"));
+            QCOMPARE(MainWindow::exchangeTimeZone(registry, u"crypto"_s, u"alpaca"_s),
+                     QTimeZone::utc());
+        }
+
+        MainWindow w(app.services());
+        QSignalSpy symbols(&w, &MainWindow::symbolsLoaded);
+        w.show();
+        QVERIFY(waitForSymbols(symbols));
+        QCOMPARE(w.currentSeries().provider, u"demo"_s);
+        QComboBox *zones = w.timeZoneBox();
+        const int exchange = zones->findData(QByteArray("exchange"));
+        QVERIFY(exchange >= 0);
+        QCOMPARE(zones->itemText(exchange), u"Exchange (UTC)"_s);
+        zones->setCurrentIndex(zones->findData(QByteArray()));
+        QCOMPARE(w.chart()->timeZone(), QTimeZone::systemTimeZone());
+        zones->setCurrentIndex(exchange);
+        QCOMPARE(w.chart()->timeZone(), QTimeZone::utc());
+        zones->setCurrentIndex(0); // the next tests start in UTC
+        QCOMPARE(w.chart()->timeZone(), QTimeZone::utc());
+        w.close();
     }
 
     // The timeframe box takes any N-minute timeframe and refuses what Timeframe::parse refuses.

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 target_sources(barkeep_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/chartview.h ${CMAKE_CURRENT_LIST_DIR}/chartview.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/chartloader.h ${CMAKE_CURRENT_LIST_DIR}/chartloader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/candlerenderer.h ${CMAKE_CURRENT_LIST_DIR}/candlerenderer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lodpyramid.h ${CMAKE_CURRENT_LIST_DIR}/lodpyramid.cpp
     ${CMAKE_CURRENT_LIST_DIR}/priceaxis.h ${CMAKE_CURRENT_LIST_DIR}/priceaxis.cpp

@@ -26,6 +26,12 @@ Bar LodPyramid::mergeBars(const Bar &a, const Bar &b)
     return Bar{a.t, a.o, std::max(a.h, b.h), std::min(a.l, b.l), b.c, a.v + b.v};
 }
 
+const Bars &LodPyramid::emptyBars()
+{
+    static const Bars empty;
+    return empty;
+}
+
 size_t LodPyramid::entryCount() const
 {
     ensureCoarse();

@@ -47,7 +47,8 @@ public:
             ensureCoarse();
         return m_levels[size_t(k)];
     }
-    const Bars &bars() const { return m_levels.front(); }
+    // Empty before the first build().
+    const Bars &bars() const { return m_levels.empty() ? emptyBars() : m_levels.front(); }
     qint64 barDurationMs() const { return m_barMs; }
     // Width of one level-k candle in ms (barDuration << shift(k)).
     qint64 bucketMs(int k) const { return m_barMs << shift(k); }
@@ -73,6 +74,7 @@ public:
     static qint64 bucketStart(qint64 t, qint64 bucketMs);
 
 private:
+    static const Bars &emptyBars();
     void buildLevelsFrom(int firstLevel) const;
     void ensureCoarse() const
     {

@@ -2,7 +2,11 @@
 // ChartView against Qt Charts' QCandlestickSeries, both measured in this run (offscreen,
 // 1600x900, rendered into a QImage). The 1M first frame is also measured the way the app gets
 // there: open a SQLite store file holding 1M bars, read them through DataOrchestrator (with
-// the default memory cache, as Application sets it up), hand them to the chart and paint.
+// the default memory cache, as Application sets it up) with ChartLoader on a pool thread, hand
+// them to the chart and paint: MainWindow's path. The untimed write of that store file runs in
+// a child process (`--write-store DIR N`), and in the full run the SQLite rows themselves run
+// in a child (`--store-only`), so their RSS is the app path's alone: VmRSS after the load, the
+// first frame, a zoom-out (the pyramid built) and the loader's heap release.
 // Not a ctest test: run `bench_chart` (about a minute),
 // `bench_chart --quick` (10k only, seconds) or `--smoke` (ours at 10k, no baseline: the ctest
 // entry). `--save DIR` writes the first frames as PNG.
@@ -11,6 +15,7 @@
 // Times are wall clock. On a shared machine a frame also waits for a CPU, so the "cpu" rows
 // give the process CPU time per frame next to it, and the load average is printed.
 #include "cache/barcache.h"
+#include "chart/chartloader.h"
 #include "chart/chartview.h"
 #include "config/config.h"
 #include "plugin/pluginregistry.h"
@@ -25,7 +30,11 @@
 #include <QChartView>
 #include <QDateTimeAxis>
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFile>
+#include <QProcess>
+#include <QThreadPool>
+#include <QtConcurrent>
 #include <QImage>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -224,10 +233,11 @@ OursResult runOurs(qsizetype n, const QString &saveDir)
 const SeriesKey kSeries{QStringLiteral("crypto"), QStringLiteral("demo"),
                         QStringLiteral("BENCH/USDT"), QStringLiteral("1m")};
 
-// Writes n bars into a fresh SQLite store file (not timed) and returns its URL.
-QString writeStore(const QTemporaryDir &dir, qsizetype n, TimeRange *range)
+// Writes n bars into a fresh SQLite store file in dir (not timed) and returns its URL. Run in
+// a child process (--write-store), so the measured process never held these bars.
+QString writeStore(const QString &dir, qsizetype n, TimeRange *range)
 {
-    const QString url = QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("chart.db"));
+    const QString url = QStringLiteral("sqlite://") + QDir(dir).filePath(QStringLiteral("chart.db"));
     auto store = createBarStore(url);
     if (!store || !(*store)->open())
         return {};
@@ -246,37 +256,77 @@ QString writeStore(const QTemporaryDir &dir, qsizetype n, TimeRange *range)
     return url;
 }
 
+// The child's side of writeStore: prints "range FROM TO".
+int writeStoreMain(const QString &dir, qsizetype n)
+{
+    TimeRange range;
+    if (writeStore(dir, n, &range).isEmpty()) {
+        std::fprintf(stderr, "cannot write the store in %s\n", qPrintable(dir));
+        return 1;
+    }
+    std::printf("range %lld %lld\n", qlonglong(range.from), qlonglong(range.to));
+    return 0;
+}
+
+// Runs this driver again with args; its stdout, or an error.
+std::optional<QByteArray> runChild(const QStringList &args, QString *error)
+{
+    QProcess child;
+    child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    child.start(QCoreApplication::applicationFilePath(), args);
+    if (!child.waitForFinished(-1) || child.exitStatus() != QProcess::NormalExit
+        || child.exitCode() != 0) {
+        *error = QStringLiteral("%1 failed: %2").arg(args.join(u' '), child.errorString());
+        return std::nullopt;
+    }
+    return child.readAllStandardOutput();
+}
+
 struct StoreResult
 {
     double first = 0, firstCpu = 0; // open + read + setBars + paint
     double load = 0, loadCpu = 0;   // open + read
-    double rss = 0;
+    double rss = 0, rssBefore = 0, dataMiB = 0;
     qsizetype count = 0;
     QString error;
 };
 
-// Cold start of a chart on a stored series: open the store file, read through the orchestrator,
-// setBars, paint. The page cache is warm (the file was just written), as after any earlier run.
+// Cold start of a chart on a stored series the way MainWindow does it: open the store file,
+// read through the orchestrator with ChartLoader on a pool thread, setBars (moved), the
+// loader's release on the pool, paint. The page cache is warm (the file was just written), as
+// after any earlier run.
 StoreResult runFromStore(qsizetype n, const QString &saveDir)
 {
     StoreResult r;
     QTemporaryDir dir;
     TimeRange range;
-    const QString url = writeStore(dir, n, &range);
-    if (url.isEmpty()) {
-        r.error = QStringLiteral("cannot write the store");
-        return r;
+    {
+        const std::optional<QByteArray> out = runChild(
+            {QStringLiteral("--write-store"), dir.path(), QString::number(n)}, &r.error);
+        if (!out)
+            return r;
+        const QList<QByteArray> words = out->trimmed().split(' ');
+        if (words.size() != 3 || words[0] != "range") {
+            r.error = QStringLiteral("the store writer said: %1").arg(QString::fromUtf8(*out));
+            return r;
+        }
+        range = {words[1].toLongLong(), words[2].toLongLong()};
     }
+    const QString url = QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("chart.db"));
     ConfigSources sources;
     sources.dataDir = dir.path();
     const Config config = Config::load(sources).config;
     PluginRegistry registry; // the demo provider: every minute is covered, nothing is fetched
     registry.discover();
     MarketService market(&registry, config);
+    QThreadPool pool; // the window's own pool
+    pool.setMaxThreadCount(4);
     ChartView view;
     view.resize(kSize);
     view.setTitle(QStringLiteral("bench · %1 bars from SQLite · 1m").arg(label(n)));
     QImage img(kSize, QImage::Format_ARGB32_Premultiplied);
+    view.render(&img); // an empty chart painted once, as the window shows before its load
+    r.rssBefore = rssMiB();
 
     QElapsedTimer t;
     t.start();
@@ -290,7 +340,10 @@ StoreResult runFromStore(qsizetype n, const QString &saveDir)
         return r;
     }
     DataOrchestrator orchestrator(store->get(), cache->get(), &market);
-    Result<Bars> bars = orchestrator.bars(kSeries, range);
+    const ChartLoader loader(&orchestrator, &pool);
+    Result<Bars> bars
+        = QtConcurrent::run(&pool, [&loader, range] { return loader.read(kSeries, range); })
+              .takeResult();
     r.load = ms(t);
     r.loadCpu = cpuMs() - cpu0;
     if (!bars) {
@@ -299,15 +352,19 @@ StoreResult runFromStore(qsizetype n, const QString &saveDir)
     }
     r.count = qsizetype(bars->size());
     view.setBars(std::move(bars).value(), kMinuteMs);
+    loader.releaseAfter(size_t(r.count));
     view.render(&img);
     r.first = ms(t);
     r.firstCpu = cpuMs() - cpu0;
     if (!saveDir.isEmpty())
         img.save(saveDir + QStringLiteral("/chart-%1-sqlite.png").arg(label(n)));
-    // RSS as the app holds it: the chart's pyramid (after a zoom out) and the cache's copy.
+    // RSS as the app holds it: the chart's bars and pyramid (after a zoom out), the store and
+    // cache open, the release done.
     view.fitAll();
     view.render(&img);
+    pool.waitForDone();
     r.rss = rssMiB();
+    r.dataMiB = double(view.levels().entryCount() * sizeof(Bar)) / (1 << 20);
     return r;
 }
 
@@ -380,6 +437,11 @@ int main(int argc, char **argv)
 {
     if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    // The untimed store write of the SQLite rows (a child process; see runFromStore).
+    if (argc == 4 && qstrcmp(argv[1], "--write-store") == 0) {
+        QCoreApplication core(argc, argv);
+        return writeStoreMain(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toLongLong());
+    }
     QApplication app(argc, argv);
     const QStringList args = app.arguments();
     const bool smoke = args.contains(QStringLiteral("--smoke"));
@@ -450,7 +512,21 @@ int main(int argc, char **argv)
             rss.goalText = QStringLiteral("<= 150 MiB");
         }
     }
-    {
+    // The full run measures the SQLite rows in a child (`--store-only`): a fresh process, so
+    // their RSS is not raised by the in-memory runs above. Its rows are printed with ours.
+    QList<QByteArray> childLines;
+    if (!quick && !storeOnly) {
+        QString error;
+        QStringList childArgs{QStringLiteral("--store-only")};
+        if (!saveDir.isEmpty())
+            childArgs << QStringLiteral("--save") << saveDir;
+        const std::optional<QByteArray> out = runChild(childArgs, &error);
+        if (!out) {
+            std::fprintf(stderr, "SQLite run failed: %s\n", qPrintable(error));
+            return 1;
+        }
+        childLines = out->trimmed().split('\n');
+    } else {
         const qsizetype n = quick && !storeOnly ? 10'000 : 1'000'000;
         const StoreResult r = runFromStore(n, saveDir);
         const QString l = label(n);
@@ -475,13 +551,18 @@ int main(int argc, char **argv)
         firstCpu.ours = r.firstCpu;
         firstCpu.goal = 300;
         firstCpu.goalText = QStringLiteral("<= 300 ms");
-        Row &rss = row(QStringLiteral("RSS with %1 from SQLite (+cache)").arg(l));
+        Row &rss = row(QStringLiteral("RSS with %1 from SQLite (app path)").arg(l));
         rss.ours = r.rss;
         rss.unit = QStringLiteral("MiB");
         if (n == 1'000'000) {
             rss.goal = 150;
             rss.goalText = QStringLiteral("<= 150 MiB");
         }
+        std::printf("SQLite %s: RSS %.1f MiB = %.1f MiB before the load (Qt, plugins, empty "
+                    "chart) + %.1f MiB bars and zoom levels + %.1f MiB the rest (store, cache, "
+                    "heap); VmRSS after load, first frame, zoom-out and the loader's release\n",
+                    qPrintable(l), r.rss, r.rssBefore, r.dataMiB,
+                    r.rss - r.rssBefore - r.dataMiB);
     }
     for (qsizetype n : baseSizes) {
         const BaselineResult r = runBaseline(n, saveDir);
@@ -495,6 +576,13 @@ int main(int argc, char **argv)
     }
     for (const Row &r : rows)
         print(r);
+    // The child's rows, then its notes (prefixed).
+    for (const QByteArray &line : childLines)
+        if (line.count('|') == 5 && !line.startsWith("name"))
+            std::printf("%s\n", line.constData());
+    for (const QByteArray &line : childLines)
+        if (line.count('|') != 5)
+            std::printf("store run (child process): %s\n", line.constData());
     if (!quick && !storeOnly)
         std::printf("baseline skipped at 1M (QCandlestickSeries does not finish); the "
                     "setBars+paint rows start from bars in memory, the SQLite rows from the file\n");

@@ -10,8 +10,10 @@
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
 #include <QWheelEvent>
 
+#include <atomic>
 #include <map>
 
 using namespace barkeep;
@@ -131,6 +133,15 @@ void sendKey(QWidget *w, int key)
 
 } // namespace
 
+// Stands in for the live SubscriptionWorker: emits bars on its own thread.
+class LiveBarSource : public QObject
+{
+    Q_OBJECT
+
+signals:
+    void barReady(const barkeep::Bar &bar, bool final);
+};
+
 class TestChartView : public QObject
 {
     Q_OBJECT
@@ -164,6 +175,7 @@ private slots:
     void formingBarChangesLastCandle();
     void finalBarAppends();
     void crosshairReadsFormingBar();
+    void liveBarsFromAnotherThread();
     void pyramidIsBuiltLazily();
     void mergeBarsKeepsView();
     void keyboardPanAndZoom();
@@ -808,6 +820,50 @@ void TestChartView::crosshairReadsFormingBar()
     view.applyLiveBar(forming, false);
     QCOMPARE(spy.count(), 2);
     QCOMPARE(spy.last().at(0).value<std::optional<Bar>>(), forming);
+}
+
+// The window's live worker runs on its own thread: its bars arrive as queued signals and the
+// forming candle updates, then closes, exactly as when applyLiveBar() is called directly.
+void TestChartView::liveBarsFromAnotherThread()
+{
+    ChartView view;
+    view.resize(1000, 600);
+    const Bars bars = randomBars(100, kMinuteMs, 31);
+    view.setBars(bars, kMinuteMs);
+    QVERIFY(ChartView().bars().empty()); // a fresh view has no bars (MainWindow asks it)
+    QThread thread;
+    thread.start();
+    LiveBarSource source;
+    source.moveToThread(&thread);
+    connect(&source, &LiveBarSource::barReady, &view, &ChartView::applyLiveBar);
+    std::atomic<QThread *> emittedOn = nullptr;
+    const auto emitOnSource = [&](const Bar &bar, bool final) {
+        QMetaObject::invokeMethod(&source, [&source, &emittedOn, bar, final] {
+            emittedOn = QThread::currentThread();
+            emit source.barReady(bar, final);
+        });
+    };
+    const qint64 t = bars.back().t + kMinuteMs;
+    const Bar forming{t, 100, 101, 99, 100.5, 3};
+    emitOnSource(forming, false);
+    QTRY_COMPARE(view.formingTime(), std::optional<qint64>(t));
+    QCOMPARE(emittedOn.load(), &thread);
+    QVERIFY(emittedOn.load() != view.thread());
+    QCOMPARE(view.bars().back(), forming);
+    // Ticks of the same minute replace the forming candle; nothing is appended.
+    const Bar grown{t, 100, 102.5, 98, 102, 8};
+    emitOnSource(grown, false);
+    QTRY_COMPARE(view.bars().back(), grown);
+    QCOMPARE(view.bars().size(), bars.size() + 1);
+    QCOMPARE(view.formingTime(), std::optional<qint64>(t));
+    // The minute closes.
+    const Bar closed{t, 100, 102.5, 98, 101.5, 9};
+    emitOnSource(closed, true);
+    QTRY_VERIFY(!view.formingTime());
+    QCOMPARE(view.bars().back(), closed);
+    QCOMPARE(view.bars().size(), bars.size() + 1);
+    thread.quit();
+    QVERIFY(thread.wait(10000));
 }
 
 void TestChartView::pyramidIsBuiltLazily()
