@@ -188,7 +188,11 @@ void Application::stopApi()
 
 void Application::stop()
 {
-    // Reverse order of start().
+    // Reverse order of start(), after cutting provider requests short: an API call or a live
+    // stream's REST heal waiting on a slow provider would otherwise hold the stop for up to
+    // the request deadline (two minutes).
+    if (m_market)
+        m_market->abortRequests();
     stopApi();
     if (m_backfill)
         m_backfill->stop();

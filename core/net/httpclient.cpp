@@ -3,14 +3,18 @@
 
 #include "log/logging.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QThread>
+#include <QThreadPool>
 #include <QThreadStorage>
 #include <QTimer>
+
+#include <memory>
 
 namespace barkeep {
 
@@ -25,6 +29,22 @@ QByteArray HttpResponse::header(const QByteArray &lowerCaseName) const
 }
 
 namespace {
+// The per-thread managers below die with their threads. Threads of the global pool are joined
+// by ~QCoreApplication only after it has cleared QCoreApplication::instance(), and a thread
+// that ends then cannot deliver its last deferred deletes: its manager and replies were seen
+// to leak (LeakSanitizer, about 1 run in 15 of tst_ccxtbinance) and, in a driver, to crash in
+// Qt's HTTP thread. Post routines run first in ~QCoreApplication, while the application is
+// whole, so every executable that links core joins the pool there.
+void joinGlobalPoolBeforeAppDestruction()
+{
+    QThreadPool::globalInstance()->waitForDone();
+}
+void registerPoolJoin()
+{
+    qAddPostRoutine(joinGlobalPoolBeforeAppDestruction);
+}
+Q_COREAPP_STARTUP_FUNCTION(registerPoolJoin)
+
 QNetworkAccessManager *threadManager()
 {
     // One manager per thread: QNetworkAccessManager is not thread-safe and must live in the
@@ -41,8 +61,16 @@ QNetworkAccessManager *threadManager()
 
 Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
 {
+    const std::atomic<bool> *abort = m_abort.get();
+    const auto aborted = [&] {
+        return (request.cancel && request.cancel->load()) || (abort && abort->load());
+    };
+    if (abort && abort->load())
+        return Error(Error::Kind::Cancelled, QStringLiteral("request cancelled: shutting down"));
     if (m_gate) {
-        if (VoidResult ok = m_gate->acquire(request.weight, request.cancel); !ok)
+        // The gate watches one flag: the caller's, or the shutdown flag when there is none
+        // (a caller with its own flag is cancelled by its owner at shutdown).
+        if (VoidResult ok = m_gate->acquire(request.weight, request.cancel ? request.cancel : abort); !ok)
             return ok.error();
     }
     QNetworkRequest req(request.url);
@@ -69,9 +97,9 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     });
     deadline.start(deadlineMs);
     QTimer cancelPoll;
-    if (request.cancel) {
+    if (request.cancel || abort) {
         QObject::connect(&cancelPoll, &QTimer::timeout, &loop, [&] {
-            if (request.cancel->load())
+            if (aborted())
                 reply->abort();
         });
         cancelPoll.start(50);
@@ -79,9 +107,11 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     if (!reply->isFinished())
         loop.exec(QEventLoop::ExcludeUserInputEvents);
     deadline.stop();
-    reply->deleteLater();
+    // Deleted here, not with deleteLater(): the loop has returned, so no signal of the reply is
+    // being delivered, and a pool thread may run no event loop again to process the deferral.
+    const std::unique_ptr<QNetworkReply> replyOwner(reply);
 
-    if (request.cancel && request.cancel->load())
+    if (aborted())
         return Error(Error::Kind::Cancelled, QStringLiteral("request cancelled"));
 
     HttpResponse response;

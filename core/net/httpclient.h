@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 namespace barkeep {
 
@@ -72,6 +73,11 @@ public:
 
     Result<HttpResponse> get(const HttpRequest &request) const;
 
+    // A flag shared by every client of one MarketService: once it is set (at shutdown),
+    // requests in flight are aborted within a cancel-poll interval and new ones fail at once
+    // with Error::Cancelled, so stopping never waits for a slow provider.
+    void setAbortFlag(std::shared_ptr<const std::atomic<bool>> flag) { m_abort = std::move(flag); }
+
     // Generic HTTP status → Error mapping (401/403 Auth, 418 Banned, 429 RateLimited with
     // Retry-After, 5xx Upstream, other 4xx BadInput); providers refine it.
     static Error statusError(const HttpResponse &response, const QString &provider);
@@ -79,6 +85,7 @@ public:
 
 private:
     RequestGate *m_gate = nullptr;
+    std::shared_ptr<const std::atomic<bool>> m_abort;
     int m_defaultDeadlineMs = kDefaultDeadlineMs;
 };
 

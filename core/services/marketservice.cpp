@@ -107,6 +107,7 @@ Result<std::shared_ptr<MarketPlugin>> MarketService::plugin(const QString &marke
         return factory.error();
     auto context = std::make_shared<ProviderContext>();
     context->http.setGate(gate.get());
+    context->http.setAbortFlag(m_abortRequests);
     std::unique_ptr<MarketPlugin> created = (*factory)->create(settings, context);
     if (!created)
         return Error(Error::Kind::Internal,
@@ -148,6 +149,12 @@ void MarketService::sweepIdle(qint64 nowMs)
         }
     }
     // Destroyed outside the lock; a thread still using one keeps it alive (shared_ptr).
+}
+
+void MarketService::abortRequests()
+{
+    if (!m_abortRequests->exchange(true))
+        qCInfo(lcMarket) << "aborting provider requests in flight";
 }
 
 void MarketService::closeAll()

@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -44,6 +45,9 @@ public:
     int instanceCount() const;
     void sweepIdle(qint64 nowMs);
     void closeAll();
+    // Shutdown: aborts every provider request in flight and fails new ones (HttpClient's
+    // abort flag), so stopping the application never waits out a slow provider.
+    void abortRequests();
 
 private:
     struct Instance;
@@ -55,6 +59,7 @@ private:
     QHash<QString, std::shared_ptr<RequestGate>> m_gates;
     QHash<QString, QPair<QString, QString>> m_credentials;
     QTimer m_sweepTimer;
+    std::shared_ptr<std::atomic<bool>> m_abortRequests = std::make_shared<std::atomic<bool>>(false);
     qint64 m_idleTimeoutMs;
 };
 

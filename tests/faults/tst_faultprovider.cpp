@@ -6,6 +6,7 @@
 // A slow answer (past the 30 s request timeout) is retried and never stored half. A trickled
 // answer (one byte at a time, which restarts Qt's transfer timeout on every byte) fails at
 // HttpClient's total request deadline with a timeout error, long before the trickle ends.
+// Shutdown aborts a request still waiting on a slow provider instead of waiting it out.
 #include "binanceexchange.h"
 #include "binancefake.h"
 #include "faulttest.h"
@@ -21,9 +22,12 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QtConcurrent>
+
+#include <memory>
 
 using namespace barkeep;
 using namespace barkeep::test;
@@ -246,6 +250,36 @@ private slots:
         auto store = openStore(storeUrl);
         QVERIFY(store);
         QVERIFY(*store->readBars(kBinanceBtc, range) == fake.groundTruth(QStringLiteral("BTCUSDT"), range));
+    }
+
+    // Stopping does not wait out a slow provider: an /ohlcv call is waiting on a klines answer
+    // that comes after 31 s; SIGTERM must still end the instance with exit code 0 within
+    // HeadlessInstance::terminate()'s 10 s (MarketService::abortRequests cuts the request).
+    void shutdownDoesNotWaitForSlowProvider()
+    {
+        HostileBinance fake(44);
+        fake.mode = Hostile::Slow;
+        fake.slowLeft = 100;
+        QVERIFY(fake.listen());
+        QTemporaryDir dir;
+        HeadlessInstance bk({QStringLiteral("store.url=sqlite://") + dir.filePath(QStringLiteral("bk.db")),
+                             QStringLiteral("providers.binance.baseUrl=") + fake.url().toString(),
+                             QStringLiteral("providers.binance.archiveUrl=") + fake.url().toString()});
+        QVERIFY2(bk.start(), bk.log().constData());
+        const TimeRange range{utc(2023, 11, 1), utc(2023, 11, 1, 6)};
+        QNetworkAccessManager nam;
+        QNetworkRequest req(QUrl(bk.baseUrl()
+                                 + QStringLiteral("/api/v1/ohlcv?market=crypto&provider=binance&symbol=BTC/USDT&timeframe=1m&since=%1&until=%2")
+                                       .arg(range.from)
+                                       .arg(range.to)));
+        req.setRawHeader("Authorization", "Bearer " + bk.token().toUtf8());
+        std::unique_ptr<QNetworkReply> reply(nam.get(req));
+        QTRY_VERIFY_WITH_TIMEOUT(fake.requestCount(QStringLiteral("/api/v3/klines")) >= 1, 20'000);
+        QElapsedTimer t;
+        t.start();
+        QVERIFY2(bk.terminate(), bk.log().right(3000).constData());
+        qInfo("stopped %lld ms after SIGTERM with a klines answer pending", t.elapsed());
+        QVERIFY2(bk.log().contains("aborting provider requests"), bk.log().right(3000).constData());
     }
 
     // One byte every 10 ms keeps Qt's transfer timeout (30 s of silence) from ever firing: the

@@ -74,12 +74,20 @@ qint64 baseline(const QByteArray &csv, int *rows)
     return ns;
 }
 
+// Human-readable lines go to stderr; each measured row also goes to stdout in the table
+// format tools/bench.sh collects: name | barkeep | baseline | ratio | goal | result.
 void report(const char *what, int rows, qint64 ns, qint64 baselineNs)
 {
-    std::printf("%-40s %8d rows %9.1f ms %10.0f rows/s", what, rows, ns / 1e6, rows / (ns / 1e9));
+    const double rate = rows / (ns / 1e9);
+    std::fprintf(stderr, "%-40s %8d rows %9.1f ms %10.0f rows/s", what, rows, ns / 1e6, rate);
     if (baselineNs > 0)
-        std::printf("  (%.1fx the baseline above)", double(ns) / double(baselineNs));
-    std::printf("\n");
+        std::fprintf(stderr, "  (%.1fx the baseline's time)", double(ns) / double(baselineNs));
+    std::fprintf(stderr, "\n");
+    if (baselineNs > 0) {
+        const double baseRate = rows / (baselineNs / 1e9);
+        std::printf("%s (rows/s) | %.0f | %.0f | %.2fx | report | —\n", what, rate, baseRate,
+                    rate / baseRate);
+    }
 }
 
 void csv(const char *what, const QByteArray &bytes, const CsvBarParser::Options &options)
@@ -94,7 +102,7 @@ void csv(const char *what, const QByteArray &bytes, const CsvBarParser::Options 
     const Result<CsvBarParser::Parsed> parsed = CsvBarParser::parse(buffer, options);
     const qint64 ns = timer.nsecsElapsed();
     if (!parsed || !parsed->badRows.isEmpty() || parsed->bars.size() != size_t(kRows)) {
-        std::printf("%s: unexpected result\n", what);
+        std::printf("%s | failed: unexpected result | | | report | miss\n", what);
         return;
     }
     report(what, kRows, ns, base);
@@ -139,13 +147,13 @@ void alpacaPages()
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    std::printf("CSV import, one month of 1m rows (%d):\n", kRows);
+    std::fprintf(stderr, "CSV import, one month of 1m rows (%d):\n", kRows);
     csv("CsvBarParser Binance ms", binanceMonth(false), {});
     csv("CsvBarParser Binance us", binanceMonth(true), {});
     CsvBarParser::Options ny;
     ny.timeZone = QStringLiteral("America/New_York");
     csv("CsvBarParser generic, local times (NY)", genericMonth(), ny);
-    std::printf("Alpaca pages:\n");
+    std::fprintf(stderr, "Alpaca pages:\n");
     alpacaPages();
     return 0;
 }
