@@ -16,6 +16,7 @@ target_sources(barkeep_core PRIVATE
     api/backfillscontroller.h api/backfillscontroller.cpp
     api/stream/streamqueue.h api/stream/streamqueue.cpp
     api/stream/streamclient.h api/stream/streamclient.cpp
+    api/stream/streamsender.h api/stream/streamsender.cpp
     api/stream/subscriptionregistry.h api/stream/subscriptionregistry.cpp
     api/stream/subscriptionworker.h api/stream/subscriptionworker.cpp
     api/stream/broadcastmanager.h api/stream/broadcastmanager.cpp

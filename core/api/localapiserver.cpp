@@ -12,7 +12,9 @@
 #include "stream/subscriptionworker.h"
 #include "systemcontroller.h"
 
+#include <QHash>
 #include <QHttpServerRouterRule>
+#include <QPointer>
 #include <QTcpSocket>
 #include <QWebSocket>
 
@@ -73,6 +75,18 @@ public:
     SystemController system;
     std::unique_ptr<QHttpServer> server;
     std::unique_ptr<SubscriptionService> stream;
+    // Sockets whose upgrade matched the stream route, by peer port, until their QWebSocket
+    // arrives: QWebSocket does not expose the QTcpSocket it wraps, and StreamClient writes
+    // its frames to that socket directly (streamclient.h says why).
+    QHash<quint16, QPointer<QTcpSocket>> upgrading;
+
+    QTcpSocket *takeTransport(const QWebSocket &ws)
+    {
+        const QPointer<QTcpSocket> tcp = upgrading.take(ws.peerPort());
+        if (!tcp || tcp->peerAddress() != ws.peerAddress() || tcp->peerPort() != ws.peerPort())
+            return nullptr;
+        return tcp;
+    }
 };
 
 LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &options,
@@ -90,9 +104,16 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
     // would break the handshake); a plain GET is told to upgrade.
     ctx.paths.append(kStreamPath);
     s.route<StreamRule>(kStreamPath, QHttpServerRequest::Method::Get, &ctx,
-                        [&ctx](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
+                        [this, &ctx](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
                             if (isUpgrade(req)) {
-                                ConnectionGuard::markWebSocket(responder.socket());
+                                QTcpSocket *socket = responder.socket();
+                                ConnectionGuard::markWebSocket(socket);
+                                // Upgrades that never complete leave null entries behind.
+                                if (d->upgrading.size() > 256) {
+                                    for (auto it = d->upgrading.begin(); it != d->upgrading.end();)
+                                        it = it->isNull() ? d->upgrading.erase(it) : std::next(it);
+                                }
+                                d->upgrading.insert(socket->peerPort(), socket);
                                 return;
                             }
                             PendingResponse(std::move(responder), &ctx.metrics, kStreamPath)
@@ -108,8 +129,13 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
                         ResponseCache::seriesId(series.market, series.provider, series.symbol));
                 }, Qt::DirectConnection);
     connect(&s, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
-        while (d->server->hasPendingWebSocketConnections())
-            d->stream->addClient(d->server->nextPendingWebSocketConnection());
+        while (d->server->hasPendingWebSocketConnections()) {
+            std::unique_ptr<QWebSocket> ws = d->server->nextPendingWebSocketConnection();
+            QTcpSocket *transport = d->takeTransport(*ws);
+            if (d->ctx.options.streamQtWriteBaseline)
+                transport = nullptr;
+            d->stream->addClient(std::move(ws), transport);
+        }
     });
 
     s.setMissingHandler([&ctx](const QHttpServerRequest &req, QHttpServerResponder &&responder) {

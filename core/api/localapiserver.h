@@ -65,6 +65,9 @@ struct ApiOptions
     int streamQueueLimit = 256;    // queued messages per client before forming updates drop
     int streamDisconnectLimit = 1024; // queued final bars past which a slow client is dropped
     int maxSubscriptionsPerClient = 64;
+    // Threads that share the send() calls of a broadcast to many (>= 64) subscribers, the API
+    // thread included; 1 = all on the API thread (StreamSender says why, BENCHMARKS.md how much).
+    int streamSendThreads = 2;
     // Several instances on one Redis (RedisFanout): cache.url when it is redis://…, else empty
     // (single instance); the upstream lease's TTL (api.streamLeaseMs).
     QString fanoutUrl;
@@ -78,6 +81,9 @@ struct ApiOptions
     // Serve /ohlcv bars through QJsonDocument instead of BarJsonEncoder: the benchmark's
     // baseline, measured in the same run. Never set in production.
     bool qjsonBaseline = false;
+    // Send WebSocket stream frames through QWebSocket::sendTextMessage() instead of
+    // StreamClient's direct writes: bench_stream's baseline, same run. Never set in production.
+    bool streamQtWriteBaseline = false;
     // Encoded /ohlcv answers kept for repeated questions (ResponseCache): at most this many
     // bytes, each for at most this long (0 = no cache). Invalidated at once when this process
     // stores bars of the series; the TTL bounds staleness from other writers.

@@ -12,8 +12,18 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QElapsedTimer>
 #include <QTest>
 #include <QWebSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <vector>
 
 using namespace barkeep;
 using namespace barkeep::test;
@@ -80,6 +90,112 @@ Bar barOf(const QJsonObject &m)
     const QJsonArray a = m.value(QStringLiteral("bar")).toArray();
     return {a[0].toInteger(), a[1].toDouble(), a[2].toDouble(), a[3].toDouble(), a[4].toDouble(), a[5].toDouble()};
 }
+
+// A raw RFC 6455 client that subscribes and then does not read (a slow reader): a small
+// receive buffer so the server's socket backs up quickly. Reads everything at the end.
+struct RawClient
+{
+    int fd = -1;
+    ~RawClient()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+    bool open(quint16 port, const QByteArray &subscribe)
+    {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        int small = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0)
+            return false;
+        const QByteArray hello = "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
+            + "\r\nAuthorization: Bearer " + QByteArray(kToken)
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        if (::send(fd, hello.constData(), size_t(hello.size()), MSG_NOSIGNAL) != hello.size())
+            return false;
+        // Byte by byte, so no frame after the answer is swallowed; the server runs on this
+        // thread, so its events keep flowing meanwhile.
+        QByteArray answer;
+        char c;
+        QElapsedTimer clock;
+        clock.start();
+        while (!answer.endsWith("\r\n\r\n")) {
+            const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+            if (n == 1)
+                answer.append(c);
+            else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || clock.elapsed() > 10000)
+                return false;
+            else
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        }
+        if (!answer.startsWith("HTTP/1.1 101"))
+            return false;
+        QByteArray frame;
+        frame.append(char(0x81)); // the shortest length form (RFC 6455 §5.2), masked
+        if (subscribe.size() < 126) {
+            frame.append(char(0x80 | subscribe.size()));
+        } else {
+            frame.append(char(0x80 | 126));
+            frame.append(char(subscribe.size() >> 8)).append(char(subscribe.size() & 0xff));
+        }
+        const char mask[4] = {0x11, 0x22, 0x33, 0x44};
+        frame.append(mask, 4);
+        for (qsizetype i = 0; i < subscribe.size(); ++i)
+            frame.append(char(subscribe[i] ^ mask[i % 4]));
+        return ::send(fd, frame.constData(), size_t(frame.size()), MSG_NOSIGNAL) == frame.size();
+    }
+    // Every frame until the server closes: text payloads, and the close frame's code.
+    QList<QByteArray> readAll(int *closeCode)
+    {
+        // The server runs on this thread: keep its events flowing while reading.
+        QByteArray in;
+        char buf[65536];
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 30000) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+                break;
+            if (n > 0)
+                in.append(buf, n);
+            else
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        }
+        QList<QByteArray> out;
+        qsizetype pos = 0;
+        while (in.size() - pos >= 2) {
+            const auto *h = reinterpret_cast<const uchar *>(in.constData() + pos);
+            quint64 len = h[1] & 0x7f;
+            qsizetype head = 2;
+            if (len == 126) {
+                len = (quint64(h[2]) << 8) | h[3];
+                head = 4;
+            } else if (len == 127) {
+                len = 0;
+                for (int i = 0; i < 8; ++i)
+                    len = (len << 8) | h[2 + i];
+                head = 10;
+            }
+            if (quint64(in.size() - pos - head) < len)
+                break; // cut off: must not happen before a close frame
+            const QByteArray payload = in.mid(pos + head, qsizetype(len));
+            if ((h[0] & 0x0f) == 0x8) {
+                *closeCode = (uchar(payload[0]) << 8) | uchar(payload[1]);
+                return out;
+            }
+            if (h[0] != 0x81)
+                return out << QByteArray("bad frame header");
+            out << payload;
+            pos += head + qsizetype(len);
+        }
+        return out;
+    }
+};
 } // namespace
 
 class TstApiStream : public QObject
@@ -249,6 +365,124 @@ private slots:
         QTRY_COMPARE(c.ofType(QStringLiteral("snapshot"), QStringLiteral("d")).size(), 1);
         c.send({{QStringLiteral("op"), QStringLiteral("ping")}});
         QTRY_COMPARE(c.ofType(QStringLiteral("pong")).size(), 1);
+    }
+
+    // Many subscribers with the sends spread over threads (StreamSender): every client gets
+    // every final bar once and in order, a client with two subscriptions on the series gets
+    // both (two frames to one socket in one broadcast), and clients that leave are cleaned up
+    // while the others keep receiving.
+    void parallelSendsKeepOrder()
+    {
+        ApiFixture f([](ApiOptions &o) {
+            o.streamSendThreads = 2;
+            o.maxConnectionsPerClient = 200;
+        });
+        QVERIFY(f.ok());
+        f.clock = kJan2024 + 6 * kHourMs + 10'000;
+        const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
+                               QStringLiteral("1m")};
+        constexpr int kClients = 80; // over the parallel threshold (64), also after ten leave
+        std::vector<std::unique_ptr<Client>> clients;
+        for (int i = 0; i < kClients; ++i) {
+            clients.push_back(std::make_unique<Client>());
+            QVERIFY(clients.back()->open(f));
+            clients.back()->subscribe(QStringLiteral("c%1").arg(i), QStringLiteral("1m"), 1);
+        }
+        clients[0]->subscribe(QStringLiteral("second"), QStringLiteral("1m"), 1);
+        QTRY_COMPARE(f.server()->metrics().wsSubscriptions.load(), kClients + 1);
+        for (const auto &c : clients)
+            QTRY_VERIFY(!c->ofType(QStringLiteral("snapshot")).isEmpty());
+        QTRY_COMPARE(clients[0]->ofType(QStringLiteral("snapshot")).size(), 2);
+
+        const qint64 first = 4102444800000LL; // 2100: after any bar of the demo upstream
+        auto inject = [&](int from, int count) {
+            for (int i = from; i < from + count; ++i)
+                QVERIFY(f.server()->injectUpstreamBar(series, {first + qint64(i) * kMinuteMs, 1, 2, 0.5, 1.5, 1}, true));
+        };
+        auto finalsOfId = [](const Client &c, const QString &id) {
+            QList<qint64> out;
+            for (const QJsonObject &m : c.ofType(QStringLiteral("bar"), id))
+                if (m.value(QStringLiteral("final")).toBool() && barOf(m).t >= 4102444800000LL)
+                    out << barOf(m).t;
+            return out;
+        };
+        QList<qint64> expected;
+        for (int i = 0; i < 30; ++i)
+            expected << first + qint64(i) * kMinuteMs;
+        inject(0, 30);
+        for (int i = 0; i < kClients; ++i)
+            QTRY_COMPARE(finalsOfId(*clients[size_t(i)], QStringLiteral("c%1").arg(i)), expected);
+        QTRY_COMPARE(finalsOfId(*clients[0], QStringLiteral("second")), expected);
+
+        // Ten leave (still over the threshold); the rest get the next bars, the ten are gone.
+        for (int i = kClients - 10; i < kClients; ++i)
+            clients[size_t(i)]->ws.close();
+        QTRY_COMPARE(f.server()->metrics().wsClients.load(), kClients - 10);
+        QCOMPARE(f.server()->metrics().wsSubscriptions.load(), kClients - 10 + 1);
+        for (int i = 30; i < 40; ++i)
+            expected << first + qint64(i) * kMinuteMs;
+        inject(30, 10);
+        for (int i = 0; i < kClients - 10; ++i)
+            QTRY_COMPARE(finalsOfId(*clients[size_t(i)], QStringLiteral("c%1").arg(i)), expected);
+        QTRY_COMPARE(finalsOfId(*clients[0], QStringLiteral("second")), expected);
+    }
+
+    // A reader that stops reading is disconnected past the queue limit (finals are never
+    // dropped: what it got until then is every final in order, then the close frame), while
+    // a client that keeps up gets every final bar in order, and the slow one is cleaned up.
+    // Many injected bars also make the server's direct writes to the slow socket partial,
+    // which the frame check of what it did receive covers.
+    void slowReaderDisconnectedOthersUnaffected()
+    {
+        ApiFixture f([](ApiOptions &o) {
+            o.streamQueueLimit = 4;
+            o.streamDisconnectLimit = 16;
+        });
+        QVERIFY(f.ok());
+        f.clock = kJan2024 + 6 * kHourMs + 10'000;
+        const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
+                               QStringLiteral("1m")};
+        Client good;
+        QVERIFY(good.open(f));
+        good.subscribe(QStringLiteral("g"), QStringLiteral("1m"), 1);
+        RawClient slow;
+        QVERIFY(slow.open(f.port(), R"({"op":"subscribe","id":"s","market":"crypto","provider":"demo",)"
+                                    R"("symbol":"BTC/USDT","timeframe":"1m","limit":1})"));
+        QTRY_COMPARE(good.ofType(QStringLiteral("snapshot")).size(), 1);
+        QTRY_COMPARE(f.server()->metrics().wsSubscriptions.load(), 2);
+        const qint64 first = 4102444800000LL; // 2100: after any bar of the demo upstream
+        int sent = 0;
+        while (f.server()->metrics().wsSlowDisconnects.load() == 0 && sent < 300'000) {
+            for (int i = 0; i < 100; ++i, ++sent) {
+                const qint64 t = first + qint64(sent) * kMinuteMs;
+                QVERIFY(f.server()->injectUpstreamBar(series, {t, 1, 2, 0.5, 1.5, double(sent)}, true));
+            }
+            QCoreApplication::processEvents(); // the good client reads
+        }
+        QCOMPARE(f.server()->metrics().wsSlowDisconnects.load(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(finalsOf(good).size(), qsizetype(sent), 30000);
+        const QList<QJsonObject> finals = finalsOf(good);
+        for (int i = 0; i < sent; ++i)
+            QCOMPARE(barOf(finals[i]).t, first + qint64(i) * kMinuteMs);
+        // The close frame waits behind what the server had buffered for it: read it all.
+        int closeCode = 0;
+        const QList<QByteArray> got = slow.readAll(&closeCode);
+        QTRY_COMPARE(f.server()->metrics().wsClients.load(), 1);
+        QCOMPARE(f.server()->metrics().wsSubscriptions.load(), 1);
+        QCOMPARE(closeCode, 1008); // policy violation: too slow
+        qint64 expect = first;
+        int bars = 0;
+        for (const QByteArray &m : got) {
+            const QJsonObject o = QJsonDocument::fromJson(m).object();
+            QVERIFY2(!o.isEmpty(), m.left(80).constData());
+            if (o.value(QStringLiteral("type")).toString() != QStringLiteral("bar") || barOf(o).t < first)
+                continue;
+            QCOMPARE(barOf(o).t, expect); // in order, no hole
+            expect += kMinuteMs;
+            ++bars;
+        }
+        QVERIFY(bars > 0);
+        QVERIFY(bars < sent);
     }
 
     // The slow-client policy: forming updates coalesce and drop, finals never; overflow.

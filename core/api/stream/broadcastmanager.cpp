@@ -8,6 +8,20 @@
 
 namespace barkeep {
 
+namespace {
+// Below this many subscribers the hand-off to the helper threads costs more than it saves.
+constexpr qsizetype kParallelMinimum = 64;
+} // namespace
+
+BroadcastManager::BroadcastManager(SubscriptionRegistry *registry, int sendThreads, QObject *parent)
+    : QObject(parent), m_registry(registry)
+{
+    if (sendThreads > 1)
+        m_sender = std::make_unique<StreamSender>(sendThreads);
+}
+
+BroadcastManager::~BroadcastManager() = default;
+
 QByteArray BroadcastManager::barTail(const Bar &bar, bool final)
 {
     QByteArray tail(",\"bar\":");
@@ -52,8 +66,36 @@ void BroadcastManager::broadcast(const SeriesKey &series, const Bar &bar, bool f
         state.forming = bar;
     }
     const QByteArray tail = barTail(bar, final);
-    for (const auto &[client, id] : m_registry->subscribers(series))
-        client->sendBar(id, barMessage(id, tail), bar.t, final);
+    // One encoding per bar; each client adds only its subscription id, written with the
+    // shared tail in one sendmsg() (StreamClient::sendBarTail), no message copy per client.
+    const QList<SubscriptionRegistry::Subscriber> subscribers = m_registry->subscribers(series);
+    if (!m_sender || subscribers.size() < kParallelMinimum) {
+        for (const auto &[client, id] : subscribers)
+            client->sendBarTail(id, tail, bar.t, final);
+        return;
+    }
+    // Prepare every frame that can go straight out, send them in parallel, then (in order,
+    // on this thread) hand leftovers and the clients that could not take a direct write to
+    // the general path. Clients that had no job (held snapshot, slow reader) come after the
+    // others: each client's own order is kept, and across clients there is none to keep.
+    m_jobs.resize(size_t(subscribers.size()));
+    std::vector<qsizetype> direct, other;
+    direct.reserve(size_t(subscribers.size()));
+    for (qsizetype i = 0; i < subscribers.size(); ++i) {
+        const auto &[client, id] = subscribers[i];
+        if (client->prepareDirect(id, tail, m_jobs[direct.size()]))
+            direct.push_back(i);
+        else
+            other.push_back(i);
+    }
+    m_jobs.resize(direct.size()); // no reallocation: each job's iovec points into itself
+    m_sender->run(m_jobs);
+    for (size_t k = 0; k < direct.size(); ++k) {
+        const auto &[client, id] = subscribers[direct[k]];
+        client->finishDirect(m_jobs[k], id, tail, bar.t, final);
+    }
+    for (qsizetype i : other)
+        subscribers[i].first->sendBarTail(subscribers[i].second, tail, bar.t, final);
 }
 
 } // namespace barkeep

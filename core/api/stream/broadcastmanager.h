@@ -3,11 +3,13 @@
 
 #include "model/bar.h"
 #include "model/series.h"
+#include "streamsender.h"
 
 #include <QHash>
 #include <QObject>
 
 #include <limits>
+#include <memory>
 #include <optional>
 
 namespace barkeep {
@@ -26,9 +28,11 @@ class BroadcastManager : public QObject
     Q_OBJECT
 
 public:
-    explicit BroadcastManager(SubscriptionRegistry *registry, QObject *parent = nullptr)
-        : QObject(parent), m_registry(registry)
-    {}
+    // `sendThreads` > 1: a broadcast to many clients spreads its send() calls over that many
+    // threads (StreamSender; ApiOptions::streamSendThreads says when that pays).
+    explicit BroadcastManager(SubscriptionRegistry *registry, int sendThreads = 1,
+                              QObject *parent = nullptr);
+    ~BroadcastManager() override;
 
     void broadcast(const barkeep::SeriesKey &series, const barkeep::Bar &bar, bool final);
     // The last forming bar delivered (a new subscriber gets it after its snapshot).
@@ -51,6 +55,8 @@ private:
 
     SubscriptionRegistry *m_registry;
     QHash<SeriesKey, SeriesState> m_state;
+    std::unique_ptr<StreamSender> m_sender; // null: every send on the API thread
+    std::vector<StreamSender::Job> m_jobs;  // reused from broadcast to broadcast
 };
 
 } // namespace barkeep

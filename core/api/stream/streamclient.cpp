@@ -2,32 +2,85 @@
 #include "streamclient.h"
 
 #include "api/apimetrics.h"
-#include "api/pendingresponse.h"
+#include "api/barjsonencoder.h"
+#include "broadcastmanager.h"
+#include "log/logging.h"
 #include "subscriptionservice.h"
 #include "util/error.h"
 
 #include <QJsonDocument>
+#include <QTcpSocket>
 #include <QWebSocket>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace barkeep {
 
-StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, SubscriptionService *service,
-                           ApiMetrics *metrics, int softLimit, int hardLimit, QObject *parent)
-    : QObject(parent), m_socket(std::move(socket)), m_service(service), m_metrics(metrics),
-      m_queue(softLimit, hardLimit)
+namespace {
+
+constexpr char kBarHead[] = "{\"type\":\"bar\",\"id\":";
+
+// The header of one final, unmasked text frame of `size` payload bytes (a server never masks,
+// RFC 6455 §5.1); returns its length.
+int frameHeader(char (&h)[10], quint64 size)
+{
+    h[0] = char(0x81); // FIN + text
+    if (size < 126) {
+        h[1] = char(size);
+        return 2;
+    }
+    if (size < 65536) {
+        h[1] = char(126);
+        h[2] = char(size >> 8);
+        h[3] = char(size);
+        return 4;
+    }
+    h[1] = char(127);
+    for (int i = 0; i < 8; ++i)
+        h[2 + i] = char(size >> (56 - 8 * i));
+    return 10;
+}
+
+// The subscription id as a JSON string, into a buffer kept per thread (no allocation per
+// client and bar once it has grown to the longest id).
+const QByteArray &encodedId(const QString &id)
+{
+    thread_local QByteArray buffer;
+    buffer.truncate(0);
+    BarJsonEncoder::appendString(buffer, id);
+    return buffer;
+}
+
+} // namespace
+
+StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport,
+                           SubscriptionService *service, ApiMetrics *metrics, int softLimit,
+                           int hardLimit, QObject *parent)
+    : QObject(parent), m_socket(std::move(socket)), m_tcp(transport), m_service(service),
+      m_metrics(metrics), m_queue(softLimit, hardLimit)
 {
     if (m_metrics) {
         ++m_metrics->wsClients;
         ++m_metrics->wsConnectionsTotal;
     }
+    if (!m_tcp)
+        qCDebug(lcStream) << "WebSocket transport unknown: frames go through QWebSocket";
     connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &StreamClient::onText);
     connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
         sendError({}, QStringLiteral("bad_input"), QStringLiteral("send JSON text messages"));
     });
-    connect(m_socket.get(), &QWebSocket::bytesWritten, this, [this](qint64 n) {
-        m_inFlight = std::max<qint64>(0, m_inFlight - n);
-        drain();
-    });
+    if (m_tcp) {
+        connect(m_tcp.data(), &QTcpSocket::bytesWritten, this, &StreamClient::drain);
+    } else {
+        connect(m_socket.get(), &QWebSocket::bytesWritten, this, [this](qint64 n) {
+            m_inFlight = std::max<qint64>(0, m_inFlight - n);
+            drain();
+        });
+    }
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] { emit gone(this); });
 }
 
@@ -35,6 +88,8 @@ StreamClient::~StreamClient()
 {
     if (m_metrics)
         --m_metrics->wsClients;
+    if (m_tcp)
+        m_tcp->disconnect(this);
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket->abort();
@@ -53,15 +108,59 @@ void StreamClient::onText(const QString &text)
     m_service->handleMessage(this, doc.object());
 }
 
+qint64 StreamClient::pendingBytes() const
+{
+    return m_tcp ? m_tcp->bytesToWrite() : m_inFlight;
+}
+
+bool StreamClient::canWriteNow() const
+{
+    return !m_closing && m_queue.isEmpty() && pendingBytes() < kHighWaterBytes;
+}
+
+void StreamClient::writeFrame(const char *payload, qsizetype size)
+{
+    char head[10];
+    const int headSize = frameHeader(head, quint64(size));
+    iovec parts[2] = {{head, size_t(headSize)}, {const_cast<char *>(payload), size_t(size)}};
+    const qint64 total = headSize + size;
+    qint64 sent = 0;
+    const qintptr fd = m_tcp->socketDescriptor();
+    if (fd < 0 || m_tcp->state() != QAbstractSocket::ConnectedState)
+        return; // closing: the disconnected signal follows
+    // Straight to the kernel only when Qt holds nothing for this socket, so bytes keep their
+    // order; whatever the kernel does not take (a slow reader) goes to Qt's buffer and out on
+    // its write notifications (bytesWritten → drain()).
+    if (m_tcp->bytesToWrite() == 0) {
+        msghdr msg{};
+        msg.msg_iov = parts;
+        msg.msg_iovlen = 2;
+        const ssize_t n = ::sendmsg(int(fd), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            sent = n;
+        // An error other than a full buffer: Qt's write below meets it too and reports it
+        // (disconnected → gone), as it would have with QWebSocket's own path.
+    }
+    if (sent < total) {
+        QByteArray rest;
+        rest.reserve(total - sent);
+        if (sent < headSize)
+            rest.append(head + sent, headSize - sent);
+        const qint64 off = std::max<qint64>(0, sent - headSize);
+        rest.append(payload + off, size - off);
+        m_tcp->write(rest);
+    }
+    if (m_metrics)
+        ++m_metrics->wsMessagesSent;
+}
+
 void StreamClient::write(const QByteArray &message)
 {
+    if (m_tcp)
+        return writeFrame(message.constData(), message.size());
     m_inFlight += message.size();
     m_socket->sendTextMessage(QString::fromUtf8(message));
-    // Hand the frame to the kernel now rather than on the socket's next write notification:
-    // a broadcast to N clients then costs one send() each inside its loop instead of N more
-    // event-loop activations afterwards, and the first clients receive while the loop still
-    // runs (bench_stream: bar -> last of 1000 subscribers). Whatever the kernel does not take
-    // stays buffered and goes out on the write notification as before.
+    // Hand the frame to the kernel now rather than on the socket's next write notification.
     m_socket->flush();
     if (m_metrics)
         ++m_metrics->wsMessagesSent;
@@ -69,7 +168,7 @@ void StreamClient::write(const QByteArray &message)
 
 void StreamClient::drain()
 {
-    while (!m_closing && m_inFlight < kHighWaterBytes && !m_queue.isEmpty())
+    while (!m_closing && pendingBytes() < kHighWaterBytes && !m_queue.isEmpty())
         write(m_queue.pop());
 }
 
@@ -77,7 +176,7 @@ void StreamClient::deliver(const QByteArray &message, const QString &id, bool di
 {
     if (m_closing)
         return;
-    if (m_inFlight < kHighWaterBytes && m_queue.isEmpty())
+    if (canWriteNow())
         return write(message);
     switch (m_queue.push(message, id, disposable)) {
     case StreamQueue::Push::Queued:
@@ -119,6 +218,92 @@ void StreamClient::sendBar(const QString &id, const QByteArray &message, qint64 
         return;
     }
     deliver(message, id, !final);
+}
+
+void StreamClient::sendBarTail(const QString &id, const QByteArray &tail, qint64 t, bool final)
+{
+    // The broadcast's hot path: one sendmsg() of header + head + id + shared tail, no copy.
+    if (m_tcp && canWriteNow() && (m_held.isEmpty() || !m_held.contains(id)) && m_tcp->bytesToWrite() == 0
+        && m_tcp->state() == QAbstractSocket::ConnectedState) {
+        const QByteArray &idJson = encodedId(id);
+        const qsizetype headLen = qsizetype(sizeof kBarHead) - 1;
+        const qsizetype size = headLen + idJson.size() + tail.size();
+        char head[10];
+        const int headSize = frameHeader(head, quint64(size));
+        iovec parts[4] = {{head, size_t(headSize)},
+                          {const_cast<char *>(kBarHead), size_t(headLen)},
+                          {const_cast<char *>(idJson.constData()), size_t(idJson.size())},
+                          {const_cast<char *>(tail.constData()), size_t(tail.size())}};
+        msghdr msg{};
+        msg.msg_iov = parts;
+        msg.msg_iovlen = 4;
+        const ssize_t n = ::sendmsg(int(m_tcp->socketDescriptor()), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n == headSize + size) {
+            if (m_metrics)
+                ++m_metrics->wsMessagesSent;
+            return;
+        }
+        if (n > 0) {
+            // Part of the frame is in the kernel: the rest must follow at once, before any
+            // other frame (Qt's buffer was empty, so it goes first there).
+            QByteArray frame(head, headSize);
+            frame.append(kBarHead, headLen).append(idJson).append(tail);
+            m_tcp->write(frame.constData() + n, frame.size() - n);
+            if (m_metrics)
+                ++m_metrics->wsMessagesSent;
+            return;
+        }
+        // Nothing taken (full buffer or an error): the general path below queues or lets Qt
+        // report the error.
+    }
+    sendBar(id, BroadcastManager::barMessage(id, tail), t, final);
+}
+
+bool StreamClient::prepareDirect(const QString &id, const QByteArray &tail, StreamSender::Job &job)
+{
+    if (!m_tcp || !canWriteNow() || (!m_held.isEmpty() && m_held.contains(id))
+        || m_tcp->bytesToWrite() != 0 || m_tcp->state() != QAbstractSocket::ConnectedState)
+        return false;
+    const QByteArray &idJson = encodedId(id);
+    const qsizetype headLen = qsizetype(sizeof kBarHead) - 1;
+    if (10 + headLen + idJson.size() > qsizetype(sizeof job.inlineHead))
+        return false; // a long id: the serial path
+    const qsizetype size = headLen + idJson.size() + tail.size();
+    char head[10];
+    const int headSize = frameHeader(head, quint64(size));
+    char *p = job.inlineHead;
+    std::memcpy(p, head, size_t(headSize));
+    p += headSize;
+    std::memcpy(p, kBarHead, size_t(headLen));
+    p += headLen;
+    std::memcpy(p, idJson.constData(), size_t(idJson.size()));
+    p += idJson.size();
+    job.fd = int(m_tcp->socketDescriptor());
+    job.parts[0] = {job.inlineHead, size_t(p - job.inlineHead)};
+    job.parts[1] = {const_cast<char *>(tail.constData()), size_t(tail.size())};
+    job.total = headSize + size;
+    job.sent = 0;
+    return job.fd >= 0;
+}
+
+void StreamClient::finishDirect(const StreamSender::Job &job, const QString &id,
+                                const QByteArray &tail, qint64 t, bool final)
+{
+    if (job.sent == job.total) {
+        if (m_metrics)
+            ++m_metrics->wsMessagesSent;
+        return;
+    }
+    if (job.sent > 0 && m_tcp) {
+        // Part of the frame is in the kernel: the rest goes first into Qt's (empty) buffer.
+        QByteArray frame(static_cast<const char *>(job.parts[0].iov_base), qsizetype(job.parts[0].iov_len));
+        frame.append(tail);
+        m_tcp->write(frame.constData() + job.sent, frame.size() - job.sent);
+        if (m_metrics)
+            ++m_metrics->wsMessagesSent;
+        return;
+    }
+    sendBar(id, BroadcastManager::barMessage(id, tail), t, final);
 }
 
 void StreamClient::sendControl(const QJsonObject &message, const QString &id)

@@ -24,7 +24,7 @@ Error badInput(const QString &message) { return Error(Error::Kind::BadInput, mes
 } // namespace
 
 SubscriptionService::SubscriptionService(ApiContext &ctx, QObject *parent)
-    : QObject(parent), m_ctx(ctx), m_broadcast(&m_registry)
+    : QObject(parent), m_ctx(ctx), m_broadcast(&m_registry, ctx.options.streamSendThreads)
 {
     if (m_ctx.options.fanoutUrl.isEmpty())
         return;
@@ -56,9 +56,9 @@ SubscriptionService::~SubscriptionService()
     }
 }
 
-void SubscriptionService::addClient(std::unique_ptr<QWebSocket> socket)
+void SubscriptionService::addClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport)
 {
-    auto *client = new StreamClient(std::move(socket), this, &m_ctx.metrics,
+    auto *client = new StreamClient(std::move(socket), transport, this, &m_ctx.metrics,
                                     m_ctx.options.streamQueueLimit, m_ctx.options.streamDisconnectLimit);
     m_clients.append(client);
     connect(client, &StreamClient::gone, this, &SubscriptionService::removeClient, Qt::QueuedConnection);

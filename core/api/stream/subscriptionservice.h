@@ -10,6 +10,7 @@
 
 #include <memory>
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace barkeep {
@@ -35,7 +36,8 @@ public:
     explicit SubscriptionService(ApiContext &ctx, QObject *parent = nullptr);
     ~SubscriptionService() override;
 
-    void addClient(std::unique_ptr<QWebSocket> socket);
+    // `transport`: the QTcpSocket the WebSocket was upgraded from, if known (StreamClient).
+    void addClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport = nullptr);
     void handleMessage(StreamClient *client, const QJsonObject &message);
 
     int clientCount() const { return int(m_clients.size()); }
