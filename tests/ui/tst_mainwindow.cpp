@@ -2,6 +2,7 @@
 #include "api/stream/subscriptionworker.h"
 #include "application.h"
 #include "chart/chartview.h"
+#include "demogenerator.h"
 #include "gapmap/gapmapview.h"
 #include "livebarfeed.h"
 #include "mainwindow.h"
@@ -160,7 +161,11 @@ private slots:
         services.livePollMs = 100;
         // A clock the test moves (read on the live thread): ten minutes into an hour three
         // hours ago, so every minute the test closes is history the demo has.
-        const qint64 hour = (QDateTime::currentMSecsSinceEpoch() / kHourMs - 3) * kHourMs;
+        // Not in one of the demo's simulated outages (whole hours): the next hour forms too.
+        const demo::DemoGenerator demoData;
+        qint64 hour = (QDateTime::currentMSecsSinceEpoch() / kHourMs - 3) * kHourMs;
+        while (demoData.isOutage(hour) || demoData.isOutage(hour + kHourMs))
+            hour -= kHourMs;
         std::atomic<qint64> fakeNow{hour + 10 * kMinuteMs + 30'000};
         services.clock = [&fakeNow] { return fakeNow.load(); };
         ui::MainWindow w(services);
