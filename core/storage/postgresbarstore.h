@@ -30,10 +30,11 @@ namespace barkeep {
 // prepared once per connection: BEGIN, lock the series row, read the stored blocks of the
 // covered days, take out the ledger intervals touching the range; (2)+(3) one query string:
 // `COPY bk_stage FROM STDIN (FORMAT binary)` of the merged day blocks (binary COPY built by
-// hand; bk_stage is a temporary table ON COMMIT DELETE ROWS, created once per connection),
-// `COPY quarantine` of any rejected bars, `INSERT INTO bar_days SELECT ... FROM bk_stage ON
-// CONFLICT DO UPDATE`, the merged ledger intervals, COMMIT. COPY cannot run in a pipeline and
-// waits for the server's go-ahead, hence the third round trip (ARCHITECTURE.md measures it).
+// hand; bk_stage is a temporary table created once per connection, which also carries the
+// merged ledger intervals), `COPY quarantine` of any rejected bars, `INSERT INTO bar_days
+// SELECT ... FROM bk_stage ON CONFLICT DO UPDATE`, the ledger insert, `DELETE FROM bk_stage`,
+// COMMIT. The string is sent before the client merges, so the server's go-ahead for the COPY
+// arrives while it works; the data is the third round trip (ARCHITECTURE.md measures it).
 //
 // Rollups are computed on read from the 1m blocks (BarStore::rollupFrom, the SQLite code),
 // exact and with per-bucket completeness from the ledger. TimescaleDB continuous aggregates

@@ -146,6 +146,15 @@ private slots:
         QVERIFY(cov);
         QCOMPARE(cov->size(), size_t(1));
         QCOMPARE(cov->front().range, all);
+
+        // The year's ~6 MB went through the COPY stage table, so this write truncates it
+        // first (kStageTruncateBytes): still one upsert per day, nothing left over.
+        const Bars day = makeBars(kT0 + 100 * kDayMs, 1440, 900);
+        const auto w2 = store.writeBars(kBtc, day, {day.front().t, day.back().t + kMinuteMs});
+        QVERIFY2(w2, qPrintable(w2 ? QString() : w2.error().toString()));
+        QCOMPARE(db.scalar(QStringLiteral("SELECT sum(n) FROM bar_days")), QStringLiteral("525600"));
+        const auto dayBack = store.readBars(kBtc, {day.front().t, day.back().t + kMinuteMs});
+        QVERIFY(dayBack && *dayBack == day);
     }
 
     void overlappingWriteMergesIntoStoredBlocks()
