@@ -55,11 +55,13 @@ void FakeBackfill::setJob(const BackfillJobInfo &job)
     m_jobs.insert(job.id, job);
 }
 
-ApiFixture::ApiFixture(const std::function<void(ApiOptions &)> &tweak, bool withBackfill)
+ApiFixture::ApiFixture(const Setup &setup)
 {
     ConfigSources s;
     s.dataDir = m_dir.path();
-    const Config config = Config::load(s).config;
+    Config config = Config::load(s).config;
+    if (setup.config)
+        setup.config(config);
     auto store = createBarStore(QStringLiteral("sqlite://") + m_dir.filePath(QStringLiteral("t.db")));
     if (!store || !(*store)->open()) {
         m_error = QStringLiteral("store");
@@ -78,7 +80,7 @@ ApiFixture::ApiFixture(const std::function<void(ApiOptions &)> &tweak, bool with
     m_orchestrator = std::make_unique<DataOrchestrator>(m_store.get(), m_cache.get(), m_market.get());
     ApiServices services{m_registry.get(), m_market.get(), m_orchestrator.get(), m_store.get(),
                          m_cache.get()};
-    if (withBackfill) {
+    if (setup.withBackfill) {
         m_backfill = std::make_shared<FakeBackfill>();
         services.backfill = m_backfill;
     }
@@ -91,8 +93,8 @@ ApiFixture::ApiFixture(const std::function<void(ApiOptions &)> &tweak, bool with
         const qint64 c = clock.load();
         return c ? c : QDateTime::currentMSecsSinceEpoch();
     };
-    if (tweak)
-        tweak(options);
+    if (setup.options)
+        setup.options(options);
     m_server = std::make_unique<LocalApiServer>(services, options);
     if (VoidResult ok = m_server->listen(); !ok) {
         m_error = ok.error().toString();

@@ -44,7 +44,17 @@ private:
 class ApiFixture
 {
 public:
-    explicit ApiFixture(const std::function<void(ApiOptions &)> &tweak = {}, bool withBackfill = true);
+    struct Setup
+    {
+        std::function<void(Config &)> config;       // e.g. provider base URLs of fakes
+        std::function<void(ApiOptions &)> options;  // after the test defaults below
+        bool withBackfill = true;                   // a FakeBackfill behind the backfill routes
+    };
+    explicit ApiFixture(const Setup &setup);
+    explicit ApiFixture(const std::function<void(ApiOptions &)> &tweak = {}, bool withBackfill = true)
+        : ApiFixture(Setup{{}, tweak, withBackfill})
+    {
+    }
     ~ApiFixture();
 
     bool ok() const { return m_server != nullptr; }

@@ -9,6 +9,7 @@
 // truth. Also: the api.streamLeaseMs config key (range, did-you-mean, a good value).
 #include "api/apimetrics.h"
 #include "api/localapiserver.h"
+#include "apifixture.h"
 #include "binancefake.h"
 #include "binancestreamfake.h"
 #include "cache/barcache.h"
@@ -34,7 +35,6 @@ using namespace barkeep;
 using namespace barkeep::test;
 
 namespace {
-constexpr char kToken[] = "stall-token";
 constexpr qint64 kMinute0 = 1704067200000LL + 12 * kHourMs; // 2024-01-01 12:00 UTC
 constexpr int kTimeoutMs = 500; // the watchdog's deadline here (default 4000)
 const QByteArray kLeaseKey = "bk:lease:v1:{crypto/binance/BTC/USDT}:1m";
@@ -54,58 +54,30 @@ void countingHandler(QtMsgType type, const QMessageLogContext &context, const QS
 }
 
 // One instance as Application builds it, on this thread, fanning out over `redisUrl`.
-struct Server
+struct Server : ApiFixture
 {
     Server(const fakes::BinanceFake &rest, const fakes::BinanceStreamFake &ws, const QString &redisUrl,
            std::atomic<qint64> *clock)
+        : ApiFixture(Setup{[&](Config &config) {
+                               config.set(QStringLiteral("providers.binance.baseUrl"), rest.url().toString());
+                               config.set(QStringLiteral("providers.binance.wsUrl"), ws.url().toString());
+                           },
+                           [&](ApiOptions &options) {
+                               options.token = kToken;
+                               options.clock = [clock] { return clock->load(); };
+                               options.fanoutUrl = redisUrl;
+                               options.streamLeaseMs = 1500;
+                               options.streamRedisPingMs = 100;
+                               options.streamRedisTimeoutMs = kTimeoutMs;
+                               options.streamRedisReconnectMinMs = 50;
+                               options.streamRedisReconnectMaxMs = 300;
+                           },
+                           false}),
+          server(ApiFixture::server())
     {
-        Config config = Config::defaults(dir.path());
-        config.set(QStringLiteral("providers.binance.baseUrl"), rest.url().toString());
-        config.set(QStringLiteral("providers.binance.wsUrl"), ws.url().toString());
-        auto s = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("t.db")));
-        if (!s || !(*s)->open())
-            return;
-        store = std::move(s).value();
-        auto c = createBarCache(QStringLiteral("memory:"), 64 << 20, 3600);
-        if (!c || !(*c)->open())
-            return;
-        cache = std::move(c).value();
-        registry = std::make_unique<PluginRegistry>();
-        registry->discover();
-        market = std::make_unique<MarketService>(registry.get(), config);
-        orchestrator = std::make_unique<DataOrchestrator>(store.get(), cache.get(), market.get());
-        ApiServices services{registry.get(), market.get(), orchestrator.get(), store.get(), cache.get()};
-        ApiOptions options;
-        options.address = QHostAddress::LocalHost;
-        options.port = 0;
-        options.token = kToken;
-        options.streamPollMs = 50;
-        options.clock = [clock] { return clock->load(); };
-        options.fanoutUrl = redisUrl;
-        options.streamLeaseMs = 1500;
-        options.streamRedisPingMs = 100;
-        options.streamRedisTimeoutMs = kTimeoutMs;
-        options.streamRedisReconnectMinMs = 50;
-        options.streamRedisReconnectMaxMs = 300;
-        server = std::make_unique<LocalApiServer>(services, options);
-        if (!server->listen())
-            server.reset();
-    }
-    ~Server()
-    {
-        server.reset();
-        orchestrator.reset();
-        market.reset();
     }
     qint64 upstreams() const { return server->metrics().streamUpstreams.load(); }
-
-    QTemporaryDir dir;
-    std::unique_ptr<BarStore> store;
-    std::unique_ptr<BarCache> cache;
-    std::unique_ptr<PluginRegistry> registry;
-    std::unique_ptr<MarketService> market;
-    std::unique_ptr<DataOrchestrator> orchestrator;
-    std::unique_ptr<LocalApiServer> server;
+    LocalApiServer *server;
 };
 
 struct Client

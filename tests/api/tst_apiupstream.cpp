@@ -6,6 +6,7 @@
 // the worker must reconnect. The stream's clock is the test's, moved with the pushed bars.
 #include "api/apimetrics.h"
 #include "api/localapiserver.h"
+#include "apifixture.h"
 #include "binancefake.h"
 #include "alpacafake.h"
 #include "alpacastreamfake.h"
@@ -33,51 +34,17 @@ namespace {
 constexpr char kToken[] = "upstream-token";
 constexpr qint64 kMinute0 = 1704067200000LL + 12 * kHourMs; // 2024-01-01 12:00 UTC
 
-// An Application-like setup (the built-in plugins) with the config a test gives.
-struct Server
+// An Application-like setup (the built-in plugins) with the config a test gives, on the
+// test's clock.
+struct Server : test::ApiFixture
 {
     explicit Server(const std::function<void(Config &)> &configure)
+        : ApiFixture(Setup{configure, [](ApiOptions &o) { o.token = kToken; }, false}),
+          server(ApiFixture::server())
     {
-        Config config = Config::defaults(dir.path());
-        configure(config);
-        auto s = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("t.db")));
-        if (!s || !(*s)->open())
-            return;
-        store = std::move(s).value();
-        auto c = createBarCache(QStringLiteral("memory:"), 64 << 20, 3600);
-        if (!c || !(*c)->open())
-            return;
-        cache = std::move(c).value();
-        registry = std::make_unique<PluginRegistry>();
-        registry->discover();
-        market = std::make_unique<MarketService>(registry.get(), config);
-        orchestrator = std::make_unique<DataOrchestrator>(store.get(), cache.get(), market.get());
-        ApiServices services{registry.get(), market.get(), orchestrator.get(), store.get(), cache.get()};
-        ApiOptions options;
-        options.address = QHostAddress::LocalHost;
-        options.port = 0;
-        options.token = kToken;
-        options.streamPollMs = 50;
-        options.clock = [this] { return clock.load(); };
-        server = std::make_unique<LocalApiServer>(services, options);
-        if (!server->listen())
-            server.reset();
+        clock = kMinute0 + 5000;
     }
-    ~Server()
-    {
-        server.reset();
-        orchestrator.reset();
-        market.reset();
-    }
-
-    QTemporaryDir dir;
-    std::atomic<qint64> clock{kMinute0 + 5000};
-    std::unique_ptr<BarStore> store;
-    std::unique_ptr<BarCache> cache;
-    std::unique_ptr<PluginRegistry> registry;
-    std::unique_ptr<MarketService> market;
-    std::unique_ptr<DataOrchestrator> orchestrator;
-    std::unique_ptr<LocalApiServer> server;
+    LocalApiServer *server;
 };
 
 // The Binance fakes and a server pointed at them.
@@ -90,7 +57,7 @@ struct Setup
                 c.set(QStringLiteral("providers.binance.baseUrl"), rest.url().toString());
                 c.set(QStringLiteral("providers.binance.wsUrl"), ws.url().toString());
             });
-        server = api ? api->server.get() : nullptr;
+        server = api ? api->server : nullptr;
     }
     void setClock(qint64 t) { api->clock = t; }
 
@@ -246,8 +213,8 @@ private slots:
         // and covered (the minutes heard only over the stream included).
         const SeriesKey key{QStringLiteral("crypto"), QStringLiteral("binance"), QStringLiteral("BTC/USDT")};
         const TimeRange ten{kMinute0, kMinute0 + 10 * kMinuteMs};
-        QTRY_VERIFY(f.api->store->gaps(key, ten) && f.api->store->gaps(key, ten)->empty());
-        const Result<Bars> stored = f.api->store->readBars(key, ten);
+        QTRY_VERIFY(f.api->store()->gaps(key, ten) && f.api->store()->gaps(key, ten)->empty());
+        const Result<Bars> stored = f.api->store()->readBars(key, ten);
         QVERIFY(stored);
         QCOMPARE(stored->size(), size_t(10));
         for (size_t i = 0; i < stored->size(); ++i)

@@ -11,6 +11,7 @@
 // The Kraken REST fake serves the 720 most recent minutes of the wall clock only (as Kraken
 // does), so the stream's clock here starts an hour before now and moves with the pushed bars.
 #include "api/localapiserver.h"
+#include "apifixture.h"
 #include "cache/barcache.h"
 #include "config/config.h"
 #include "krakenfake.h"
@@ -38,51 +39,20 @@ constexpr char kToken[] = "kraken-token";
 const QString kSymbol = QStringLiteral("BTC/USD");   // WS v2 and unified name
 const QString kPair = QStringLiteral("XXBTZUSD");    // the REST fake's ground-truth key
 
-struct Server
+// An Application-like setup pointed at the Kraken fakes, on the test's clock.
+struct Server : test::ApiFixture
 {
-    Server(const fakes::KrakenFake &rest, const fakes::KrakenStreamFake &ws, qint64 start) : clock(start)
+    Server(const fakes::KrakenFake &rest, const fakes::KrakenStreamFake &ws, qint64 start)
+        : ApiFixture(Setup{[&](Config &config) {
+                               config.set(QStringLiteral("providers.kraken.baseUrl"), rest.url().toString());
+                               config.set(QStringLiteral("providers.kraken.wsUrl"), ws.url().toString());
+                           },
+                           [](ApiOptions &o) { o.token = kToken; }, false}),
+          server(ApiFixture::server())
     {
-        Config config = Config::defaults(dir.path());
-        config.set(QStringLiteral("providers.kraken.baseUrl"), rest.url().toString());
-        config.set(QStringLiteral("providers.kraken.wsUrl"), ws.url().toString());
-        auto s = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("t.db")));
-        if (!s || !(*s)->open())
-            return;
-        store = std::move(s).value();
-        auto c = createBarCache(QStringLiteral("memory:"), 64 << 20, 3600);
-        if (!c || !(*c)->open())
-            return;
-        cache = std::move(c).value();
-        registry = std::make_unique<PluginRegistry>();
-        registry->discover();
-        market = std::make_unique<MarketService>(registry.get(), config);
-        orchestrator = std::make_unique<DataOrchestrator>(store.get(), cache.get(), market.get());
-        ApiServices services{registry.get(), market.get(), orchestrator.get(), store.get(), cache.get()};
-        ApiOptions options;
-        options.address = QHostAddress::LocalHost;
-        options.port = 0;
-        options.token = kToken;
-        options.streamPollMs = 50;
-        options.clock = [this] { return clock.load(); };
-        server = std::make_unique<LocalApiServer>(services, options);
-        if (!server->listen())
-            server.reset();
+        clock = start;
     }
-    ~Server()
-    {
-        server.reset();
-        orchestrator.reset();
-        market.reset();
-    }
-
-    QTemporaryDir dir;
-    std::atomic<qint64> clock;
-    std::unique_ptr<BarStore> store;
-    std::unique_ptr<BarCache> cache;
-    std::unique_ptr<PluginRegistry> registry;
-    std::unique_ptr<MarketService> market;
-    std::unique_ptr<DataOrchestrator> orchestrator;
-    std::unique_ptr<LocalApiServer> server;
+    LocalApiServer *server;
 };
 
 struct Client
