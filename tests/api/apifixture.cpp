@@ -3,6 +3,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QSignalSpy>
@@ -107,6 +108,64 @@ ApiFixture::~ApiFixture()
     m_server.reset();
     m_orchestrator.reset();
     m_market.reset();
+}
+
+StreamTestClient::StreamTestClient()
+{
+    QObject::connect(&ws, &QWebSocket::textMessageReceived, &ws, [this](const QString &m) {
+        messages.append(QJsonDocument::fromJson(m.toUtf8()).object());
+    });
+}
+
+bool StreamTestClient::open(quint16 port, const QByteArray &token)
+{
+    QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(port)));
+    req.setRawHeader("Authorization", QByteArray("Bearer ") + token);
+    QSignalSpy connected(&ws, &QWebSocket::connected);
+    ws.open(req);
+    return connected.wait(10'000);
+}
+
+void StreamTestClient::subscribe(const QString &provider, const QString &symbol, const QString &id, int limit)
+{
+    const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")},
+                        {QStringLiteral("id"), id},
+                        {QStringLiteral("market"), QStringLiteral("crypto")},
+                        {QStringLiteral("provider"), provider},
+                        {QStringLiteral("symbol"), symbol},
+                        {QStringLiteral("timeframe"), QStringLiteral("1m")},
+                        {QStringLiteral("limit"), limit}};
+    ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+}
+
+QList<QJsonObject> StreamTestClient::barMessages(bool final) const
+{
+    QList<QJsonObject> out;
+    for (const QJsonObject &m : messages)
+        if (m.value(QStringLiteral("type")) == QLatin1String("bar") && m.value(QStringLiteral("final")).toBool() == final)
+            out << m;
+    return out;
+}
+
+QList<Bar> StreamTestClient::bars(bool final) const
+{
+    QList<Bar> out;
+    for (const QJsonObject &m : barMessages(final))
+        out << barOf(m);
+    return out;
+}
+
+int StreamTestClient::count(const QString &type) const
+{
+    return int(std::count_if(messages.cbegin(), messages.cend(), [&type](const QJsonObject &m) {
+        return m.value(QStringLiteral("type")).toString() == type;
+    }));
+}
+
+Bar StreamTestClient::barOf(const QJsonObject &message)
+{
+    const QJsonArray a = message.value(QStringLiteral("bar")).toArray();
+    return {a[0].toInteger(), a[1].toDouble(), a[2].toDouble(), a[3].toDouble(), a[4].toDouble(), a[5].toDouble()};
 }
 
 QString ApiFixture::url(const QString &pathAndQuery) const

@@ -14,6 +14,7 @@
 #include <QMap>
 #include <QNetworkAccessManager>
 #include <QTemporaryDir>
+#include <QWebSocket>
 
 #include <atomic>
 #include <memory>
@@ -76,6 +77,22 @@ private:
     std::shared_ptr<FakeBackfill> m_backfill;
     std::unique_ptr<LocalApiServer> m_server;
     QString m_error;
+};
+
+// A WebSocket client of /api/v1/stream that keeps every message it receives, in order.
+struct StreamTestClient
+{
+    StreamTestClient();
+    bool open(quint16 port, const QByteArray &token = kToken);
+    void subscribe(const QString &provider, const QString &symbol, const QString &id = QStringLiteral("s"),
+                   int limit = 3);
+    QList<QJsonObject> barMessages(bool final) const;
+    QList<Bar> bars(bool final) const;
+    int count(const QString &type) const;
+    static Bar barOf(const QJsonObject &message);
+
+    QWebSocket ws;
+    QList<QJsonObject> messages;
 };
 
 struct Reply

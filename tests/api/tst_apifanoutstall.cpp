@@ -80,52 +80,12 @@ struct Server : ApiFixture
     LocalApiServer *server;
 };
 
-struct Client
+struct Client : StreamTestClient
 {
-    Client()
-    {
-        QObject::connect(&ws, &QWebSocket::textMessageReceived, &ws, [this](const QString &m) {
-            messages.append(QJsonDocument::fromJson(m.toUtf8()).object());
-        });
-    }
-    bool open(const Server &s)
-    {
-        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(s.server->serverPort())));
-        req.setRawHeader("Authorization", QByteArray("Bearer ") + kToken);
-        QSignalSpy connected(&ws, &QWebSocket::connected);
-        ws.open(req);
-        return connected.wait(10'000);
-    }
-    void subscribe()
-    {
-        const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")},
-                            {QStringLiteral("id"), QStringLiteral("s")},
-                            {QStringLiteral("market"), QStringLiteral("crypto")},
-                            {QStringLiteral("provider"), QStringLiteral("binance")},
-                            {QStringLiteral("symbol"), QStringLiteral("BTC/USDT")},
-                            {QStringLiteral("timeframe"), QStringLiteral("1m")},
-                            {QStringLiteral("limit"), 3}};
-        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
-    }
-    bool hasSnapshot() const
-    {
-        return std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &m) {
-            return m.value(QStringLiteral("type")) == QLatin1String("snapshot");
-        });
-    }
-    QList<Bar> finals() const
-    {
-        QList<Bar> out;
-        for (const QJsonObject &m : messages)
-            if (m.value(QStringLiteral("type")) == QLatin1String("bar") && m.value(QStringLiteral("final")).toBool()) {
-                const QJsonArray a = m.value(QStringLiteral("bar")).toArray();
-                out << Bar{a[0].toInteger(), a[1].toDouble(), a[2].toDouble(), a[3].toDouble(), a[4].toDouble(),
-                           a[5].toDouble()};
-            }
-        return out;
-    }
-    QWebSocket ws;
-    QList<QJsonObject> messages;
+    bool open(const Server &s) { return StreamTestClient::open(s.server->serverPort()); }
+    void subscribe() { StreamTestClient::subscribe(QStringLiteral("binance"), QStringLiteral("BTC/USDT")); }
+    bool hasSnapshot() const { return count(QStringLiteral("snapshot")) > 0; }
+    QList<Bar> finals() const { return bars(true); }
 };
 } // namespace
 

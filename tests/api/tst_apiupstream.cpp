@@ -67,56 +67,18 @@ struct Setup
     LocalApiServer *server = nullptr;
 };
 
-struct Client
+struct Client : test::StreamTestClient
 {
-    Client()
-    {
-        QObject::connect(&ws, &QWebSocket::textMessageReceived, &ws, [this](const QString &m) {
-            messages.append(QJsonDocument::fromJson(m.toUtf8()).object());
-        });
-    }
-    bool open(quint16 port)
-    {
-        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(port)));
-        req.setRawHeader("Authorization", QByteArray("Bearer ") + kToken);
-        QSignalSpy connected(&ws, &QWebSocket::connected);
-        ws.open(req);
-        return connected.wait(10'000);
-    }
+    bool open(quint16 port) { return StreamTestClient::open(port, kToken); }
     void subscribe(const QString &symbol, const QString &provider = QStringLiteral("binance"))
     {
-        const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")},
-                            {QStringLiteral("id"), QStringLiteral("s")},
-                            {QStringLiteral("market"), QStringLiteral("crypto")},
-                            {QStringLiteral("provider"), provider},
-                            {QStringLiteral("symbol"), symbol},
-                            {QStringLiteral("timeframe"), QStringLiteral("1m")},
-                            {QStringLiteral("limit"), 3}};
-        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+        StreamTestClient::subscribe(provider, symbol);
     }
-    QList<QJsonObject> bars(bool final) const
-    {
-        QList<QJsonObject> out;
-        for (const QJsonObject &m : messages)
-            if (m.value(QStringLiteral("type")) == QStringLiteral("bar")
-                && m.value(QStringLiteral("final")).toBool() == final)
-                out << m;
-        return out;
-    }
-    int count(const QString &type) const
-    {
-        return int(std::count_if(messages.cbegin(), messages.cend(), [&type](const QJsonObject &m) {
-            return m.value(QStringLiteral("type")).toString() == type;
-        }));
-    }
-    QWebSocket ws;
-    QList<QJsonObject> messages;
 };
 
 Bar barOf(const QJsonObject &m)
 {
-    const QJsonArray a = m.value(QStringLiteral("bar")).toArray();
-    return {a[0].toInteger(), a[1].toDouble(), a[2].toDouble(), a[3].toDouble(), a[4].toDouble(), a[5].toDouble()};
+    return test::StreamTestClient::barOf(m);
 }
 } // namespace
 
@@ -149,11 +111,11 @@ private slots:
             if (expectForming) {
                 auto seen = [&c] {
                     QString out;
-                    for (const QJsonObject &b : c.bars(false))
+                    for (const QJsonObject &b : c.barMessages(false))
                         out += QString::fromUtf8(QJsonDocument(b).toJson(QJsonDocument::Compact)) + u' ';
                     return out;
                 };
-                QTRY_VERIFY2(!c.bars(false).isEmpty() && barOf(c.bars(false).last()) == *forming,
+                QTRY_VERIFY2(!c.barMessages(false).isEmpty() && barOf(c.barMessages(false).last()) == *forming,
                              qPrintable(QStringLiteral("forming %1 %2 %3, got %4").arg(forming->t).arg(forming->c, 0, 'g', 17).arg(forming->v, 0, 'g', 17).arg(seen())));
             }
             // Within the REST grace after the minute's end: this final can only come from
@@ -161,8 +123,8 @@ private slots:
             f.setClock(m + kMinuteMs + 1000);
             QVERIFY(f.ws.pushBar(sym, m, true));
             ++finals;
-            QTRY_COMPARE(c.bars(true).size(), finals);
-            QCOMPARE(barOf(c.bars(true).last()), truth(m));
+            QTRY_COMPARE(c.barMessages(true).size(), finals);
+            QCOMPARE(barOf(c.barMessages(true).last()), truth(m));
             m += kMinuteMs;
         };
         for (int i = 0; i < 3; ++i) {
@@ -193,7 +155,7 @@ private slots:
         QVERIFY(f.rest.requestCount(QStringLiteral("/api/v3/klines")) > restBefore); // healed over REST
 
         // Every final bar, in order, once, equal to ground truth.
-        const QList<QJsonObject> got = c.bars(true);
+        const QList<QJsonObject> got = c.barMessages(true);
         QCOMPARE(got.size(), 10);
         for (int i = 0; i < got.size(); ++i)
             QCOMPARE(barOf(got[i]), truth(kMinute0 + i * kMinuteMs));
@@ -235,15 +197,15 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(f.ws.subscribedClients(), 1, 10'000);
         f.setClock(kMinute0 + 2 * kMinuteMs + 1000);
         QVERIFY(f.ws.pushBar(sym, kMinute0 + kMinuteMs, true));
-        QTRY_COMPARE(c.bars(true).size(), 2);
-        QCOMPARE(barOf(c.bars(true)[0]).t, kMinute0);
-        QCOMPARE(barOf(c.bars(true)[1]).t, kMinute0 + kMinuteMs);
+        QTRY_COMPARE(c.barMessages(true).size(), 2);
+        QCOMPARE(barOf(c.barMessages(true)[0]).t, kMinute0);
+        QCOMPARE(barOf(c.barMessages(true)[1]).t, kMinute0 + kMinuteMs);
         // The stream's duplicate of an already sent minute changes nothing.
         QVERIFY(f.ws.pushBar(sym, kMinute0, true));
         f.setClock(kMinute0 + 3 * kMinuteMs + 1000);
         QVERIFY(f.ws.pushBar(sym, kMinute0 + 2 * kMinuteMs, true));
-        QTRY_COMPARE(c.bars(true).size(), 3);
-        QCOMPARE(barOf(c.bars(true)[2]).t, kMinute0 + 2 * kMinuteMs);
+        QTRY_COMPARE(c.barMessages(true).size(), 3);
+        QCOMPARE(barOf(c.barMessages(true)[2]).t, kMinute0 + 2 * kMinuteMs);
     }
 
     void alpacaBarsHealAfterDrop()
@@ -275,7 +237,7 @@ private slots:
             ws.pushBar(sym, m, true);
             if (!truth(m).empty())
                 ++finals;
-            QTRY_COMPARE(c.bars(true).size(), finals);
+            QTRY_COMPARE(c.barMessages(true).size(), finals);
             m += kMinuteMs;
         };
         for (int i = 0; i < 3; ++i)
@@ -294,7 +256,7 @@ private slots:
         for (int i = 0; i < 2; ++i)
             streamMinute();
         Bars expected = rest.groundTruth(sym, {kMinute0, m});
-        const QList<QJsonObject> got = c.bars(true);
+        const QList<QJsonObject> got = c.barMessages(true);
         QCOMPARE(got.size(), qsizetype(expected.size()));
         for (int i = 0; i < got.size(); ++i)
             QCOMPARE(barOf(got[i]), expected[size_t(i)]);

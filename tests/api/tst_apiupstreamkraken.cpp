@@ -55,46 +55,11 @@ struct Server : test::ApiFixture
     LocalApiServer *server;
 };
 
-struct Client
+struct Client : test::StreamTestClient
 {
-    Client()
-    {
-        QObject::connect(&ws, &QWebSocket::textMessageReceived, &ws, [this](const QString &m) {
-            messages.append(QJsonDocument::fromJson(m.toUtf8()).object());
-        });
-    }
-    bool open(quint16 port)
-    {
-        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(port)));
-        req.setRawHeader("Authorization", QByteArray("Bearer ") + kToken);
-        QSignalSpy connected(&ws, &QWebSocket::connected);
-        ws.open(req);
-        return connected.wait(10'000);
-    }
-    void subscribe()
-    {
-        const QJsonObject o{{QStringLiteral("op"), QStringLiteral("subscribe")},
-                            {QStringLiteral("id"), QStringLiteral("k")},
-                            {QStringLiteral("market"), QStringLiteral("crypto")},
-                            {QStringLiteral("provider"), QStringLiteral("kraken")},
-                            {QStringLiteral("symbol"), kSymbol},
-                            {QStringLiteral("timeframe"), QStringLiteral("1m")},
-                            {QStringLiteral("limit"), 3}};
-        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
-    }
-    static Bar barOf(const QJsonObject &m)
-    {
-        const QJsonArray a = m.value(QStringLiteral("bar")).toArray();
-        return {a[0].toInteger(), a[1].toDouble(), a[2].toDouble(), a[3].toDouble(), a[4].toDouble(), a[5].toDouble()};
-    }
-    QList<Bar> bars(bool final) const
-    {
-        QList<Bar> out;
-        for (const QJsonObject &m : messages)
-            if (m.value(QStringLiteral("type")) == QLatin1String("bar") && m.value(QStringLiteral("final")).toBool() == final)
-                out << barOf(m);
-        return out;
-    }
+    bool open(quint16 port) { return StreamTestClient::open(port, kToken); }
+    void subscribe() { StreamTestClient::subscribe(QStringLiteral("kraken"), kSymbol, QStringLiteral("k")); }
+    // The open time of the snapshot's last bar; 0 before the snapshot, -1 when it was empty.
     qint64 snapshotLast() const
     {
         for (const QJsonObject &m : messages)
@@ -104,8 +69,6 @@ struct Client
             }
         return 0;
     }
-    QWebSocket ws;
-    QList<QJsonObject> messages;
 };
 } // namespace
 
