@@ -182,16 +182,9 @@ std::unique_ptr<BarStream> BinanceExchange::openStream(const QString &symbol,
     return std::make_unique<BinanceStream>(url, sym->native);
 }
 
-Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
+Result<BarBatch> BinanceExchange::fetchPages(const BarRequest &request, const Timeframe &tf,
+                                     const SymbolInfo &sym, BarBatch batch)
 {
-    Result<FetchStart> begun = startFetch(request);
-    if (!begun)
-        return begun.error();
-    if (begun->done)
-        return begun->batch;
-    const Timeframe *tf = &begun->tf;
-    const SymbolInfo *sym = &begun->symbol;
-    BarBatch &batch = begun->batch;
 
     qint64 start = request.since;
     qint64 formingStart = request.until;
@@ -200,10 +193,10 @@ Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
             return Error(Error::Kind::Cancelled, u"cancelled"_s);
         // Any bucket that ended before the request went out is final; the one holding this
         // instant may still be forming and is never returned.
-        formingStart = tf->bucketStart(nowMs());
+        formingStart = tf.bucketStart(nowMs());
         QUrlQuery q;
-        q.addQueryItem(u"symbol"_s, sym->native);
-        q.addQueryItem(u"interval"_s, tf->name());
+        q.addQueryItem(u"symbol"_s, sym.native);
+        q.addQueryItem(u"interval"_s, tf.name());
         q.addQueryItem(u"startTime"_s, QString::number(start));
         q.addQueryItem(u"endTime"_s, QString::number(request.until - 1));
         q.addQueryItem(u"limit"_s, QString::number(kMaxLimit));
@@ -227,7 +220,7 @@ Result<BarBatch> BinanceExchange::fetchBars(const BarRequest &request)
         // Fewer rows than asked: Binance had nothing more up to endTime (or now).
         if (page->size() < std::size_t(kMaxLimit))
             break;
-        const qint64 next = tf->bucketEnd(page->back().t);
+        const qint64 next = tf.bucketEnd(page->back().t);
         if (next <= start)
             return Error(Error::Kind::BadResponse, u"Binance klines: paging did not advance"_s,
                          QString::number(page->back().t));

@@ -19,7 +19,6 @@ public:
 
     QString providerId() const override { return QStringLiteral("binance"); }
     QStringList timeframes() const override;
-    Result<BarBatch> fetchBars(const BarRequest &request) override;
     Result<BarBatch> fetchArchiveMonth(const QString &symbol, int year, int month) override;
     // The kline stream /ws/<symbol lower>@kline_<interval> (provider-apis.md §1).
     std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
@@ -37,6 +36,8 @@ public:
     static Result<Bars> parseArchiveCsv(const QByteArray &csv);
 
 protected:
+    Result<BarBatch> fetchPages(const BarRequest &request, const Timeframe &tf, const SymbolInfo &sym,
+                                BarBatch batch) override;
     Result<QList<SymbolInfo>> loadMarkets() override;
 
 private:

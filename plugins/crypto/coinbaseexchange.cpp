@@ -100,21 +100,14 @@ Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
     return bars;
 }
 
-Result<BarBatch> CoinbaseExchange::fetchBars(const BarRequest &request)
+Result<BarBatch> CoinbaseExchange::fetchPages(const BarRequest &request, const Timeframe &tf,
+                                     const SymbolInfo &sym, BarBatch batch)
 {
-    Result<FetchStart> begun = startFetch(request);
-    if (!begun)
-        return begun.error();
-    if (begun->done)
-        return begun->batch;
-    const Timeframe *tf = &begun->tf;
-    const SymbolInfo *sym = &begun->symbol;
-    BarBatch &batch = begun->batch;
 
-    const qint64 step = tf->durationMs();
-    const QString path = u"/products/%1/candles"_s.arg(sym->native);
-    qint64 windowStart = tf->bucketStart(request.since);
-    qint64 formingStart = tf->bucketStart(nowMs());
+    const qint64 step = tf.durationMs();
+    const QString path = u"/products/%1/candles"_s.arg(sym.native);
+    qint64 windowStart = tf.bucketStart(request.since);
+    qint64 formingStart = tf.bucketStart(nowMs());
     // 299 buckets per window: whether `end` is inclusive is not documented, and both readings
     // of a 299-bucket span stay within the 300 limit. A bucket at `end` (inclusive reading)
     // is dropped here and fetched as the first of the next window.
@@ -123,7 +116,7 @@ Result<BarBatch> CoinbaseExchange::fetchBars(const BarRequest &request)
         if (request.cancel && request.cancel->load())
             return Error(Error::Kind::Cancelled, u"cancelled"_s);
         const qint64 windowEnd = windowStart + kWindow * step;
-        formingStart = tf->bucketStart(nowMs());
+        formingStart = tf.bucketStart(nowMs());
         QUrlQuery q;
         q.addQueryItem(u"granularity"_s, QString::number(step / 1000));
         q.addQueryItem(u"start"_s, isoTime(windowStart));

@@ -17,13 +17,14 @@ public:
 
     QString providerId() const override { return QStringLiteral("coinbase"); }
     QStringList timeframes() const override;
-    Result<BarBatch> fetchBars(const BarRequest &request) override;
 
     static Error mapError(const HttpResponse &response);
     // One candles answer, returned oldest first.
     static Result<Bars> parseCandles(const QByteArray &body);
 
 protected:
+    Result<BarBatch> fetchPages(const BarRequest &request, const Timeframe &tf, const SymbolInfo &sym,
+                                BarBatch batch) override;
     Result<QList<SymbolInfo>> loadMarkets() override;
 };
 

@@ -170,7 +170,7 @@ Result<Timeframe> CryptoExchange::checkTimeframe(const QString &name) const
     return tf;
 }
 
-Result<CryptoExchange::FetchStart> CryptoExchange::startFetch(const BarRequest &request)
+Result<BarBatch> CryptoExchange::fetchBars(const BarRequest &request)
 {
     Result<Timeframe> tf = checkTimeframe(request.timeframe);
     if (!tf)
@@ -178,9 +178,11 @@ Result<CryptoExchange::FetchStart> CryptoExchange::startFetch(const BarRequest &
     Result<SymbolInfo> sym = resolve(request.symbol);
     if (!sym)
         return sym.error();
-    FetchStart start{*tf, *sym, {}, request.until <= request.since};
-    start.batch.covered = {request.since, request.since};
-    return start;
+    BarBatch batch;
+    batch.covered = {request.since, request.since};
+    if (request.until <= request.since)
+        return batch;
+    return fetchPages(request, *tf, *sym, std::move(batch));
 }
 
 QUrl CryptoExchange::endpoint(const QString &path, const QUrlQuery &query) const

@@ -25,6 +25,9 @@ public:
                    QString defaultBaseUrl);
 
     Result<QList<SymbolInfo>> symbols() override;
+    // How every exchange starts a fetch (timeframe checked, symbol resolved, an empty range
+    // answered as is) before fetchPages() pages through the provider.
+    Result<BarBatch> fetchBars(const BarRequest &request) final;
 
     // The WebSocket root: providers.<id>.wsUrl, else `fallback`, without a trailing '/'.
     QString wsRoot(const QString &fallback) const;
@@ -58,16 +61,11 @@ protected:
         return {};
     }
     Result<Timeframe> checkTimeframe(const QString &name) const;
-    // How every fetchBars() starts: the timeframe checked, the symbol resolved, an empty
-    // batch covering [since, since). `done` when the range is empty (return `batch` as is).
-    struct FetchStart
-    {
-        Timeframe tf;
-        SymbolInfo symbol;
-        BarBatch batch;
-        bool done = false;
-    };
-    Result<FetchStart> startFetch(const BarRequest &request);
+    // Pages through the provider for a request fetchBars() has checked: the timeframe is
+    // native, the symbol resolved, the range not empty; `batch` is empty and covers
+    // [since, since).
+    virtual Result<BarBatch> fetchPages(const BarRequest &request, const Timeframe &tf,
+                                        const SymbolInfo &sym, BarBatch batch) = 0;
     QUrl endpoint(const QString &path, const QUrlQuery &query = {}) const;
     Result<HttpResponse> get(const QUrl &url, int weight, const std::atomic<bool> *cancel,
                              QList<QPair<QByteArray, QByteArray>> headers = {}) const;

@@ -129,21 +129,14 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
     return page;
 }
 
-Result<BarBatch> KrakenExchange::fetchBars(const BarRequest &request)
+Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Timeframe &tf,
+                                     const SymbolInfo &sym, BarBatch batch)
 {
-    Result<FetchStart> begun = startFetch(request);
-    if (!begun)
-        return begun.error();
-    if (begun->done)
-        return begun->batch;
-    const Timeframe *tf = &begun->tf;
-    const SymbolInfo *sym = &begun->symbol;
-    BarBatch &batch = begun->batch;
 
-    const qint64 formingStart = tf->bucketStart(nowMs());
+    const qint64 formingStart = tf.bucketStart(nowMs());
     QUrlQuery q;
-    q.addQueryItem(u"pair"_s, sym->native);
-    q.addQueryItem(u"interval"_s, QString::number(tf->minuteCount()));
+    q.addQueryItem(u"pair"_s, sym.native);
+    q.addQueryItem(u"interval"_s, QString::number(tf.minuteCount()));
     // `since` reads as exclusive; one second earlier keeps the bar at `since`.
     if (request.since > 0)
         q.addQueryItem(u"since"_s, QString::number(request.since / 1000 - 1));
@@ -153,7 +146,7 @@ Result<BarBatch> KrakenExchange::fetchBars(const BarRequest &request)
     batch.requests = 1;
     if (!resp->isSuccess())
         return mapHttpError(*resp);
-    Result<OhlcPage> page = parseOhlc(resp->body, sym->native);
+    Result<OhlcPage> page = parseOhlc(resp->body, sym.native);
     if (!page)
         return page.error();
     const Bars &rows = page->rows;

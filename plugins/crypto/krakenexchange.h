@@ -18,7 +18,6 @@ public:
 
     QString providerId() const override { return QStringLiteral("kraken"); }
     QStringList timeframes() const override;
-    Result<BarBatch> fetchBars(const BarRequest &request) override;
 
     // Maps Kraken's "<E|W><Category>:<Message>" strings (first error wins).
     static Error mapErrors(const QStringList &errors, const QByteArray &body);
@@ -58,6 +57,8 @@ public:
     static Result<WsMessage> parseWsMessage(const QByteArray &message);
 
 protected:
+    Result<BarBatch> fetchPages(const BarRequest &request, const Timeframe &tf, const SymbolInfo &sym,
+                                BarBatch batch) override;
     Result<QList<SymbolInfo>> loadMarkets() override;
     QStringList aliasesOf(const SymbolInfo &info) const override;
 
