@@ -107,17 +107,8 @@ int runBackfillVerb(const QStringList &args, const Config &config)
         return kExitUsage;
     }
     QStringList problems;
-    for (const char *req : {"provider", "symbol", "since", "until"})
-        if (p.value(QLatin1String(req)).isEmpty())
-            problems << QStringLiteral("--%1 is required").arg(QLatin1String(req));
-    const auto since = parseTimeArgument(p.value(QStringLiteral("since")));
-    const auto until = parseTimeArgument(p.value(QStringLiteral("until")));
-    if (!p.value(QStringLiteral("since")).isEmpty() && !since)
-        problems << QStringLiteral("--since: not a date or epoch ms");
-    if (!p.value(QStringLiteral("until")).isEmpty() && !until)
-        problems << QStringLiteral("--until: not a date or epoch ms");
-    if (since && until && *until <= *since)
-        problems << QStringLiteral("--until must be after --since");
+    const std::optional<TimeRange> range =
+        requiredOptionsAndRange(p, {"provider", "symbol", "since", "until"}, &problems);
     if (!problems.isEmpty()) {
         for (const QString &pr : problems)
             std::fprintf(stderr, "barkeep backfill: %s\n", qPrintable(pr));
@@ -186,8 +177,8 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     }
     // The same job from an earlier run (interrupted, crashed or failed) resumes instead of
     // starting anew; what it already fetched is in the coverage ledger either way.
-    const qint64 from = *since / kMinuteMs * kMinuteMs;
-    const qint64 to = (*until + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
+    const qint64 from = range->from / kMinuteMs * kMinuteMs;
+    const qint64 to = (range->to + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
     for (const BackfillJobInfo &j : manager.jobs()) {
         if (j.series == series && j.range.from == from && j.range.to == to
             && j.state != QLatin1String("done") && j.state != QLatin1String("cancelled")) {

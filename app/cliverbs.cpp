@@ -33,9 +33,31 @@ std::optional<qint64> parseTimeArgument(const QString &text)
     return dt.toMSecsSinceEpoch();
 }
 
-namespace {
+std::optional<TimeRange> requiredOptionsAndRange(const QCommandLineParser &parser,
+                                                 std::initializer_list<const char *> required,
+                                                 QStringList *problems)
+{
+    for (const char *name : required)
+        if (parser.value(QLatin1String(name)).isEmpty())
+            *problems << QStringLiteral("--%1 is required").arg(QLatin1String(name));
+    const QString sinceText = parser.value(QStringLiteral("since"));
+    const QString untilText = parser.value(QStringLiteral("until"));
+    const auto since = parseTimeArgument(sinceText);
+    const auto until = parseTimeArgument(untilText);
+    if (!sinceText.isEmpty() && !since)
+        *problems << QStringLiteral("--since: not a date or epoch ms");
+    if (!untilText.isEmpty() && !until)
+        *problems << QStringLiteral("--until: not a date or epoch ms");
+    if (!since || !until)
+        return std::nullopt;
+    if (*until <= *since) {
+        *problems << QStringLiteral("--until must be after --since");
+        return std::nullopt;
+    }
+    return TimeRange{*since, *until};
+}
 
-const auto parseTime = parseTimeArgument;
+namespace {
 
 int runOhlcv(const QStringList &args, const Config &config)
 {
@@ -52,15 +74,8 @@ int runOhlcv(const QStringList &args, const Config &config)
         return 2;
     }
     QStringList problems;
-    for (const char *req : {"provider", "symbol", "since", "until"})
-        if (p.value(QLatin1String(req)).isEmpty())
-            problems << QStringLiteral("--%1 is required").arg(QLatin1String(req));
-    const auto since = parseTime(p.value(QStringLiteral("since")));
-    const auto until = parseTime(p.value(QStringLiteral("until")));
-    if (!p.value(QStringLiteral("since")).isEmpty() && !since)
-        problems << QStringLiteral("--since: not a date or epoch ms");
-    if (!p.value(QStringLiteral("until")).isEmpty() && !until)
-        problems << QStringLiteral("--until: not a date or epoch ms");
+    const std::optional<TimeRange> range =
+        requiredOptionsAndRange(p, {"provider", "symbol", "since", "until"}, &problems);
     const QString format = p.value(QStringLiteral("format"));
     if (format != QLatin1String("csv") && format != QLatin1String("json"))
         problems << QStringLiteral("--format must be csv or json");
@@ -78,7 +93,7 @@ int runOhlcv(const QStringList &args, const Config &config)
     }
     const SeriesKey key{p.value(QStringLiteral("market")), p.value(QStringLiteral("provider")),
                         p.value(QStringLiteral("symbol")), p.value(QStringLiteral("timeframe"))};
-    Result<Bars> bars = app.orchestrator()->bars(key, {*since, *until});
+    Result<Bars> bars = app.orchestrator()->bars(key, *range);
     if (!bars) {
         std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(bars.error().toString()));
         return 1;

@@ -2,8 +2,12 @@
 #pragma once
 
 #include "config/config.h"
+#include "model/bar.h"
 
+#include <QCommandLineParser>
 #include <QStringList>
+
+#include <initializer_list>
 
 #include <optional>
 
@@ -13,6 +17,13 @@ namespace barkeep {
 // against the same store as the app and returns the process exit code.
 // "2024-01-01", "2024-01-01T10:00" (UTC unless an offset is given), or epoch ms.
 std::optional<qint64> parseTimeArgument(const QString &text);
+
+// What every range verb checks: each of `required` given, --since and --until readable
+// times, --until after --since. Problems are appended (all of them, not only the first);
+// the range is returned when both ends parsed and are in order.
+std::optional<TimeRange> requiredOptionsAndRange(const QCommandLineParser &parser,
+                                                 std::initializer_list<const char *> required,
+                                                 QStringList *problems);
 
 int runVerb(const QString &verb, const QStringList &args, const Config &config);
 

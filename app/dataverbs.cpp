@@ -78,17 +78,8 @@ int runExportVerb(const QStringList &args, const Config &config)
         return kExitUsage;
     }
     QStringList problems;
-    for (const char *req : {"provider", "symbol", "since", "until", "out"})
-        if (p.value(QLatin1String(req)).isEmpty())
-            problems << QStringLiteral("--%1 is required").arg(QLatin1String(req));
-    const auto since = parseTimeArgument(p.value(QStringLiteral("since")));
-    const auto until = parseTimeArgument(p.value(QStringLiteral("until")));
-    if (!p.value(QStringLiteral("since")).isEmpty() && !since)
-        problems << QStringLiteral("--since: not a date or epoch ms");
-    if (!p.value(QStringLiteral("until")).isEmpty() && !until)
-        problems << QStringLiteral("--until: not a date or epoch ms");
-    if (since && until && *since >= *until)
-        problems << QStringLiteral("--since must be before --until");
+    const std::optional<TimeRange> checked =
+        requiredOptionsAndRange(p, {"provider", "symbol", "since", "until", "out"}, &problems);
     if (!problems.isEmpty()) {
         for (const QString &pr : problems)
             say("export", pr);
@@ -99,7 +90,7 @@ int runExportVerb(const QStringList &args, const Config &config)
         return kExitUsage;
     const SeriesKey key{p.value(QStringLiteral("market")), p.value(QStringLiteral("provider")),
                         p.value(QStringLiteral("symbol")), QStringLiteral("1m")};
-    const TimeRange range{*since, *until};
+    const TimeRange range = *checked;
     Result<Bars> bars = app.store()->readBars(key, range);
     Result<CoverageIntervals> coverage = bars ? app.store()->coverage(key, range)
                                               : Result<CoverageIntervals>(bars.error());

@@ -142,6 +142,23 @@ private slots:
         QCOMPARE(barkeep({QStringLiteral("export"), QStringLiteral("--provider"), QStringLiteral("csv")}).exitCode, 2);
         QCOMPARE(barkeep({QStringLiteral("import"), QStringLiteral("--symbol"), QStringLiteral("X"),
                           m_dir.filePath(QStringLiteral("missing.csv"))}).exitCode, 2);
+        // Every range verb checks its range the same way, and lists every problem at once.
+        for (const QString &verb : {QStringLiteral("ohlcv"), QStringLiteral("export")}) {
+            QStringList args{verb, QStringLiteral("--provider"), QStringLiteral("demo"), QStringLiteral("--symbol"),
+                             QStringLiteral("BTC/USDT"), QStringLiteral("--since"), QStringLiteral("2024-01-02"),
+                             QStringLiteral("--until"), QStringLiteral("2024-01-01")};
+            if (verb == QLatin1String("export"))
+                args << QStringLiteral("--out") << m_dir.filePath(QStringLiteral("never.csv"));
+            const Run r = barkeep(args);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains(QStringLiteral("--until must be after --since")), qPrintable(r.err));
+            const Run both = barkeep({verb, QStringLiteral("--since"), QStringLiteral("yesterday")});
+            QCOMPARE(both.exitCode, 2);
+            QVERIFY2(both.err.contains(QStringLiteral("--provider is required"))
+                         && both.err.contains(QStringLiteral("--since: not a date or epoch ms")),
+                     qPrintable(both.err));
+        }
+        QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("never.csv"))));
     }
 };
 
