@@ -432,24 +432,37 @@ private slots:
     // a client that keeps up gets every final bar in order, and the slow one is cleaned up.
     // Many injected bars also make the server's direct writes to the slow socket partial,
     // which the frame check of what it did receive covers.
+    void slowReaderDisconnectedOthersUnaffected_data()
+    {
+        QTest::addColumn<int>("goodClients");
+        QTest::newRow("sends on the API thread") << 1;
+        QTest::newRow("parallel sends (over 64 subscribers)") << 70; // StreamSender, partial sends
+    }
     void slowReaderDisconnectedOthersUnaffected()
     {
+        QFETCH(int, goodClients);
         ApiFixture f([](ApiOptions &o) {
             o.streamQueueLimit = 4;
             o.streamDisconnectLimit = 16;
+            o.streamSendThreads = 2;
+            o.maxConnectionsPerClient = 200;
         });
         QVERIFY(f.ok());
         f.clock = kJan2024 + 6 * kHourMs + 10'000;
         const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
                                QStringLiteral("1m")};
-        Client good;
-        QVERIFY(good.open(f));
-        good.subscribe(QStringLiteral("g"), QStringLiteral("1m"), 1);
+        std::vector<std::unique_ptr<Client>> good;
+        for (int i = 0; i < goodClients; ++i) {
+            good.push_back(std::make_unique<Client>());
+            QVERIFY(good.back()->open(f));
+            good.back()->subscribe(QStringLiteral("g"), QStringLiteral("1m"), 1);
+        }
         RawClient slow;
         QVERIFY(slow.open(f.port(), R"({"op":"subscribe","id":"s","market":"crypto","provider":"demo",)"
                                     R"("symbol":"BTC/USDT","timeframe":"1m","limit":1})"));
-        QTRY_COMPARE(good.ofType(QStringLiteral("snapshot")).size(), 1);
-        QTRY_COMPARE(f.server()->metrics().wsSubscriptions.load(), 2);
+        for (const auto &c : good)
+            QTRY_COMPARE(c->ofType(QStringLiteral("snapshot")).size(), 1);
+        QTRY_COMPARE(f.server()->metrics().wsSubscriptions.load(), goodClients + 1);
         const qint64 first = 4102444800000LL; // 2100: after any bar of the demo upstream
         int sent = 0;
         while (f.server()->metrics().wsSlowDisconnects.load() == 0 && sent < 300'000) {
@@ -457,18 +470,20 @@ private slots:
                 const qint64 t = first + qint64(sent) * kMinuteMs;
                 QVERIFY(f.server()->injectUpstreamBar(series, {t, 1, 2, 0.5, 1.5, double(sent)}, true));
             }
-            QCoreApplication::processEvents(); // the good client reads
+            QCoreApplication::processEvents(); // the good clients read
         }
         QCOMPARE(f.server()->metrics().wsSlowDisconnects.load(), 1);
-        QTRY_COMPARE_WITH_TIMEOUT(finalsOf(good).size(), qsizetype(sent), 30000);
-        const QList<QJsonObject> finals = finalsOf(good);
-        for (int i = 0; i < sent; ++i)
-            QCOMPARE(barOf(finals[i]).t, first + qint64(i) * kMinuteMs);
+        for (const auto &c : good) {
+            QTRY_COMPARE_WITH_TIMEOUT(finalsOf(*c).size(), qsizetype(sent), 30000);
+            const QList<QJsonObject> finals = finalsOf(*c);
+            for (int i = 0; i < sent; ++i)
+                QCOMPARE(barOf(finals[i]).t, first + qint64(i) * kMinuteMs);
+        }
         // The close frame waits behind what the server had buffered for it: read it all.
         int closeCode = 0;
         const QList<QByteArray> got = slow.readAll(&closeCode);
-        QTRY_COMPARE(f.server()->metrics().wsClients.load(), 1);
-        QCOMPARE(f.server()->metrics().wsSubscriptions.load(), 1);
+        QTRY_COMPARE(f.server()->metrics().wsClients.load(), goodClients);
+        QCOMPARE(f.server()->metrics().wsSubscriptions.load(), goodClients);
         QCOMPARE(closeCode, 1008); // policy violation: too slow
         qint64 expect = first;
         int bars = 0;
