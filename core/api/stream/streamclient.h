@@ -29,8 +29,8 @@ class Error;
 // Outgoing frames are built here and written straight to the socket's descriptor when Qt has
 // nothing buffered for it (the usual case), else appended to the QTcpSocket's buffer behind
 // what is there, so the byte stream keeps QWebSocket's own frames (pong, close) in order.
-// Why not QWebSocket::sendTextMessage(): bench_stream (1000 subscribers) spent ~60 % of the
-// API thread outside the kernel's send() in that path — a UTF-8 → UTF-16 → UTF-8 round trip
+// Why not QWebSocket::sendTextMessage(): bench_stream (1000 subscribers) spent ~40 % of the
+// API thread in that path around the kernel's send() — a UTF-8 → UTF-16 → UTF-8 round trip
 // per message, framing into a fresh QByteArray, a copy into the QTcpSocket ring buffer, the
 // write notifier switched on and off again, and three bytesWritten signals per client and
 // bar. See BENCHMARKS.md ("WebSocket") for the figures before and after.
