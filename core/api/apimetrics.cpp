@@ -92,6 +92,9 @@ QByteArray ApiMetrics::render() const
     gauge("barkeep_api_requests_too_large_total", "counter",
           "Requests refused for exceeding the size or header limits.", requestsTooLarge.load());
     gauge("barkeep_ws_clients", "gauge", "Connected WebSocket clients.", wsClients.load());
+    gauge("barkeep_ws_direct_clients", "gauge",
+          "Connected WebSocket clients whose frames are written straight to their socket.",
+          wsDirectClients.load());
     gauge("barkeep_ws_connections_total", "counter", "WebSocket connections accepted.",
           wsConnectionsTotal.load());
     gauge("barkeep_ws_messages_sent_total", "counter", "WebSocket messages sent.", wsMessagesSent.load());

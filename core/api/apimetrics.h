@@ -26,6 +26,10 @@ public:
     void recordRequest(const QString &route, int status, qint64 latencyUs);
 
     std::atomic<qint64> wsClients{0};
+    // Of those, the clients whose frames go straight to their socket (StreamClient's direct
+    // path); fewer than wsClients means the transport lookup failed for some and they are on
+    // the slower QWebSocket path.
+    std::atomic<qint64> wsDirectClients{0};
     std::atomic<qint64> wsConnectionsTotal{0};
     std::atomic<qint64> wsMessagesSent{0};
     std::atomic<qint64> wsMessagesReceived{0};

@@ -229,6 +229,10 @@ private slots:
         QTRY_COMPARE(c.ofType(QStringLiteral("snapshot")).size(), 1);
         const QJsonObject snap = c.ofType(QStringLiteral("snapshot")).first();
         QCOMPARE(snap.value(QStringLiteral("id")).toString(), QStringLiteral("a"));
+        // Its frames go straight to its socket: LocalApiServer found the upgraded transport
+        // (if a Qt change broke that lookup, clients would silently take the slow path).
+        QCOMPARE(f.server()->metrics().wsClients.load(), 1);
+        QCOMPARE(f.server()->metrics().wsDirectClients.load(), 1);
         const QJsonArray bars = snap.value(QStringLiteral("bars")).toArray();
         const demo::DemoGenerator demo;
         const Bars truth = demo.bars(QStringLiteral("BTC/USDT"), {t0 - 10 * kMinuteMs, t0});

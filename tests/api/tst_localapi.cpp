@@ -340,7 +340,7 @@ private slots:
               "barkeep_api_requests_total{route=\"/api/v1/ohlcv\",status=\"400\"}",
               "barkeep_api_request_duration_seconds_bucket{route=\"/api/v1/ohlcv\",le=\"+Inf\"}",
               "barkeep_api_request_duration_seconds_count{route=\"/api/v1/ohlcv\"}",
-              "barkeep_cache_hits_total", "barkeep_cache_misses_total", "barkeep_ws_clients",
+              "barkeep_cache_hits_total", "barkeep_cache_misses_total", "barkeep_ws_clients", "barkeep_ws_direct_clients",
               "barkeep_ws_messages_sent_total", "barkeep_backfill_jobs", "barkeep_backfill_bars_written_total",
               "barkeep_provider_requests_total"})
             QVERIFY2(r.body.contains(needle), needle);

@@ -66,6 +66,10 @@ StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *trans
     if (m_metrics) {
         ++m_metrics->wsClients;
         ++m_metrics->wsConnectionsTotal;
+        if (m_tcp) {
+            ++m_metrics->wsDirectClients;
+            m_directCounted = true;
+        }
     }
     if (!m_tcp)
         qCDebug(lcStream) << "WebSocket transport unknown: frames go through QWebSocket";
@@ -86,8 +90,11 @@ StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *trans
 
 StreamClient::~StreamClient()
 {
-    if (m_metrics)
+    if (m_metrics) {
         --m_metrics->wsClients;
+        if (m_directCounted)
+            --m_metrics->wsDirectClients;
+    }
     if (m_tcp)
         m_tcp->disconnect(this);
     if (m_socket) {

@@ -93,6 +93,7 @@ private:
         bool final;
     };
     std::unique_ptr<QWebSocket> m_socket;
+    bool m_directCounted = false; // counted in ApiMetrics::wsDirectClients (m_tcp may die first)
     QPointer<QTcpSocket> m_tcp; // m_socket's transport (owned by ConnectionGuard), null: QWebSocket path
     SubscriptionService *m_service;
     ApiMetrics *m_metrics;
