@@ -229,7 +229,7 @@ Result<BarBatch> BinanceExchange::fetchPages(const BarRequest &request, const Ti
         start = next;
     }
     batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
-    return std::move(batch);
+    return batch;
 }
 
 Result<Bars> BinanceExchange::parseArchiveCsv(const QByteArray &csv)

@@ -142,7 +142,7 @@ Result<BarBatch> CoinbaseExchange::fetchPages(const BarRequest &request, const T
         windowStart = windowEnd;
     }
     batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
-    return std::move(batch);
+    return batch;
 }
 
 Result<QList<SymbolInfo>> CoinbaseExchange::loadMarkets()

@@ -151,7 +151,7 @@ Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Tim
         return page.error();
     const Bars &rows = page->rows;
     if (rows.size() < 2)
-        return std::move(batch); // only the forming row (or nothing): no final bar to report
+        return batch; // only the forming row (or nothing): no final bar to report
 
     // The last row is the forming interval: always dropped. What Kraken still holds starts
     // at its first row; older history is out of reach and stays uncovered (never looped for).
@@ -159,7 +159,7 @@ Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Tim
     const qint64 from = qMax(request.since, rows.front().t);
     const qint64 to = qMin(request.until, committedEnd);
     if (to <= from)
-        return std::move(batch);
+        return batch;
     batch.covered = {from, to};
     for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
         const Bar &b = rows[i];
@@ -169,7 +169,7 @@ Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Tim
             continue;
         batch.bars.push_back(b);
     }
-    return std::move(batch);
+    return batch;
 }
 
 Result<KrakenExchange::WsMessage> KrakenExchange::parseWsMessage(const QByteArray &message)

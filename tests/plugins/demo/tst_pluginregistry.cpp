@@ -66,7 +66,7 @@ private slots:
         QVERIFY(ny);
         QCOMPARE(ny->providers.first().timeZone, QStringLiteral("America/New_York"));
 
-        for (const QJsonValue bad : {QJsonValue(QStringLiteral("Mars/Olympus")), QJsonValue(5),
+        for (const QJsonValue &bad : {QJsonValue(QStringLiteral("Mars/Olympus")), QJsonValue(5),
                                      QJsonValue(QString())}) {
             Result<PluginMetadata> m = PluginMetadata::fromJson(
                 meta(QJsonObject{{QStringLiteral("id"), QStringLiteral("p")},
