@@ -11,6 +11,7 @@
 // The Kraken REST fake serves the 720 most recent minutes of the wall clock only (as Kraken
 // does), so the stream's clock here starts an hour before now and moves with the pushed bars.
 #include "api/localapiserver.h"
+#include "api/stream/subscriptionworker.h"
 #include "apifixture.h"
 #include "cache/barcache.h"
 #include "config/config.h"
@@ -79,17 +80,21 @@ class TstApiUpstreamKraken : public QObject
 private slots:
     void krakenOhlcHealsAfterDrop()
     {
+        const qint64 minute0 = (QDateTime::currentMSecsSinceEpoch() / kMinuteMs - 60) * kMinuteMs;
         fakes::KrakenFake rest;
         // The public throttle (1/s, burst 5) is tst_krakenexchange's business; here it would
         // only slow the heals down.
         fakes::FaultPlan plan = rest.faults();
         plan.requestsPerSecond = 1000;
         plan.burst = 1000;
+        // Minute 2 has no trades, so Kraken sends nothing for it: minute 1 is not closed by a
+        // later candle and must be closed over REST once the grace has passed. (The ground
+        // truth also has about 1 % no-trade minutes of its own, wherever the clock falls.)
+        plan.outages = {{minute0 + 2 * kMinuteMs, minute0 + 3 * kMinuteMs}};
         rest.setFaults(plan);
         QVERIFY(rest.listen());
         fakes::KrakenStreamFake ws(&rest);
         QVERIFY(ws.listen());
-        const qint64 minute0 = (QDateTime::currentMSecsSinceEpoch() / kMinuteMs - 60) * kMinuteMs;
         Server f(rest, ws, minute0 + 5000);
         QVERIFY(f.server);
         auto truth = [&rest](qint64 from, qint64 to) { return rest.groundTruth(kPair, {from, to}); };
@@ -116,7 +121,11 @@ private slots:
             if (expectForming && full)
                 QTRY_VERIFY(!c.bars(false).isEmpty() && c.bars(false).last() == *full);
             f.clock = m + kMinuteMs + 1000;
-            ws.pushBar(kSymbol, m + kMinuteMs, false, 0.3);
+            if (!ws.pushBar(kSymbol, m + kMinuteMs, false, 0.3)) {
+                // No trade in the next minute: no candle closes m. As the real clock would,
+                // move past the grace so that the worker's poll closes it over REST.
+                f.clock = m + kMinuteMs + SubscriptionWorker::kStreamGraceMs + 1000;
+            }
             m += kMinuteMs;
             QTRY_COMPARE_WITH_TIMEOUT(c.bars(true).size(), finalsUpTo(m), 30'000);
             if (full)
