@@ -86,13 +86,10 @@ Error BinanceExchange::mapError(const HttpResponse &response)
 
 Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
 {
-    Result<QJsonDocument> doc = parseJson(body, kProvider);
-    if (!doc)
-        return doc.error();
-    if (!doc->isArray())
-        return Error(Error::Kind::BadResponse, u"Binance klines: expected an array"_s,
-                     fragment(body, 0, 300));
-    const QJsonArray rows = doc->array();
+    Result<QJsonArray> array = parseJsonArray(body, kProvider, u"Binance klines"_s);
+    if (!array)
+        return array.error();
+    const QJsonArray &rows = *array;
     Bars bars;
     bars.reserve(rows.size());
     for (const QJsonValue &rowValue : rows) {
@@ -118,16 +115,14 @@ Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
 
 Result<std::optional<StreamBar>> BinanceExchange::parseKlineEvent(const QByteArray &message)
 {
-    Result<QJsonDocument> doc = parseJson(message, kProvider);
-    if (!doc)
-        return doc.error();
-    auto bad = [&message](const QString &why) {
-        return Error(Error::Kind::BadResponse, u"Binance kline stream: "_s + why,
-                     fragment(message, 0, 300));
+    const QString context = u"Binance kline stream"_s;
+    Result<QJsonObject> object = parseJsonObject(message, kProvider, context);
+    if (!object)
+        return object.error();
+    auto bad = [&message, &context](const QString &why) {
+        return Error(Error::Kind::BadResponse, context + u": "_s + why, fragment(message, 0, 300));
     };
-    if (!doc->isObject())
-        return bad(u"expected an object"_s);
-    QJsonObject o = doc->object();
+    QJsonObject o = *object;
     // A combined-stream envelope {"stream": name, "data": event}.
     if (o.contains(u"stream"_s) && o.value(u"data"_s).isObject())
         o = o.value(u"data"_s).toObject();
@@ -200,14 +195,8 @@ Result<BarBatch> BinanceExchange::fetchPages(const BarRequest &request, const Ti
         q.addQueryItem(u"startTime"_s, QString::number(start));
         q.addQueryItem(u"endTime"_s, QString::number(request.until - 1));
         q.addQueryItem(u"limit"_s, QString::number(kMaxLimit));
-        Result<HttpResponse> resp
-            = get(endpoint(u"/api/v3/klines"_s, q), kKlinesWeight, request.cancel);
-        if (!resp)
-            return resp.error();
-        ++batch.requests;
-        if (!resp->isSuccess())
-            return mapError(*resp);
-        Result<Bars> page = parseKlines(resp->body);
+        Result<Bars> page = getBars(endpoint(u"/api/v3/klines"_s, q), kKlinesWeight,
+                                    request.cancel, &mapError, &parseKlines, batch);
         if (!page)
             return page.error();
         for (const Bar &b : *page) {
@@ -342,33 +331,16 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
 
 Result<QList<SymbolInfo>> BinanceExchange::loadMarkets()
 {
-    Result<HttpResponse> resp
-        = get(endpoint(u"/api/v3/exchangeInfo"_s), kExchangeInfoWeight, nullptr);
-    if (!resp)
-        return resp.error();
-    if (!resp->isSuccess())
-        return mapError(*resp);
-    Result<QJsonDocument> doc = parseJson(resp->body, kProvider);
-    if (!doc)
-        return doc.error();
-    const QJsonValue list = doc->object().value(u"symbols"_s);
+    Result<JsonAnswer> answer = getJson(endpoint(u"/api/v3/exchangeInfo"_s), kExchangeInfoWeight,
+                                        kProvider, &mapError);
+    if (!answer)
+        return answer.error();
+    const QJsonValue list = answer->doc.object().value(u"symbols"_s);
     if (!list.isArray())
         return Error(Error::Kind::BadResponse, u"Binance exchangeInfo has no symbols array"_s,
-                     fragment(resp->body, 0, 200));
-    QList<SymbolInfo> out;
-    for (const QJsonValue &v : list.toArray()) {
-        const QJsonObject o = v.toObject();
-        SymbolInfo s;
-        s.native = o.value(u"symbol"_s).toString();
-        s.base = o.value(u"baseAsset"_s).toString();
-        s.quote = o.value(u"quoteAsset"_s).toString();
-        if (s.native.isEmpty() || s.base.isEmpty() || s.quote.isEmpty())
-            return Error(Error::Kind::BadResponse, u"Binance exchangeInfo: malformed symbol"_s,
-                         compact(v));
-        s.symbol = s.base + u'/' + s.quote;
-        out.append(s);
-    }
-    return out;
+                     fragment(answer->body, 0, 200));
+    return parseMarkets(list.toArray(), {u"symbol"_s, u"baseAsset"_s, u"quoteAsset"_s},
+                        u"Binance exchangeInfo: malformed symbol"_s);
 }
 
 } // namespace barkeep::crypto

@@ -70,14 +70,11 @@ Error CoinbaseExchange::mapError(const HttpResponse &response)
 
 Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
 {
-    Result<QJsonDocument> doc = parseJson(body, kProvider);
-    if (!doc)
-        return doc.error();
-    if (!doc->isArray())
-        return Error(Error::Kind::BadResponse, u"Coinbase candles: expected an array"_s,
-                     fragment(body, 0, 300));
+    Result<QJsonArray> array = parseJsonArray(body, kProvider, u"Coinbase candles"_s);
+    if (!array)
+        return array.error();
+    const QJsonArray &rows = *array;
     Bars bars;
-    const QJsonArray rows = doc->array();
     bars.reserve(rows.size());
     for (const QJsonValue &rowValue : rows) {
         const QJsonArray row = rowValue.toArray();
@@ -121,13 +118,8 @@ Result<BarBatch> CoinbaseExchange::fetchPages(const BarRequest &request, const T
         q.addQueryItem(u"granularity"_s, QString::number(step / 1000));
         q.addQueryItem(u"start"_s, isoTime(windowStart));
         q.addQueryItem(u"end"_s, isoTime(windowEnd));
-        Result<HttpResponse> resp = get(endpoint(path, q), 1, request.cancel);
-        if (!resp)
-            return resp.error();
-        ++batch.requests;
-        if (!resp->isSuccess())
-            return mapError(*resp);
-        Result<Bars> page = parseCandles(resp->body);
+        Result<Bars> page
+            = getBars(endpoint(path, q), 1, request.cancel, &mapError, &parseCandles, batch);
         if (!page)
             return page.error();
         for (const Bar &b : *page) {
@@ -147,31 +139,14 @@ Result<BarBatch> CoinbaseExchange::fetchPages(const BarRequest &request, const T
 
 Result<QList<SymbolInfo>> CoinbaseExchange::loadMarkets()
 {
-    Result<HttpResponse> resp = get(endpoint(u"/products"_s), 1, nullptr);
-    if (!resp)
-        return resp.error();
-    if (!resp->isSuccess())
-        return mapError(*resp);
-    Result<QJsonDocument> doc = parseJson(resp->body, kProvider);
-    if (!doc)
-        return doc.error();
-    if (!doc->isArray())
+    Result<JsonAnswer> answer = getJson(endpoint(u"/products"_s), 1, kProvider, &mapError);
+    if (!answer)
+        return answer.error();
+    if (!answer->doc.isArray())
         return Error(Error::Kind::BadResponse, u"Coinbase products: expected an array"_s,
-                     fragment(resp->body, 0, 200));
-    QList<SymbolInfo> out;
-    for (const QJsonValue &v : doc->array()) {
-        const QJsonObject o = v.toObject();
-        SymbolInfo s;
-        s.native = o.value(u"id"_s).toString();
-        s.base = o.value(u"base_currency"_s).toString();
-        s.quote = o.value(u"quote_currency"_s).toString();
-        if (s.native.isEmpty() || s.base.isEmpty() || s.quote.isEmpty())
-            return Error(Error::Kind::BadResponse, u"Coinbase products: malformed product"_s,
-                         compact(v));
-        s.symbol = s.base + u'/' + s.quote;
-        out.append(s);
-    }
-    return out;
+                     fragment(answer->body, 0, 200));
+    return parseMarkets(answer->doc.array(), {u"id"_s, u"base_currency"_s, u"quote_currency"_s},
+                        u"Coinbase products: malformed product"_s);
 }
 
 } // namespace barkeep::crypto

@@ -83,6 +83,30 @@ Result<QJsonDocument> CryptoExchange::parseJson(const QByteArray &body, const QS
     return doc;
 }
 
+Result<QJsonObject> CryptoExchange::parseJsonObject(const QByteArray &body,
+                                                    const QString &provider, const QString &what)
+{
+    Result<QJsonDocument> doc = parseJson(body, provider);
+    if (!doc)
+        return doc.error();
+    if (!doc->isObject())
+        return Error(Error::Kind::BadResponse, what + u": expected an object"_s,
+                     fragment(body, 0, 300));
+    return doc->object();
+}
+
+Result<QJsonArray> CryptoExchange::parseJsonArray(const QByteArray &body, const QString &provider,
+                                                  const QString &what)
+{
+    Result<QJsonDocument> doc = parseJson(body, provider);
+    if (!doc)
+        return doc.error();
+    if (!doc->isArray())
+        return Error(Error::Kind::BadResponse, what + u": expected an array"_s,
+                     fragment(body, 0, 300));
+    return doc->array();
+}
+
 QString CryptoExchange::compact(const QJsonValue &value)
 {
     if (value.isArray())
@@ -204,6 +228,54 @@ Result<HttpResponse> CryptoExchange::get(const QUrl &url, int weight,
     request.headers = std::move(headers);
     request.headers.append(qMakePair(QByteArray("Accept"), QByteArray("application/json")));
     return m_context->http.get(request);
+}
+
+Result<CryptoExchange::JsonAnswer> CryptoExchange::getJson(
+    const QUrl &url, int weight, const QString &provider,
+    Error (*mapError)(const HttpResponse &)) const
+{
+    Result<HttpResponse> resp = get(url, weight, nullptr);
+    if (!resp)
+        return resp.error();
+    if (!resp->isSuccess())
+        return mapError(*resp);
+    Result<QJsonDocument> doc = parseJson(resp->body, provider);
+    if (!doc)
+        return doc.error();
+    return JsonAnswer{std::move(resp->body), std::move(*doc)};
+}
+
+Result<Bars> CryptoExchange::getBars(const QUrl &url, int weight, const std::atomic<bool> *cancel,
+                                     Error (*mapError)(const HttpResponse &),
+                                     Result<Bars> (*parse)(const QByteArray &),
+                                     BarBatch &batch) const
+{
+    Result<HttpResponse> resp = get(url, weight, cancel);
+    if (!resp)
+        return resp.error();
+    ++batch.requests;
+    if (!resp->isSuccess())
+        return mapError(*resp);
+    return parse(resp->body);
+}
+
+Result<QList<SymbolInfo>> CryptoExchange::parseMarkets(const QJsonArray &list,
+                                                       const MarketKeys &keys,
+                                                       const QString &malformed)
+{
+    QList<SymbolInfo> out;
+    for (const QJsonValue &v : list) {
+        const QJsonObject o = v.toObject();
+        SymbolInfo s;
+        s.native = o.value(keys.native).toString();
+        s.base = o.value(keys.base).toString();
+        s.quote = o.value(keys.quote).toString();
+        if (s.native.isEmpty() || s.base.isEmpty() || s.quote.isEmpty())
+            return Error(Error::Kind::BadResponse, malformed, compact(v));
+        s.symbol = s.base + u'/' + s.quote;
+        out.append(s);
+    }
+    return out;
 }
 
 } // namespace barkeep::crypto

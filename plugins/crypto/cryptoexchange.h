@@ -5,7 +5,9 @@
 #include "plugin/marketplugin.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QUrlQuery>
 
 #include <memory>
@@ -45,6 +47,13 @@ public:
     static QString fragment(const QByteArray &body, qsizetype at = 0, qsizetype span = 160);
     // Parses JSON or returns BadResponse with the fragment around the parse error.
     static Result<QJsonDocument> parseJson(const QByteArray &body, const QString &provider);
+    // Parses JSON that must be an object, else BadResponse "<what>: expected an object" with
+    // the start of the body (a stream message, an answer).
+    static Result<QJsonObject> parseJsonObject(const QByteArray &body, const QString &provider,
+                                               const QString &what);
+    // The same for a JSON array (a page of rows): "<what>: expected an array".
+    static Result<QJsonArray> parseJsonArray(const QByteArray &body, const QString &provider,
+                                             const QString &what);
     static QString compact(const QJsonValue &value);
     // An RFC-3339 UTC time ("2024-01-01T12:00:00Z", any fraction, "Z" or ±HH:MM) in ms.
     static std::optional<qint64> parseRfc3339(QStringView text);
@@ -69,6 +78,33 @@ protected:
     QUrl endpoint(const QString &path, const QUrlQuery &query = {}) const;
     Result<HttpResponse> get(const QUrl &url, int weight, const std::atomic<bool> *cancel,
                              QList<QPair<QByteArray, QByteArray>> headers = {}) const;
+    // A JSON answer and the body it came from (error details quote the body).
+    struct JsonAnswer
+    {
+        QByteArray body;
+        QJsonDocument doc;
+    };
+    // get() for a JSON answer: a transport error as is, an HTTP error through the exchange's
+    // `mapError`, a body that is not JSON as parseJson() reports it.
+    Result<JsonAnswer> getJson(const QUrl &url, int weight, const QString &provider,
+                               Error (*mapError)(const HttpResponse &)) const;
+    // One page of bars for fetchPages(): get(), counted in `batch.requests` once the exchange
+    // answered, an HTTP error through `mapError`, the body through `parse`.
+    Result<Bars> getBars(const QUrl &url, int weight, const std::atomic<bool> *cancel,
+                         Error (*mapError)(const HttpResponse &),
+                         Result<Bars> (*parse)(const QByteArray &), BarBatch &batch) const;
+
+    // Where a market list names a market's parts (Binance "symbol"/"baseAsset"/"quoteAsset").
+    struct MarketKeys
+    {
+        QString native;
+        QString base;
+        QString quote;
+    };
+    // A JSON array of market objects as SymbolInfo (unified name BASE/QUOTE); an entry
+    // missing a part fails the whole list with BadResponse `malformed` and the entry.
+    static Result<QList<SymbolInfo>> parseMarkets(const QJsonArray &list, const MarketKeys &keys,
+                                                  const QString &malformed);
 
     ProviderSettings m_settings;
     std::shared_ptr<ProviderContext> m_context;

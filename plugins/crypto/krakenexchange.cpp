@@ -64,6 +64,15 @@ Error KrakenExchange::mapErrors(const QStringList &errors, const QByteArray &bod
     return Error(Error::Kind::BadResponse, text, detail);
 }
 
+QStringList KrakenExchange::errorsOf(const QJsonObject &root)
+{
+    QStringList errors;
+    for (const QJsonValue &e : root.value(u"error"_s).toArray())
+        if (e.toString().startsWith(u'E'))
+            errors << e.toString(); // W... strings are warnings
+    return errors;
+}
+
 Error KrakenExchange::mapHttpError(const HttpResponse &response)
 {
     const QJsonArray errs
@@ -87,10 +96,7 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
     if (!doc->isObject() || !root.value(u"error"_s).isArray())
         return Error(Error::Kind::BadResponse, u"Kraken OHLC: no error array"_s,
                      fragment(body, 0, 300));
-    QStringList errors;
-    for (const QJsonValue &e : root.value(u"error"_s).toArray())
-        if (e.toString().startsWith(u'E'))
-            errors << e.toString(); // W... strings are warnings
+    const QStringList errors = errorsOf(root);
     if (!errors.isEmpty())
         return mapErrors(errors, body);
     const QJsonObject result = root.value(u"result"_s).toObject();
@@ -174,16 +180,14 @@ Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Tim
 
 Result<KrakenExchange::WsMessage> KrakenExchange::parseWsMessage(const QByteArray &message)
 {
-    Result<QJsonDocument> doc = parseJson(message, kProvider);
-    if (!doc)
-        return doc.error();
-    auto bad = [&message](const QString &why) {
-        return Error(Error::Kind::BadResponse, u"Kraken ohlc stream: "_s + why,
-                     fragment(message, 0, 300));
+    const QString context = u"Kraken ohlc stream"_s;
+    Result<QJsonObject> object = parseJsonObject(message, kProvider, context);
+    if (!object)
+        return object.error();
+    auto bad = [&message, &context](const QString &why) {
+        return Error(Error::Kind::BadResponse, context + u": "_s + why, fragment(message, 0, 300));
     };
-    if (!doc->isObject())
-        return bad(u"expected an object"_s);
-    const QJsonObject o = doc->object();
+    const QJsonObject o = *object;
     WsMessage out;
     const QString method = o.value(u"method"_s).toString();
     if (!method.isEmpty()) {
@@ -270,25 +274,18 @@ std::unique_ptr<BarStream> KrakenExchange::openStream(const QString &symbol,
 
 Result<QList<SymbolInfo>> KrakenExchange::loadMarkets()
 {
-    Result<HttpResponse> resp = get(endpoint(u"/0/public/AssetPairs"_s), 1, nullptr);
-    if (!resp)
-        return resp.error();
-    if (!resp->isSuccess())
-        return mapHttpError(*resp);
-    Result<QJsonDocument> doc = parseJson(resp->body, kProvider);
-    if (!doc)
-        return doc.error();
-    const QJsonObject root = doc->object();
-    QStringList errors;
-    for (const QJsonValue &e : root.value(u"error"_s).toArray())
-        if (e.toString().startsWith(u'E'))
-            errors << e.toString();
+    Result<JsonAnswer> answer
+        = getJson(endpoint(u"/0/public/AssetPairs"_s), 1, kProvider, &mapHttpError);
+    if (!answer)
+        return answer.error();
+    const QJsonObject root = answer->doc.object();
+    const QStringList errors = errorsOf(root);
     if (!errors.isEmpty())
-        return mapErrors(errors, resp->body);
+        return mapErrors(errors, answer->body);
     const QJsonValue result = root.value(u"result"_s);
     if (!result.isObject())
         return Error(Error::Kind::BadResponse, u"Kraken AssetPairs: no result object"_s,
-                     fragment(resp->body, 0, 200));
+                     fragment(answer->body, 0, 200));
     QList<SymbolInfo> out;
     const QJsonObject pairs = result.toObject();
     for (auto it = pairs.begin(); it != pairs.end(); ++it) {

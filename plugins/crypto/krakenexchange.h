@@ -21,6 +21,8 @@ public:
 
     // Maps Kraken's "<E|W><Category>:<Message>" strings (first error wins).
     static Error mapErrors(const QStringList &errors, const QByteArray &body);
+    // The errors of an answer's `error` array (the E... strings; W... are warnings).
+    static QStringList errorsOf(const QJsonObject &root);
     static Error mapHttpError(const HttpResponse &response);
     // The asset codes Kraken spells its own way (XBT, XDG) in common form.
     static QString commonAsset(QString code);
