@@ -13,6 +13,8 @@
 #include <QFileInfo>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace barkeep {
 
 BarStore::~BarStore() = default;
@@ -37,6 +39,25 @@ Result<TimeRanges> BarStore::gaps(const SeriesKey &series, TimeRange range)
     const CoverageLedger ledger(std::move(*cov));
     const SessionCalendar calendar = sessionCalendar();
     return calendar ? ledger.gaps(range, calendar(series, range)) : ledger.gaps(range);
+}
+
+TimeRanges BarStore::unheldParts(TimeRange range, std::vector<TimeRange> held)
+{
+    std::sort(held.begin(), held.end(), [](TimeRange a, TimeRange b) { return a.from < b.from; });
+    TimeRanges out;
+    qint64 cursor = range.from;
+    for (const TimeRange &h : held) {
+        if (h.to <= cursor)
+            continue;
+        if (h.from >= range.to)
+            break;
+        if (h.from > cursor)
+            out.push_back({cursor, h.from});
+        cursor = std::max(cursor, h.to);
+    }
+    if (cursor < range.to)
+        out.push_back({cursor, range.to});
+    return out;
 }
 
 RollupBars BarStore::rollupFrom(const SeriesKey &series, const Timeframe &timeframe,

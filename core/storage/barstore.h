@@ -123,8 +123,24 @@ public:
     virtual VoidResult updateJob(const StoredJob &job) = 0;
     virtual Result<std::vector<StoredJob>> jobs() = 0;
 
+    // Fetch claims (leases), so that several processes sharing this store (two headless
+    // servers, the GUI and a `barkeep backfill` run) never fetch the same minutes. In one
+    // transaction, serialized per series across processes: drops expired claims, returns the
+    // parts of `range` (ascending) not held by another owner's unexpired claim, and records
+    // them as held by `owner` until nowMs + ttlMs. An owner's own claims never block it. A
+    // claimer killed -9 blocks nobody for longer than its TTL.
+    virtual Result<TimeRanges> claim(const SeriesKey &series, TimeRange range,
+                                     const QString &owner, qint64 ttlMs, qint64 nowMs) = 0;
+    // Drops the claims of `owner` lying inside `range` (what claim() granted for it).
+    virtual VoidResult release(const SeriesKey &series, TimeRange range, const QString &owner) = 0;
+    // Moves the expiry of every claim of `owner` to nowMs + ttlMs (a fetch outliving the
+    // TTL, e.g. waiting out a ban); returns how many claims it holds.
+    virtual Result<qint64> renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs) = 0;
+
 protected:
     SessionCalendar sessionCalendar() const;
+    // The parts of `range` outside every range of `held` (claim()'s answer), ascending.
+    static TimeRanges unheldParts(TimeRange range, std::vector<TimeRange> held);
     // The readRollup() answer from what a backend read in one snapshot: `oneMinute` and the
     // ledger `coverage` of Rollup::sourceRange(timeframe, range). A bucket is incomplete
     // where the ledger, with the session calendar applied, leaves a gap.

@@ -339,6 +339,20 @@ CREATE TABLE jobs (
     extra bytea
 );
 )sql",
+    // 2: fetch claims of processes sharing this database (BarStore::claim()).
+    R"sql(
+CREATE TABLE claims (
+    market text NOT NULL,
+    provider text NOT NULL,
+    symbol text NOT NULL,
+    t_from bigint NOT NULL,
+    t_to bigint NOT NULL,
+    owner text NOT NULL,
+    expires_ms bigint NOT NULL
+);
+CREATE INDEX claims_series ON claims (market, provider, symbol, t_from);
+CREATE INDEX claims_owner ON claims (owner);
+)sql",
 };
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kMigrationCount == PostgresBarStore::kSchemaVersion);
@@ -1427,6 +1441,99 @@ Result<std::vector<StoredJob>> PostgresBarStore::jobs()
             out.push_back(std::move(j));
         }
         return out;
+    });
+}
+
+// --- fetch claims ---------------------------------------------------------------------
+
+Result<TimeRanges> PostgresBarStore::claim(const SeriesKey &series, TimeRange range,
+                                           const QString &owner, qint64 ttlMs, qint64 nowMs)
+{
+    if (range.isEmpty())
+        return TimeRanges();
+    return run<TimeRanges>("claim", [&](Connection *c) -> Result<TimeRanges> {
+        PGconn *pg = c->pg;
+        Transaction tx(pg);
+        if (auto b = tx.begin(); !b)
+            return b.error();
+        // Claimers of one series take turns across processes; the lock is not the series row,
+        // so a claim never waits for a write of that series (the two-key advisory lock space
+        // is separate from open()'s one-key schema lock).
+        PgResult r = exec(pg, "SELECT pg_advisory_xact_lock(1650553451, hashtext($1))",
+                          Params().text(seriesCacheKey(series)));
+        if (!ok(r))
+            return storageError(pg, r, "claim lock");
+        r = exec(pg, "DELETE FROM claims WHERE expires_ms <= $1", Params().int8(nowMs));
+        if (!ok(r))
+            return storageError(pg, r, "expired claims");
+        r = exec(pg,
+                 "SELECT t_from, t_to FROM claims WHERE market = $1 AND provider = $2 "
+                 "AND symbol = $3 AND owner <> $4 AND t_from < $6 AND t_to > $5",
+                 Params()
+                     .text(series.market)
+                     .text(series.provider)
+                     .text(series.symbol)
+                     .text(owner)
+                     .int8(range.from)
+                     .int8(range.to));
+        if (!ok(r))
+            return storageError(pg, r, "claims read");
+        std::vector<TimeRange> held;
+        for (int i = 0; i < PQntuples(r.get()); ++i)
+            held.push_back({int8At(r.get(), i, 0), int8At(r.get(), i, 1)});
+        const TimeRanges granted = unheldParts(range, std::move(held));
+        for (const TimeRange &g : granted) {
+            r = exec(pg,
+                     "INSERT INTO claims (market, provider, symbol, t_from, t_to, owner, "
+                     "expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     Params()
+                         .text(series.market)
+                         .text(series.provider)
+                         .text(series.symbol)
+                         .int8(g.from)
+                         .int8(g.to)
+                         .text(owner)
+                         .int8(nowMs + ttlMs));
+            if (!ok(r))
+                return storageError(pg, r, "claim insert");
+        }
+        if (auto cm = tx.commit(); !cm)
+            return cm.error();
+        return granted;
+    });
+}
+
+VoidResult PostgresBarStore::release(const SeriesKey &series, TimeRange range,
+                                     const QString &owner)
+{
+    const Result<bool> done = run<bool>("release", [&](Connection *c) -> Result<bool> {
+        const PgResult r = exec(c->pg,
+                                "DELETE FROM claims WHERE market = $1 AND provider = $2 "
+                                "AND symbol = $3 AND owner = $4 AND t_from >= $5 AND t_to <= $6",
+                                Params()
+                                    .text(series.market)
+                                    .text(series.provider)
+                                    .text(series.symbol)
+                                    .text(owner)
+                                    .int8(range.from)
+                                    .int8(range.to));
+        if (!ok(r))
+            return storageError(c->pg, r, "claim release");
+        return true;
+    });
+    if (!done)
+        return done.error();
+    return {};
+}
+
+Result<qint64> PostgresBarStore::renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs)
+{
+    return run<qint64>("renewClaims", [&](Connection *c) -> Result<qint64> {
+        const PgResult r = exec(c->pg, "UPDATE claims SET expires_ms = $2 WHERE owner = $1",
+                                Params().text(owner).int8(nowMs + ttlMs));
+        if (!ok(r))
+            return storageError(c->pg, r, "claim renewal");
+        return QByteArray(PQcmdTuples(r.get())).toLongLong();
     });
 }
 

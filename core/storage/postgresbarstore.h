@@ -19,6 +19,8 @@ namespace barkeep {
 //   coverage   (series_id, t_from, t_to, state)           the ledger, normalized intervals
 //   quarantine (series_id, bar, reason, quarantined_at)   rejected bars, kept for inspection
 //   jobs       (...)                                       backfill jobs
+//   claims     (market, provider, symbol, t_from, t_to, owner, expires_ms)  fetch leases of
+//              the processes sharing the database (BarStore::claim(), schema version 2)
 //
 // Why packed days and not a row per bar: a row per bar costs ~60 B of tuple header, index
 // entry and per-row executor work; INSERT ... ON CONFLICT of 525,600 rows ran at ~120k rows/s
@@ -76,6 +78,11 @@ public:
     VoidResult updateJob(const StoredJob &job) override;
     Result<std::vector<StoredJob>> jobs() override;
 
+    Result<TimeRanges> claim(const SeriesKey &series, TimeRange range, const QString &owner,
+                             qint64 ttlMs, qint64 nowMs) override;
+    VoidResult release(const SeriesKey &series, TimeRange range, const QString &owner) override;
+    Result<qint64> renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs) override;
+
     // Connections currently open (all threads); for tests.
     int connectionCount() const;
     // Times a lost connection was re-established; for tests and metrics.
@@ -90,7 +97,7 @@ public:
     // sends a malformed tuple, which the server rejects. An empty function removes it.
     void setCopyHookForTesting(std::function<bool(int backendPid)> hook);
 
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     // `url` with any password removed.
     static QString redactedUrl(const QString &url);
 

@@ -78,6 +78,13 @@ const char *const kMigrations[] = {
     "  state TEXT NOT NULL, priority INTEGER NOT NULL, error TEXT NOT NULL,"
     "  bars_written INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
     "  updated_ms INTEGER NOT NULL, extra BLOB);",
+    // v2: fetch claims of processes sharing this file (BarStore::claim()).
+    "CREATE TABLE claims("
+    "  market TEXT NOT NULL, provider TEXT NOT NULL, symbol TEXT NOT NULL,"
+    "  from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,"
+    "  owner TEXT NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX claims_series ON claims(market, provider, symbol, from_ms);"
+    "CREATE INDEX claims_owner ON claims(owner);",
 };
 constexpr int kSchemaVersion = int(std::size(kMigrations));
 
@@ -932,6 +939,120 @@ Result<std::vector<StoredJob>> SqliteBarStore::jobs()
     if (rc != SQLITE_DONE)
         return dbError(db, QStringLiteral("reading jobs"), describe());
     return out;
+}
+
+// --- fetch claims ---------------------------------------------------------------------
+
+namespace {
+// Runs `sql` with the series' market, provider and symbol bound to ?1..?3 and `bind` for the
+// rest, stepping through rows with `row`; false on an error.
+template <typename Bind, typename Row>
+bool execClaimSql(sqlite3 *db, const char *sql, const SeriesKey *series, Bind &&bind, Row &&row)
+{
+    sqlite3_stmt *st = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+        return false;
+    if (series) {
+        bindText(st, 1, series->market);
+        bindText(st, 2, series->provider);
+        bindText(st, 3, series->symbol);
+    }
+    bind(st);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        row(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+void noRows(sqlite3_stmt *) {}
+} // namespace
+
+Result<TimeRanges> SqliteBarStore::claim(const SeriesKey &series, TimeRange range,
+                                         const QString &owner, qint64 ttlMs, qint64 nowMs)
+{
+    if (range.isEmpty())
+        return TimeRanges();
+    auto conn = connection();
+    if (!conn)
+        return conn.error();
+    sqlite3 *db = (*conn)->db;
+    const QString what = QStringLiteral("claiming %1").arg(series.toString());
+    // The write lock (BEGIN IMMEDIATE) serializes claimers of every process on this file.
+    Transaction tx(db);
+    if (!tx.begin(true))
+        return dbError(db, what, describe());
+    if (!execClaimSql(db, "DELETE FROM claims WHERE expires_ms <= ?1", nullptr,
+                      [&](sqlite3_stmt *st) { sqlite3_bind_int64(st, 1, nowMs); }, noRows))
+        return dbError(db, what, describe());
+    std::vector<TimeRange> held;
+    if (!execClaimSql(db,
+                      "SELECT from_ms, to_ms FROM claims WHERE market = ?1 AND provider = ?2 "
+                      "AND symbol = ?3 AND owner <> ?4 AND from_ms < ?6 AND to_ms > ?5",
+                      &series,
+                      [&](sqlite3_stmt *st) {
+                          bindText(st, 4, owner);
+                          sqlite3_bind_int64(st, 5, range.from);
+                          sqlite3_bind_int64(st, 6, range.to);
+                      },
+                      [&](sqlite3_stmt *st) {
+                          held.push_back({sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)});
+                      }))
+        return dbError(db, what, describe());
+    const TimeRanges granted = unheldParts(range, std::move(held));
+    for (const TimeRange &g : granted) {
+        if (!execClaimSql(db,
+                          "INSERT INTO claims(market, provider, symbol, from_ms, to_ms, owner, "
+                          "expires_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                          &series,
+                          [&](sqlite3_stmt *st) {
+                              sqlite3_bind_int64(st, 4, g.from);
+                              sqlite3_bind_int64(st, 5, g.to);
+                              bindText(st, 6, owner);
+                              sqlite3_bind_int64(st, 7, nowMs + ttlMs);
+                          },
+                          noRows))
+            return dbError(db, what, describe());
+    }
+    if (!tx.commit())
+        return dbError(db, what, describe());
+    return granted;
+}
+
+VoidResult SqliteBarStore::release(const SeriesKey &series, TimeRange range, const QString &owner)
+{
+    auto conn = connection();
+    if (!conn)
+        return conn.error();
+    sqlite3 *db = (*conn)->db;
+    if (!execClaimSql(db,
+                      "DELETE FROM claims WHERE market = ?1 AND provider = ?2 AND symbol = ?3 "
+                      "AND owner = ?4 AND from_ms >= ?5 AND to_ms <= ?6",
+                      &series,
+                      [&](sqlite3_stmt *st) {
+                          bindText(st, 4, owner);
+                          sqlite3_bind_int64(st, 5, range.from);
+                          sqlite3_bind_int64(st, 6, range.to);
+                      },
+                      noRows))
+        return dbError(db, QStringLiteral("releasing claims on %1").arg(series.toString()),
+                       describe());
+    return {};
+}
+
+Result<qint64> SqliteBarStore::renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs)
+{
+    auto conn = connection();
+    if (!conn)
+        return conn.error();
+    sqlite3 *db = (*conn)->db;
+    if (!execClaimSql(db, "UPDATE claims SET expires_ms = ?2 WHERE owner = ?1", nullptr,
+                      [&](sqlite3_stmt *st) {
+                          bindText(st, 1, owner);
+                          sqlite3_bind_int64(st, 2, nowMs + ttlMs);
+                      },
+                      noRows))
+        return dbError(db, QStringLiteral("renewing claims"), describe());
+    return qint64(sqlite3_changes(db));
 }
 
 } // namespace barkeep

@@ -13,8 +13,8 @@ namespace barkeep {
 
 // The embedded default BarStore on SQLite (raw sqlite3 API; Qt's per-row QSqlQuery is several
 // times too slow for the ingest and read goals). Bars are kept as packed blocks, one row per
-// (series, UTC day) encoded by BarBlockCodec; the coverage ledger, quarantine and jobs are
-// plain tables. WAL journal, versioned schema (PRAGMA user_version) migrated on open. Every
+// (series, UTC day) encoded by BarBlockCodec; the coverage ledger, quarantine, jobs and fetch
+// claims are plain tables. WAL journal, versioned schema (PRAGMA user_version) migrated on open. Every
 // write of bars and coverage is one transaction, so a crash leaves both or neither.
 // Thread-safe: each thread gets its own connection on first use, closed when the thread
 // exits or on close(). See ARCHITECTURE.md "Storage" for the measurements behind the layout.
@@ -45,6 +45,11 @@ public:
     Result<qint64> insertJob(const StoredJob &job) override;
     VoidResult updateJob(const StoredJob &job) override;
     Result<std::vector<StoredJob>> jobs() override;
+
+    Result<TimeRanges> claim(const SeriesKey &series, TimeRange range, const QString &owner,
+                             qint64 ttlMs, qint64 nowMs) override;
+    VoidResult release(const SeriesKey &series, TimeRange range, const QString &owner) override;
+    Result<qint64> renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs) override;
 
     // The schema version this build writes (PRAGMA user_version).
     static int schemaVersion();

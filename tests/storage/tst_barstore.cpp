@@ -17,6 +17,7 @@
 #include <QTimeZone>
 #include <QUrl>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
@@ -105,6 +106,9 @@ private slots:
     void sessionCalendarHook();
     void survivesReopen();
     void concurrentWritersOnThreads();
+    void claimsBetweenOwners();
+    void claimsExpireAndRenew();
+    void claimsRaceAcrossInstances();
     void badUrls_data();
     void badUrls();
 
@@ -604,6 +608,139 @@ void TstBarStore::concurrentWritersOnThreads()
     auto cov = m_store->coverage(shared, {kT0, kT0 + kBatches * kThreads * 100 * M});
     QVERIFY(cov);
     QCOMPARE(cov->size(), size_t(1));
+}
+
+namespace {
+QString rangesText(const Result<TimeRanges> &r)
+{
+    if (!r)
+        return r.error().toString();
+    QStringList parts;
+    for (const TimeRange &t : *r)
+        parts << QStringLiteral("[%1,%2)").arg((t.from - kT0) / M).arg((t.to - kT0) / M);
+    return parts.join(QLatin1Char(' '));
+}
+TimeRange minutes(qint64 from, qint64 to)
+{
+    return {kT0 + from * M, kT0 + to * M};
+}
+} // namespace
+
+// Two owners on two store instances (separate connections, like two processes): each gets
+// what the other does not hold; its own claims never block it; release frees only its own.
+void TstBarStore::claimsBetweenOwners()
+{
+    auto second = createBarStore(m_url);
+    QVERIFY(second && (*second)->open());
+    BarStore *other = second->get();
+    const SeriesKey s = key(QStringLiteral("CLAIM/A"));
+    const QString a = QStringLiteral("host:1:a"), b = QStringLiteral("host:2:b");
+    const qint64 now = 1'000'000, ttl = 60'000;
+    QCOMPARE(rangesText(m_store->claim(s, minutes(0, 10), a, ttl, now)), QStringLiteral("[0,10)"));
+    // Overlapping: only the part a does not hold.
+    QCOMPARE(rangesText(other->claim(s, minutes(5, 15), b, ttl, now)), QStringLiteral("[10,15)"));
+    QCOMPARE(rangesText(other->claim(s, minutes(0, 5), b, ttl, now)), QString());
+    // Its own claims never block an owner; the other's do, split around them.
+    QCOMPARE(rangesText(m_store->claim(s, minutes(0, 20), a, ttl, now)),
+             QStringLiteral("[0,10) [15,20)"));
+    // Another series, another symbol: independent.
+    QCOMPARE(rangesText(other->claim(key(QStringLiteral("CLAIM/B")), minutes(0, 20), b, ttl, now)),
+             QStringLiteral("[0,20)"));
+    // Release drops only the releasing owner's claims inside the range.
+    QVERIFY(m_store->release(s, minutes(0, 20), a));
+    QCOMPARE(rangesText(other->claim(s, minutes(0, 30), b, ttl, now)),
+             QStringLiteral("[0,30)"));
+    QCOMPARE(rangesText(m_store->claim(s, minutes(8, 12), a, ttl, now)), QString());
+    QVERIFY(other->release(s, minutes(0, 30), b));
+    QCOMPARE(rangesText(m_store->claim(s, minutes(8, 12), a, ttl, now)), QStringLiteral("[8,12)"));
+    // An empty range claims nothing.
+    QCOMPARE(rangesText(m_store->claim(s, minutes(3, 3), a, ttl, now)), QString());
+    (*second)->close();
+}
+
+// A claimer that died (kill -9) blocks a range only until its claim expires; a live one
+// renews its claims.
+void TstBarStore::claimsExpireAndRenew()
+{
+    const SeriesKey s = key(QStringLiteral("CLAIM/E"));
+    const QString dead = QStringLiteral("host:1:dead"), live = QStringLiteral("host:2:live"),
+                  other = QStringLiteral("host:3:other");
+    const qint64 now = 5'000'000;
+    QCOMPARE(rangesText(m_store->claim(s, minutes(0, 10), dead, 1000, now)), QStringLiteral("[0,10)"));
+    QCOMPARE(rangesText(m_store->claim(s, minutes(20, 30), live, 1000, now)), QStringLiteral("[20,30)"));
+    QCOMPARE(rangesText(m_store->claim(s, minutes(0, 30), other, 1000, now + 999)),
+             QStringLiteral("[10,20)"));
+    QVERIFY(m_store->release(s, minutes(10, 20), other));
+    Result<qint64> renewed = m_store->renewClaims(live, 10'000, now + 500);
+    QVERIFY(renewed);
+    QCOMPARE(*renewed, qint64(1));
+    // At expiry the dead owner's claim is gone; the renewed one still holds.
+    QCOMPARE(rangesText(m_store->claim(s, minutes(0, 30), other, 1000, now + 1000)),
+             QStringLiteral("[0,20)"));
+    QCOMPARE(rangesText(m_store->claim(s, minutes(20, 30), other, 1000, now + 10'499)), QString());
+    QCOMPARE(rangesText(m_store->claim(s, minutes(20, 30), other, 1000, now + 10'500)),
+             QStringLiteral("[20,30)"));
+    // Renewing what expired and was dropped brings nothing back.
+    renewed = m_store->renewClaims(dead, 10'000, now + 20'000);
+    QVERIFY(renewed);
+    QCOMPARE(*renewed, qint64(0));
+    // Claims survive a reopen (they are in the store, not the process).
+    m_store = reopen();
+    QVERIFY(m_store);
+    QCOMPARE(rangesText(m_store->claim(s, minutes(20, 30), live, 1000, now + 10'600)), QString());
+}
+
+// Claimers on many threads of two store instances ask for overlapping ranges at once: every
+// minute is granted to one owner at most.
+void TstBarStore::claimsRaceAcrossInstances()
+{
+    auto second = createBarStore(m_url);
+    QVERIFY(second && (*second)->open());
+    const SeriesKey s = key(QStringLiteral("CLAIM/R"));
+    const qint64 now = 9'000'000;
+    constexpr int kThreads = 6;
+    std::vector<TimeRanges> grants(kThreads);
+    std::vector<QString> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            BarStore *store = i % 2 ? second->get() : m_store.get();
+            const QString owner = QStringLiteral("host:%1:race").arg(i);
+            for (int k = 0; k < 20; ++k) {
+                const qint64 from = (k * 7 + i * 3) % 100;
+                Result<TimeRanges> g = store->claim(s, minutes(from, from + 15), owner, 60'000, now);
+                if (!g) {
+                    errors[i] = g.error().toString();
+                    return;
+                }
+                grants[i].insert(grants[i].end(), g->begin(), g->end());
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    std::vector<int> owners(200, -1);
+    std::vector<bool> asked(200, false);
+    for (int i = 0; i < kThreads; ++i)
+        for (int k = 0; k < 20; ++k)
+            for (int m = (k * 7 + i * 3) % 100, n = 0; n < 15; ++n)
+                asked[m + n] = true;
+    qint64 granted = 0;
+    for (int i = 0; i < kThreads; ++i) {
+        QVERIFY2(errors[i].isEmpty(), qPrintable(errors[i]));
+        for (const TimeRange &r : grants[i]) {
+            for (qint64 t = r.from; t < r.to; t += M) {
+                const int m = int((t - kT0) / M);
+                QVERIFY2(owners[m] == -1 || owners[m] == i,
+                         qPrintable(QStringLiteral("minute %1 granted to %2 and %3").arg(m).arg(owners[m]).arg(i)));
+                granted += owners[m] == -1 ? 1 : 0;
+                owners[m] = i;
+            }
+        }
+    }
+    // Everything asked went to someone.
+    QCOMPARE(granted, qint64(std::count(asked.begin(), asked.end(), true)));
+    (*second)->close();
 }
 
 void TstBarStore::badUrls_data()
