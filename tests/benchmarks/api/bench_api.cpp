@@ -9,24 +9,16 @@
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
 //   bench_api [--seconds N] [--smoke] [--serve N]
 #include "support/apiserverthread.h"
+#include "support/demoapiservices.h"
+#include "support/rawsocketclient.h"
 #include "api/localapiserver.h"
-#include "cache/barcache.h"
-#include "config/config.h"
-#include "plugin/pluginregistry.h"
-#include "services/dataorchestrator.h"
-#include "services/marketservice.h"
-#include "storage/barstore.h"
 
 #include <QCoreApplication>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QThread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,17 +41,9 @@ using ServerThread = bench::ApiServerThread;
 void connectionLoop(quint16 port, const QByteArray &req, std::atomic<bool> &stop,
                     std::atomic<qint64> &done, qint64 *bytesPerAnswer)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-        ::close(fd);
+    const int fd = test::connectLoopback(port);
+    if (fd < 0)
         return;
-    }
     std::vector<char> buf(1 << 20);
     bool ok = true;
     while (ok && !stop.load()) {
@@ -144,19 +128,10 @@ int main(int argc, char **argv)
     if (int i = int(args.indexOf(QStringLiteral("--seconds"))); i > 0 && i + 1 < args.size())
         seconds = args[i + 1].toDouble();
 
-    QTemporaryDir dir;
-    ConfigSources s;
-    s.dataDir = dir.path();
-    const Config config = Config::load(s).config;
-    auto store = std::move(createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("b.db"))).value());
-    auto cache = std::move(createBarCache(QStringLiteral("memory:"), 256 << 20, 3600).value());
-    if (!store->open() || !cache->open())
+    bench::DemoApiServices demo;
+    if (!demo.open(256 << 20))
         return 1;
-    PluginRegistry registry;
-    registry.discover();
-    MarketService market(&registry, config);
-    DataOrchestrator orchestrator(store.get(), cache.get(), &market);
-    const ApiServices services{&registry, &market, &orchestrator, store.get(), cache.get()};
+    const ApiServices services = demo.services();
 
     ApiOptions options;
     options.port = 0;

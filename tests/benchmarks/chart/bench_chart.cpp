@@ -165,6 +165,19 @@ Row &row(const QString &name)
     return rows.back();
 }
 
+// Our figure on the row `name`, in `unit`; with a goal > 0 it passes at `goal` or less.
+void setOurs(const QString &name, double ours, double goal = 0,
+             const QString &unit = QStringLiteral("ms"))
+{
+    Row &r = row(name);
+    r.ours = ours;
+    r.unit = unit;
+    if (goal > 0) {
+        r.goal = goal;
+        r.goalText = QStringLiteral("<= %1 %2").arg(goal).arg(unit);
+    }
+}
+
 QString label(qsizetype n)
 {
     return n >= 1'000'000 ? QStringLiteral("%1M").arg(n / 1'000'000)
@@ -476,41 +489,17 @@ int main(int argc, char **argv)
     for (qsizetype n : ourSizes) {
         const OursResult r = runOurs(n, saveDir);
         const QString l = label(n);
-        Row &first = row(QStringLiteral("first frame %1 (setBars+paint)").arg(l));
-        first.ours = r.first;
-        first.goal = 300;
-        first.goalText = QStringLiteral("<= 300 ms");
-        Row &firstCpu = row(QStringLiteral("first frame cpu %1").arg(l));
-        firstCpu.ours = r.firstCpu;
-        firstCpu.goal = 300;
-        firstCpu.goalText = QStringLiteral("<= 300 ms");
-        Row &zoom = row(QStringLiteral("zoom-out frame %1 (builds LOD)").arg(l));
-        zoom.ours = r.zoomOut;
-        Row &zoomCpu = row(QStringLiteral("zoom-out frame cpu %1").arg(l));
-        zoomCpu.ours = r.zoomOutCpu;
-        Row &panR = row(QStringLiteral("pan frame mean %1 (last 200)").arg(l));
-        panR.ours = r.panRecent.mean;
-        panR.goal = 4;
-        panR.goalText = QStringLiteral("<= 4 ms");
-        Row &panA = row(QStringLiteral("pan frame mean %1 (all bars)").arg(l));
-        panA.ours = r.panAll.mean;
-        panA.goal = 4;
-        panA.goalText = QStringLiteral("<= 4 ms");
-        Row &cpu = row(QStringLiteral("pan frame cpu %1 (all bars)").arg(l));
-        cpu.ours = r.panAllCpu;
-        cpu.goal = 4;
-        cpu.goalText = QStringLiteral("<= 4 ms");
-        Row &p99 = row(QStringLiteral("pan frame p99 %1 (all bars)").arg(l));
-        p99.ours = std::max(r.panAll.p99, r.panRecent.p99);
-        p99.goal = 4;
-        p99.goalText = QStringLiteral("<= 4 ms");
-        if (n == 1'000'000) {
-            Row &rss = row(QStringLiteral("RSS with 1M loaded"));
-            rss.ours = r.rss;
-            rss.unit = QStringLiteral("MiB");
-            rss.goal = 150;
-            rss.goalText = QStringLiteral("<= 150 MiB");
-        }
+        setOurs(QStringLiteral("first frame %1 (setBars+paint)").arg(l), r.first, 300);
+        setOurs(QStringLiteral("first frame cpu %1").arg(l), r.firstCpu, 300);
+        setOurs(QStringLiteral("zoom-out frame %1 (builds LOD)").arg(l), r.zoomOut);
+        setOurs(QStringLiteral("zoom-out frame cpu %1").arg(l), r.zoomOutCpu);
+        setOurs(QStringLiteral("pan frame mean %1 (last 200)").arg(l), r.panRecent.mean, 4);
+        setOurs(QStringLiteral("pan frame mean %1 (all bars)").arg(l), r.panAll.mean, 4);
+        setOurs(QStringLiteral("pan frame cpu %1 (all bars)").arg(l), r.panAllCpu, 4);
+        setOurs(QStringLiteral("pan frame p99 %1 (all bars)").arg(l),
+                std::max(r.panAll.p99, r.panRecent.p99), 4);
+        if (n == 1'000'000)
+            setOurs(QStringLiteral("RSS with 1M loaded"), r.rss, 150, QStringLiteral("MiB"));
     }
     // The full run measures the SQLite rows in a child (`--store-only`): a fresh process, so
     // their RSS is not raised by the in-memory runs above. Its rows are printed with ours.
@@ -539,25 +528,12 @@ int main(int argc, char **argv)
                          qlonglong(r.count), qlonglong(n));
             return 1;
         }
-        Row &load = row(QStringLiteral("SQLite open+read %1 (orchestrator)").arg(l));
-        load.ours = r.load;
-        Row &loadCpu = row(QStringLiteral("SQLite open+read cpu %1").arg(l));
-        loadCpu.ours = r.loadCpu;
-        Row &first = row(QStringLiteral("first frame %1 incl. SQLite load").arg(l));
-        first.ours = r.first;
-        first.goal = 300;
-        first.goalText = QStringLiteral("<= 300 ms");
-        Row &firstCpu = row(QStringLiteral("first frame cpu %1 incl. SQLite").arg(l));
-        firstCpu.ours = r.firstCpu;
-        firstCpu.goal = 300;
-        firstCpu.goalText = QStringLiteral("<= 300 ms");
-        Row &rss = row(QStringLiteral("RSS with %1 from SQLite (app path)").arg(l));
-        rss.ours = r.rss;
-        rss.unit = QStringLiteral("MiB");
-        if (n == 1'000'000) {
-            rss.goal = 150;
-            rss.goalText = QStringLiteral("<= 150 MiB");
-        }
+        setOurs(QStringLiteral("SQLite open+read %1 (orchestrator)").arg(l), r.load);
+        setOurs(QStringLiteral("SQLite open+read cpu %1").arg(l), r.loadCpu);
+        setOurs(QStringLiteral("first frame %1 incl. SQLite load").arg(l), r.first, 300);
+        setOurs(QStringLiteral("first frame cpu %1 incl. SQLite").arg(l), r.firstCpu, 300);
+        setOurs(QStringLiteral("RSS with %1 from SQLite (app path)").arg(l), r.rss,
+                n == 1'000'000 ? 150 : 0, QStringLiteral("MiB"));
         std::printf("SQLite %s: RSS %.1f MiB = %.1f MiB before the load (Qt, plugins, empty "
                     "chart) + %.1f MiB bars and zoom levels + %.1f MiB the rest (store, cache, "
                     "heap); VmRSS after load, first frame, zoom-out and the loader's release\n",

@@ -13,13 +13,13 @@
 // Output: "name | barkeep | baseline | ratio | goal | pass/miss". The server URL comes from
 // BK_TEST_POSTGRES_URL; the driver creates and drops its own database. `--smoke`: one week.
 #include "storage/postgresbarstore.h"
+#include "support/syntheticbars.h"
 
 #include <libpq-fe.h>
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
-#include <QRandomGenerator>
 #include <QUrl>
 #include <QtEndian>
 
@@ -36,25 +36,6 @@ namespace {
 constexpr qint64 kT0 = 1'704'067'200'000; // 2024-01-01 00:00 UTC
 const SeriesKey kSeries{QStringLiteral("crypto"), QStringLiteral("binance"),
                         QStringLiteral("BTC/USDT"), QStringLiteral("1m")};
-
-// A BTC/USDT-like year: prices with 2 decimals, volumes with 5, as the exchange sends them.
-Bars makeYear(qint64 count)
-{
-    QRandomGenerator rng(2024);
-    Bars out;
-    out.reserve(size_t(count));
-    double price = 42000;
-    for (qint64 i = 0; i < count; ++i) {
-        const double o = std::round(price * 100) / 100;
-        price = std::max(1000.0, price + (rng.generateDouble() - 0.5) * 40);
-        const double c = std::round(price * 100) / 100;
-        const double h = std::round((std::max(o, c) + rng.generateDouble() * 15) * 100) / 100;
-        const double l = std::round((std::min(o, c) - rng.generateDouble() * 15) * 100) / 100;
-        const double v = std::round(rng.generateDouble() * 50 * 1e5) / 1e5;
-        out.push_back({kT0 + i * kMinuteMs, o, h, l, c, v});
-    }
-    return out;
-}
 
 int g_misses = 0;
 
@@ -276,7 +257,7 @@ int main(int argc, char **argv)
         return 0;
     }
     const qint64 count = smoke ? 7 * 1440 : 365 * 1440;
-    const Bars bars = makeYear(count);
+    const Bars bars = bench::btcLikeMinutes(kT0, count);
 
     // Our own database, dropped at the end.
     const QByteArray dbName = "bk_bench_" + QByteArray::number(QCoreApplication::applicationPid());

@@ -8,6 +8,7 @@
 // Output: "name | barkeep | baseline | ratio | goal | pass/miss". `--smoke` runs one week
 // only (registered with ctest to keep the driver compiling and running).
 #include "storage/sqlitebarstore.h"
+#include "support/syntheticbars.h"
 
 #include <sqlite3.h>
 
@@ -15,7 +16,6 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLoggingCategory>
-#include <QRandomGenerator>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -31,25 +31,8 @@ using namespace barkeep;
 namespace {
 
 constexpr qint64 kT0 = 1'704'067'200'000; // 2024-01-01 00:00 UTC
-
-// A BTC/USDT-like year: prices with 2 decimals, volumes with 5, as the exchange sends them.
-Bars makeYear(qint64 count)
-{
-    QRandomGenerator rng(2024);
-    Bars out;
-    out.reserve(size_t(count));
-    double price = 42000;
-    for (qint64 i = 0; i < count; ++i) {
-        const double o = std::round(price * 100) / 100;
-        price = std::max(1000.0, price + (rng.generateDouble() - 0.5) * 40);
-        const double c = std::round(price * 100) / 100;
-        const double h = std::round((std::max(o, c) + rng.generateDouble() * 15) * 100) / 100;
-        const double l = std::round((std::min(o, c) - rng.generateDouble() * 15) * 100) / 100;
-        const double v = std::round(rng.generateDouble() * 50 * 1e5) / 1e5;
-        out.push_back({kT0 + i * kMinuteMs, o, h, l, c, v});
-    }
-    return out;
-}
+const SeriesKey kSeries{QStringLiteral("crypto"), QStringLiteral("binance"),
+                        QStringLiteral("BTC/USDT"), QStringLiteral("1m")};
 
 qint64 fileBytes(const QString &path)
 {
@@ -82,15 +65,13 @@ double ingestOurs(const QString &path, const Bars &bars, size_t batch)
     SqliteBarStore store(path);
     if (!store.open())
         qFatal("cannot open %s", qPrintable(path));
-    const SeriesKey s{QStringLiteral("crypto"), QStringLiteral("binance"),
-                      QStringLiteral("BTC/USDT"), QStringLiteral("1m")};
     QElapsedTimer timer;
     timer.start();
     for (size_t i = 0; i < bars.size(); i += batch) {
         const size_t n = std::min(batch, bars.size() - i);
         const Bars chunk(bars.begin() + i, bars.begin() + i + n);
         const TimeRange covered{chunk.front().t, chunk.back().t + kMinuteMs};
-        const auto w = store.writeBars(s, chunk, covered);
+        const auto w = store.writeBars(kSeries, chunk, covered);
         if (!w)
             qFatal("write failed: %s", qPrintable(w.error().toString()));
     }
@@ -99,15 +80,21 @@ double ingestOurs(const QString &path, const Bars &bars, size_t batch)
     return double(bars.size()) / secs;
 }
 
+// The Qt baseline's connection `name` on `path`; the caller removes it once `db` is gone.
+QSqlDatabase openQtConnection(const QString &path, const QString &name)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+    db.setDatabaseName(path);
+    if (!db.open())
+        qFatal("qt open failed");
+    return db;
+}
+
 double ingestQtBatch(const QString &path, const Bars &bars)
 {
     double rate = 0;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
-                                                    QStringLiteral("bench"));
-        db.setDatabaseName(path);
-        if (!db.open())
-            qFatal("qt open failed");
+        QSqlDatabase db = openQtConnection(path, QStringLiteral("bench"));
         sqlite3 *raw = *static_cast<sqlite3 **>(db.driver()->handle().data());
         sqlite3_exec(raw, kPlainSchema, nullptr, nullptr, nullptr);
         QElapsedTimer timer;
@@ -171,13 +158,11 @@ double readOursMs(const QString &path, const Bars &bars)
     SqliteBarStore store(path);
     if (!store.open())
         qFatal("cannot open");
-    const SeriesKey s{QStringLiteral("crypto"), QStringLiteral("binance"),
-                      QStringLiteral("BTC/USDT"), QStringLiteral("1m")};
     double best = 1e9;
     for (int run = 0; run < 5; ++run) {
         QElapsedTimer timer;
         timer.start();
-        const auto r = store.readBars(s, {bars.front().t, bars.back().t + kMinuteMs});
+        const auto r = store.readBars(kSeries, {bars.front().t, bars.back().t + kMinuteMs});
         const double ms = timer.nsecsElapsed() / 1e6;
         if (!r || r->size() != bars.size() || !(*r == bars))
             qFatal("read mismatch");
@@ -191,11 +176,7 @@ double readQtMs(const QString &path, const Bars &bars)
 {
     double best = 1e9;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
-                                                    QStringLiteral("benchread"));
-        db.setDatabaseName(path);
-        if (!db.open())
-            qFatal("qt open failed");
+        QSqlDatabase db = openQtConnection(path, QStringLiteral("benchread"));
         for (int run = 0; run < 3; ++run) {
             QElapsedTimer timer;
             timer.start();
@@ -233,7 +214,7 @@ int main(int argc, char **argv)
     const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
     const qint64 count = smoke ? 7 * 1440 : 365 * 1440;
     QTemporaryDir dir;
-    const Bars bars = makeYear(count);
+    const Bars bars = bench::btcLikeMinutes(kT0, count);
     std::printf("bench_sqlite: %lld 1m bars, sqlite %s%s\n", static_cast<long long>(count),
                 sqlite3_libversion(), smoke ? " (smoke)" : "");
     std::printf("%-44s | %12s | %12s | %7s | %s | %s\n", "name", "barkeep", "baseline", "ratio",

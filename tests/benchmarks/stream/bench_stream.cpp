@@ -23,24 +23,16 @@
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
 //   bench_stream [--clients N] [--bars N] [--send-threads N] [--smoke]
 #include "support/apiserverthread.h"
+#include "support/demoapiservices.h"
+#include "support/rawsocketclient.h"
 #include "api/localapiserver.h"
-#include "cache/barcache.h"
-#include "config/config.h"
 #include "model/bar.h"
 #include "model/series.h"
-#include "plugin/pluginregistry.h"
-#include "services/dataorchestrator.h"
-#include "services/marketservice.h"
-#include "storage/barstore.h"
 
 #include <QCoreApplication>
-#include <QTemporaryDir>
 #include <QThread>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -94,30 +86,11 @@ struct Client
     std::string in; // unparsed bytes
 };
 
-// One masked text frame (clients must mask, RFC 6455 §5.3).
-std::string clientFrame(const std::string &payload)
-{
-    std::string f;
-    f.push_back(char(0x81));
-    if (payload.size() < 126) {
-        f.push_back(char(0x80 | payload.size()));
-    } else {
-        f.push_back(char(0x80 | 126));
-        f.push_back(char((payload.size() >> 8) & 0xff));
-        f.push_back(char(payload.size() & 0xff));
-    }
-    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
-    f.append(mask, 4);
-    for (size_t i = 0; i < payload.size(); ++i)
-        f.push_back(char(payload[i] ^ mask[i % 4]));
-    return f;
-}
-
-bool sendAll(int fd, const std::string &data)
+bool sendAll(int fd, QByteArrayView data)
 {
     size_t off = 0;
-    while (off < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    while (off < size_t(data.size())) {
+        const ssize_t n = ::send(fd, data.data() + off, size_t(data.size()) - off, MSG_NOSIGNAL);
         if (n <= 0)
             return false;
         off += size_t(n);
@@ -128,24 +101,12 @@ bool sendAll(int fd, const std::string &data)
 // Connects, upgrades (blocking) and subscribes; the socket is non-blocking afterwards.
 int openSubscriber(quint16 port, int index)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-        ::close(fd);
+    const int fd = test::connectLoopback(port);
+    if (fd < 0)
         return -1;
-    }
-    const std::string hello = "GET /api/v1/stream?token=" + kToken.toStdString()
-        + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port)
-        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     std::string answer;
     char buf[4096];
-    if (!sendAll(fd, hello)) {
+    if (!sendAll(fd, test::upgradeRequest(port, "/api/v1/stream?token=" + kToken))) {
         ::close(fd);
         return -1;
     }
@@ -163,10 +124,10 @@ int openSubscriber(quint16 port, int index)
         ::close(fd);
         return -1;
     }
-    const std::string sub = "{\"op\":\"subscribe\",\"id\":\"s" + std::to_string(index)
+    const QByteArray sub = "{\"op\":\"subscribe\",\"id\":\"s" + QByteArray::number(index)
         + "\",\"market\":\"crypto\",\"provider\":\"demo\",\"symbol\":\"BTC/USDT\","
           "\"timeframe\":\"1m\",\"limit\":1}";
-    if (!sendAll(fd, clientFrame(sub))) {
+    if (!sendAll(fd, test::maskedTextFrame(sub))) {
         ::close(fd);
         return -1;
     }
@@ -204,34 +165,16 @@ void onMessage(Shared &shared, const char *p, size_t n)
 bool parseFrames(Shared &shared, Client &c)
 {
     size_t pos = 0;
-    while (true) {
-        const size_t have = c.in.size() - pos;
-        if (have < 2)
+    test::FrameHeader h;
+    while (test::parseFrameHeader(c.in.data() + pos, c.in.size() - pos, &h)) {
+        const size_t len = size_t(h.length);
+        if (c.in.size() - pos < h.size + len)
             break;
-        const auto *h = reinterpret_cast<const unsigned char *>(c.in.data() + pos);
-        const int opcode = h[0] & 0x0f;
-        size_t len = h[1] & 0x7f;
-        size_t head = 2;
-        if (len == 126) {
-            if (have < 4)
-                break;
-            len = (size_t(h[2]) << 8) | h[3];
-            head = 4;
-        } else if (len == 127) {
-            if (have < 10)
-                break;
-            len = 0;
-            for (int i = 0; i < 8; ++i)
-                len = (len << 8) | h[2 + i];
-            head = 10;
-        }
-        if (have < head + len)
-            break;
-        if (opcode == 0x8)
+        if (h.opcode == 0x8)
             return false; // closed by the server
-        if (opcode == 0x1)
-            onMessage(shared, c.in.data() + pos + head, len);
-        pos += head + len;
+        if (h.opcode == 0x1)
+            onMessage(shared, c.in.data() + pos + h.size, len);
+        pos += h.size + len;
     }
     c.in.erase(0, pos);
     return true;
@@ -424,19 +367,10 @@ int main(int argc, char **argv)
         ::setrlimit(RLIMIT_NOFILE, &lim);
     }
 
-    QTemporaryDir dir;
-    ConfigSources s;
-    s.dataDir = dir.path();
-    const Config config = Config::load(s).config;
-    auto store = std::move(createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("b.db"))).value());
-    auto cache = std::move(createBarCache(QStringLiteral("memory:"), 64 << 20, 3600).value());
-    if (!store->open() || !cache->open())
+    bench::DemoApiServices demo;
+    if (!demo.open(64 << 20))
         return 1;
-    PluginRegistry registry;
-    registry.discover();
-    MarketService market(&registry, config);
-    DataOrchestrator orchestrator(store.get(), cache.get(), &market);
-    const ApiServices services{&registry, &market, &orchestrator, store.get(), cache.get()};
+    const ApiServices services = demo.services();
 
     ApiOptions options;
     options.port = 0;
