@@ -8,6 +8,7 @@
 #include "api/stream/streamqueue.h"
 #include "demogenerator.h"
 #include "model/timeframe.h"
+#include "support/rawsocketclient.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -16,12 +17,11 @@
 #include <QTest>
 #include <QWebSocket>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -76,6 +76,26 @@ struct Client
     QList<QJsonObject> messages;
 };
 
+// `count` clients, each open and subscribed to the demo's 1m series with a one-bar snapshot
+// under the id `idOf(i)`; fewer when one cannot connect.
+std::vector<std::unique_ptr<Client>> subscribedClients(const ApiFixture &f, int count,
+                                                       const std::function<QString(int)> &idOf)
+{
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < count; ++i) {
+        auto c = std::make_unique<Client>();
+        if (!c->open(f))
+            break;
+        c->subscribe(idOf(i), QStringLiteral("1m"), 1);
+        clients.push_back(std::move(c));
+    }
+    return clients;
+}
+
+// The series subscribedClients() subscribe to; bars are injected into it.
+const SeriesKey kDemo1m{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
+                        QStringLiteral("1m")};
+
 QList<QJsonObject> finalsOf(const Client &c)
 {
     QList<QJsonObject> out;
@@ -103,19 +123,11 @@ struct RawClient
     }
     bool open(quint16 port, const QByteArray &subscribe)
     {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        int small = 4096;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0)
+        fd = connectLoopback(port, 4096);
+        if (fd < 0)
             return false;
-        const QByteArray hello = "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
-            + "\r\nAuthorization: Bearer " + QByteArray(kToken)
-            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        const QByteArray hello = upgradeRequest(port, "/api/v1/stream",
+                                                "Authorization: Bearer " + QByteArray(kToken) + "\r\n");
         if (::send(fd, hello.constData(), size_t(hello.size()), MSG_NOSIGNAL) != hello.size())
             return false;
         // Byte by byte, so no frame after the answer is swallowed; the server runs on this
@@ -135,18 +147,7 @@ struct RawClient
         }
         if (!answer.startsWith("HTTP/1.1 101"))
             return false;
-        QByteArray frame;
-        frame.append(char(0x81)); // the shortest length form (RFC 6455 §5.2), masked
-        if (subscribe.size() < 126) {
-            frame.append(char(0x80 | subscribe.size()));
-        } else {
-            frame.append(char(0x80 | 126));
-            frame.append(char(subscribe.size() >> 8)).append(char(subscribe.size() & 0xff));
-        }
-        const char mask[4] = {0x11, 0x22, 0x33, 0x44};
-        frame.append(mask, 4);
-        for (qsizetype i = 0; i < subscribe.size(); ++i)
-            frame.append(char(subscribe[i] ^ mask[i % 4]));
+        const QByteArray frame = maskedTextFrame(subscribe);
         return ::send(fd, frame.constData(), size_t(frame.size()), MSG_NOSIGNAL) == frame.size();
     }
     // Every frame until the server closes: text payloads, and the close frame's code.
@@ -168,30 +169,20 @@ struct RawClient
         }
         QList<QByteArray> out;
         qsizetype pos = 0;
-        while (in.size() - pos >= 2) {
-            const auto *h = reinterpret_cast<const uchar *>(in.constData() + pos);
-            quint64 len = h[1] & 0x7f;
-            qsizetype head = 2;
-            if (len == 126) {
-                len = (quint64(h[2]) << 8) | h[3];
-                head = 4;
-            } else if (len == 127) {
-                len = 0;
-                for (int i = 0; i < 8; ++i)
-                    len = (len << 8) | h[2 + i];
-                head = 10;
-            }
-            if (quint64(in.size() - pos - head) < len)
+        FrameHeader h;
+        while (parseFrameHeader(in.constData() + pos, size_t(in.size() - pos), &h)) {
+            const qsizetype head = qsizetype(h.size);
+            if (quint64(in.size() - pos - head) < h.length)
                 break; // cut off: must not happen before a close frame
-            const QByteArray payload = in.mid(pos + head, qsizetype(len));
-            if ((h[0] & 0x0f) == 0x8) {
+            const QByteArray payload = in.mid(pos + head, qsizetype(h.length));
+            if (h.opcode == 0x8) {
                 *closeCode = (uchar(payload[0]) << 8) | uchar(payload[1]);
                 return out;
             }
-            if (h[0] != 0x81)
+            if (h.first != 0x81)
                 return out << QByteArray("bad frame header");
             out << payload;
-            pos += head + qsizetype(len);
+            pos += head + qsizetype(h.length);
         }
         return out;
     }
@@ -383,15 +374,10 @@ private slots:
         });
         QVERIFY(f.ok());
         f.clock = kJan2024 + 6 * kHourMs + 10'000;
-        const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
-                               QStringLiteral("1m")};
         constexpr int kClients = 80; // over the parallel threshold (64), also after ten leave
-        std::vector<std::unique_ptr<Client>> clients;
-        for (int i = 0; i < kClients; ++i) {
-            clients.push_back(std::make_unique<Client>());
-            QVERIFY(clients.back()->open(f));
-            clients.back()->subscribe(QStringLiteral("c%1").arg(i), QStringLiteral("1m"), 1);
-        }
+        const std::vector<std::unique_ptr<Client>> clients
+            = subscribedClients(f, kClients, [](int i) { return QStringLiteral("c%1").arg(i); });
+        QCOMPARE(int(clients.size()), kClients);
         clients[0]->subscribe(QStringLiteral("second"), QStringLiteral("1m"), 1);
         QTRY_COMPARE(f.server()->metrics().wsSubscriptions.load(), kClients + 1);
         for (const auto &c : clients)
@@ -401,7 +387,7 @@ private slots:
         const qint64 first = 4102444800000LL; // 2100: after any bar of the demo upstream
         auto inject = [&](int from, int count) {
             for (int i = from; i < from + count; ++i)
-                QVERIFY(f.server()->injectUpstreamBar(series, {first + qint64(i) * kMinuteMs, 1, 2, 0.5, 1.5, 1}, true));
+                QVERIFY(f.server()->injectUpstreamBar(kDemo1m, {first + qint64(i) * kMinuteMs, 1, 2, 0.5, 1.5, 1}, true));
         };
         auto finalsOfId = [](const Client &c, const QString &id) {
             QList<qint64> out;
@@ -453,14 +439,9 @@ private slots:
         });
         QVERIFY(f.ok());
         f.clock = kJan2024 + 6 * kHourMs + 10'000;
-        const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
-                               QStringLiteral("1m")};
-        std::vector<std::unique_ptr<Client>> good;
-        for (int i = 0; i < goodClients; ++i) {
-            good.push_back(std::make_unique<Client>());
-            QVERIFY(good.back()->open(f));
-            good.back()->subscribe(QStringLiteral("g"), QStringLiteral("1m"), 1);
-        }
+        const std::vector<std::unique_ptr<Client>> good
+            = subscribedClients(f, goodClients, [](int) { return QStringLiteral("g"); });
+        QCOMPARE(int(good.size()), goodClients);
         RawClient slow;
         QVERIFY(slow.open(f.port(), R"({"op":"subscribe","id":"s","market":"crypto","provider":"demo",)"
                                     R"("symbol":"BTC/USDT","timeframe":"1m","limit":1})"));
@@ -472,7 +453,7 @@ private slots:
         while (f.server()->metrics().wsSlowDisconnects.load() == 0 && sent < 300'000) {
             for (int i = 0; i < 100; ++i, ++sent) {
                 const qint64 t = first + qint64(sent) * kMinuteMs;
-                QVERIFY(f.server()->injectUpstreamBar(series, {t, 1, 2, 0.5, 1.5, double(sent)}, true));
+                QVERIFY(f.server()->injectUpstreamBar(kDemo1m, {t, 1, 2, 0.5, 1.5, double(sent)}, true));
             }
             QCoreApplication::processEvents(); // the good clients read
         }
