@@ -49,6 +49,27 @@ bool sameBars(const Bars &a, const Bars &b, QString *why)
         }
     return true;
 }
+
+// A REST-only job (no archive months) for BTC/USDT: what most cases here ask of the fake.
+Result<qint64> submitRestJob(BackfillEnv &env, const TimeRange &range)
+{
+    BackfillOptions options;
+    options.useArchive = false;
+    return env.manager->submit(kBtc, range, 0, options);
+}
+
+// Whether the store holds exactly the fake's ground truth for BTC/USDT over `range`; `why`
+// says how it differs.
+bool storedMatchesTruth(BackfillEnv &env, const fakes::BinanceFake &fake, const TimeRange &range,
+                        QString *why)
+{
+    Result<Bars> bars = env.store->readBars(kBtc, range);
+    if (!bars) {
+        *why = bars.error().toString();
+        return false;
+    }
+    return sameBars(*bars, fake.groundTruth(QStringLiteral("BTCUSDT"), range), why);
+}
 } // namespace
 
 class TestBackfillManager : public QObject
@@ -163,9 +184,7 @@ private slots:
         QVERIFY(env.open(fake.url()));
         QSignalSpy changed(env.manager.get(), &BackfillManager::jobChanged);
         QVERIFY(env.manager->start());
-        BackfillOptions options;
-        options.useArchive = false;
-        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        Result<qint64> id = submitRestJob(env, range);
         QVERIFY(id);
         QTRY_VERIFY_WITH_TIMEOUT(stateOf(env.manager.get(), *id) == QLatin1String("done")
                                      || stateOf(env.manager.get(), *id) == QLatin1String("failed"),
@@ -189,10 +208,8 @@ private slots:
         QVERIFY(pacer->stats().rateLimited >= 1);
 
         // Bars equal the ground truth; malformed answers were never stored.
-        Result<Bars> bars = env.store->readBars(kBtc, range);
-        QVERIFY(bars);
         QString why;
-        QVERIFY2(sameBars(*bars, fake.groundTruth(QStringLiteral("BTCUSDT"), range), &why), qPrintable(why));
+        QVERIFY2(storedMatchesTruth(env, fake, range, &why), qPrintable(why));
         QVERIFY(env.store->quarantine(kBtc)->empty());
         // Coverage is exact: no gap left, the outage is `empty`.
         QVERIFY(env.store->gaps(kBtc, range)->empty());
@@ -212,10 +229,8 @@ private slots:
         BackfillEnv env;
         QVERIFY(env.open(fake.url()));
         QVERIFY(env.manager->start());
-        BackfillOptions options;
-        options.useArchive = false;
         const TimeRange range{utc(2024, 5, 1), utc(2024, 6, 12)}; // 60480 min: 61 chunks
-        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        Result<qint64> id = submitRestJob(env, range);
         QVERIFY(id);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *id), QStringLiteral("done"), 45'000);
         auto *pacer = dynamic_cast<RequestPacer *>(env.market->gate(QStringLiteral("binance")));
@@ -244,10 +259,8 @@ private slots:
         BackfillEnv env;
         QVERIFY(env.open(fake.url()));
         QVERIFY(env.manager->start());
-        BackfillOptions options;
-        options.useArchive = false;
         const TimeRange range{utc(2024, 2, 1), utc(2024, 3, 1)}; // 41760 min: 42 chunks
-        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        Result<qint64> id = submitRestJob(env, range);
         QVERIFY(id);
         int maxInFlight = 0;
         QTimer sampler;
@@ -290,9 +303,7 @@ private slots:
         BackfillEnv env;
         QVERIFY(env.open(fake.url()));
         QVERIFY(env.manager->start());
-        BackfillOptions options;
-        options.useArchive = false;
-        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        Result<qint64> id = submitRestJob(env, range);
         QVERIFY(id);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *id), QStringLiteral("failed"), 30'000);
         BackfillJobInfo j = *env.manager->job(*id);
@@ -320,14 +331,12 @@ private slots:
         fake.faults().latencyMs = 150;
         QVERIFY(fake.listen());
         const TimeRange range{utc(2024, 6, 1), utc(2024, 7, 12)}; // 59040 min: 60 chunks
-        BackfillOptions options;
-        options.useArchive = false;
 
         BackfillEnv env;
         QVERIFY(env.open(fake.url()));
         QSignalSpy stored(env.manager.get(), &BackfillManager::chunkStored);
         QVERIFY(env.manager->start());
-        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        Result<qint64> id = submitRestJob(env, range);
         QVERIFY(id);
         QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 12, 30'000);
         env.manager->stop();
@@ -360,9 +369,8 @@ private slots:
         }
         // Each chunk fetched once, but for those cut short by the stop (in flight then).
         QVERIFY2(firstRun + secondRun <= 60 + 8, qPrintable(QString::number(firstRun + secondRun)));
-        Result<Bars> bars = env.store->readBars(kBtc, range);
         QString why;
-        QVERIFY2(sameBars(*bars, fake.groundTruth(QStringLiteral("BTCUSDT"), range), &why), qPrintable(why));
+        QVERIFY2(storedMatchesTruth(env, fake, range, &why), qPrintable(why));
     }
 
     void overlappingJobsNeverDoubleFetch()
@@ -373,12 +381,10 @@ private slots:
         BackfillEnv env;
         QVERIFY(env.open(fake.url()));
         QVERIFY(env.manager->start());
-        BackfillOptions options;
-        options.useArchive = false;
         const TimeRange a{utc(2024, 8, 1), utc(2024, 8, 11)};
         const TimeRange b{utc(2024, 8, 5, 7), utc(2024, 8, 16)}; // not aligned with a's chunks
-        Result<qint64> ida = env.manager->submit(kBtc, a, 0, options);
-        Result<qint64> idb = env.manager->submit(kBtc, b, 0, options);
+        Result<qint64> ida = submitRestJob(env, a);
+        Result<qint64> idb = submitRestJob(env, b);
         QVERIFY(ida && idb);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *ida), QStringLiteral("done"), 30'000);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *idb), QStringLiteral("done"), 30'000);
@@ -392,9 +398,8 @@ private slots:
                      qPrintable(QStringLiteral("minutes %1..%2 fetched twice").arg(asked[i].from).arg(asked[i - 1].to)));
         const TimeRange both{a.from, b.to};
         QVERIFY(env.store->gaps(kBtc, both)->empty());
-        Result<Bars> bars = env.store->readBars(kBtc, both);
         QString why;
-        QVERIFY2(sameBars(*bars, fake.groundTruth(QStringLiteral("BTCUSDT"), both), &why), qPrintable(why));
+        QVERIFY2(storedMatchesTruth(env, fake, both, &why), qPrintable(why));
     }
 
     void archiveMonths_data()
@@ -426,9 +431,8 @@ private slots:
         QCOMPARE(klines, badChecksum ? 4 + (29 * 1440 + 999) / 1000 : 4);
         QCOMPARE(fake.requestCount(QStringLiteral("/data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-02.zip")),
                  badChecksum ? 2 : 1);
-        Result<Bars> bars = env.store->readBars(kBtc, range);
         QString why;
-        QVERIFY2(sameBars(*bars, fake.groundTruth(QStringLiteral("BTCUSDT"), range), &why), qPrintable(why));
+        QVERIFY2(storedMatchesTruth(env, fake, range, &why), qPrintable(why));
         QVERIFY(env.store->gaps(kBtc, range)->empty());
     }
 
@@ -441,10 +445,8 @@ private slots:
         QVERIFY(env.open(fake.url()));
         QSignalSpy stored(env.manager.get(), &BackfillManager::chunkStored);
         QVERIFY(env.manager->start());
-        BackfillOptions options;
-        options.useArchive = false;
         const TimeRange range{utc(2024, 9, 1), utc(2024, 10, 1)}; // 30 days: 44 chunks
-        Result<qint64> id = env.manager->submit(kBtc, range, 0, options);
+        Result<qint64> id = submitRestJob(env, range);
         QVERIFY(id);
         QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 3, 20'000);
         QVERIFY(env.manager->pause(*id));
@@ -467,7 +469,7 @@ private slots:
         // Cancel: stops and stays cancelled, also after a restart.
         fake.faults().latencyMs = 100;
         const TimeRange more{utc(2024, 10, 1), utc(2024, 10, 20)};
-        Result<qint64> id2 = env.manager->submit(kBtc, more, 0, options);
+        Result<qint64> id2 = submitRestJob(env, more);
         QVERIFY(id2);
         QTRY_COMPARE(stateOf(env.manager.get(), *id2), QStringLiteral("running"));
         QVERIFY(env.manager->cancel(*id2));
