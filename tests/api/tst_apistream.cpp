@@ -231,21 +231,14 @@ private slots:
         QCOMPARE(bars.last().toArray()[0].toInteger(), t0 - kMinuteMs);
         // Nothing closed since; the demo serves the minute at the (moved) clock, so a forming
         // update of 12:00 may come, never a final one.
-        auto finals = [&c] {
-            QList<QJsonObject> out;
-            for (const QJsonObject &m : c.ofType(QStringLiteral("bar")))
-                if (m.value(QStringLiteral("final")).toBool())
-                    out << m;
-            return out;
-        };
-        QVERIFY(finals().isEmpty());
+        QVERIFY(finalsOf(c).isEmpty());
         for (const QJsonObject &m : c.ofType(QStringLiteral("bar")))
             QCOMPARE(barOf(m).t, t0);
 
         f.clock = t0 + 3 * kMinuteMs + 1000; // three minutes later, at once
-        QTRY_COMPARE(finals().size(), 3);
+        QTRY_COMPARE(finalsOf(c).size(), 3);
         for (int i = 0; i < 3; ++i) {
-            const Bar b = barOf(finals()[i]);
+            const Bar b = barOf(finalsOf(c)[i]);
             QCOMPARE(b, *demo.barAt(QStringLiteral("BTC/USDT"), t0 + i * kMinuteMs)); // in order, no hole
         }
     }
@@ -271,16 +264,9 @@ private slots:
         QCOMPARE(barOf(forming).c, two.back().c);
 
         f.clock = t0 + 5 * kMinuteMs + 5000; // the bucket closed
-        auto finals = [&c] {
-            QList<QJsonObject> out;
-            for (const QJsonObject &m : c.ofType(QStringLiteral("bar")))
-                if (m.value(QStringLiteral("final")).toBool())
-                    out << m;
-            return out;
-        };
-        QTRY_COMPARE(finals().size(), 1);
+        QTRY_COMPARE(finalsOf(c).size(), 1);
         const Bars five = demo.bars(QStringLiteral("BTC/USDT"), {t0, t0 + 5 * kMinuteMs});
-        const Bar fin = barOf(finals().first());
+        const Bar fin = barOf(finalsOf(c).first());
         QCOMPARE(fin.t, t0);
         QCOMPARE(fin.c, five.back().c);
         double v = 0;
