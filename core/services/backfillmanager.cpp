@@ -8,6 +8,7 @@
 #include "requestpacer.h"
 #include "storage/barstore.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QJsonDocument>
@@ -17,9 +18,11 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QRecursiveMutex>
+#include <QSysInfo>
 #include <QThreadPool>
 #include <QTimeZone>
 #include <QTimer>
+#include <QUuid>
 #include <QWaitCondition>
 
 #include <algorithm>
@@ -76,6 +79,10 @@ struct BackfillJob
     qint64 lastPersistMs = 0;
     bool dirty = false;
     QString waitReason;    // "banned by binance until ..." while a chunk waits
+    // Another process held part of a chunk: once this plan is through, plan again (from the
+    // ledger) at replanAtMs instead of finishing.
+    bool deferred = false;
+    qint64 replanAtMs = 0;
 };
 
 class BackfillManager::Private
@@ -100,9 +107,21 @@ public:
     bool started = false;
     bool stopping = false;
 
+    // This manager's name in the store's claims: unique per process and manager.
+    const QString claimOwner = QStringLiteral("%1:%2:%3")
+                              .arg(QSysInfo::machineHostName())
+                              .arg(QCoreApplication::applicationPid())
+                              .arg(QUuid::createUuid().toString(QUuid::Id128).left(12));
+    std::atomic<int> storeClaims{0}; // claims held in the store now
+    qint64 lastRenewMs = 0;          // manager thread only
+    std::atomic<bool> renewing{false};
+
     QRecursiveMutex emitMutex;
     QList<BackfillJobInfo> outbox;
     QTimer *flushTimer = nullptr;
+    // Claim renewals, off the manager's thread and never queued behind chunk tasks. Last
+    // member: destroyed (waited for) first.
+    QThreadPool renewPool;
 
     Private(BackfillManager *owner, BarStore *s, BarCache *c, MarketService *m, const Config &cfg)
         : q(owner), store(s), cache(c), market(m), config(cfg)
@@ -110,6 +129,7 @@ public:
         pool.setObjectName(QStringLiteral("backfill"));
         pool.setMaxThreadCount(tuning.maxThreads);
         pool.setExpiryTimeout(30'000);
+        renewPool.setMaxThreadCount(1);
         maxConcurrentJobs = int(std::max<qint64>(1, cfg.integer(QStringLiteral("backfill.maxConcurrentJobs"))));
         if (!cfg.contains(QStringLiteral("backfill.maxConcurrentJobs")))
             maxConcurrentJobs = 2;
@@ -218,14 +238,36 @@ public:
         {
             QMutexLocker lock(&mutex);
             const qint64 t = nowMs();
+            bool replan = false;
             for (auto &job : jobs) {
                 if (job->info.state == QLatin1String("running") && t - job->lastEmitMs >= kEmitIntervalMs)
                     job->dirty = true; // the rate and ETA move even without a finished chunk
                 if (job->dirty && t - job->lastEmitMs >= kEmitIntervalMs)
                     touchLocked(*job, false);
+                replan |= job->info.state == QLatin1String("running") && !job->planned
+                    && !job->planning && job->replanAtMs > 0 && t >= job->replanAtMs;
             }
+            if (replan)
+                scheduleLocked();
+            renewClaimsLocked(t);
         }
         emitPending();
+    }
+
+    // Keeps this manager's store claims alive while chunks hold them (a chunk may wait out a
+    // ban for longer than the TTL).
+    void renewClaimsLocked(qint64 t)
+    {
+        if (storeClaims.load() == 0 || renewing.load() || t - lastRenewMs < tuning.claimTtlMs / 3)
+            return;
+        lastRenewMs = t;
+        renewing = true;
+        const qint64 ttl = tuning.claimTtlMs;
+        renewPool.start([this, ttl] {
+            if (Result<qint64> n = store->renewClaims(claimOwner, ttl, nowMs()); !n)
+                qCWarning(lcBackfill).noquote() << "cannot renew fetch claims:" << n.error().toString();
+            renewing = false;
+        });
     }
 
     // Chunk tasks per provider: twice its request slots. A chunk holds its task while it
@@ -270,10 +312,12 @@ public:
                     continue;
                 ++active;
                 job->planned = false;
+                job->deferred = false;
+                job->replanAtMs = 0;
                 setStateLocked(*job, QStringLiteral("running"));
             }
             if (!job->planned) {
-                if (!job->planning) {
+                if (!job->planning && nowMs() >= job->replanAtMs) {
                     job->planning = true;
                     const int gen = job->generation;
                     pool.start([this, job, gen] { plan(job, gen); });
@@ -290,6 +334,16 @@ public:
                 pool.start([this, job, chunk, gen] { runChunk(job, chunk, gen); });
             }
             if (job->pending.empty() && job->running == 0) {
+                if (job->deferred) {
+                    // Another process holds some of it: plan again later from the ledger,
+                    // which by then has what that process stored (or its claim expired).
+                    job->deferred = false;
+                    job->planned = false;
+                    job->replanAtMs = nowMs() + std::max(1, tuning.claimRetryMs);
+                    job->waitReason = QStringLiteral("another process is fetching part of this range");
+                    touchLocked(*job, true);
+                    continue;
+                }
                 finishLocked(*job);
                 finishedOne = true;
             }
@@ -344,6 +398,7 @@ public:
                     job->info.chunksFailed = 0;
                     job->info.chunksTotal = job->info.chunksDone + int(job->pending.size());
                     job->info.error.clear();
+                    job->waitReason.clear();
                     qCInfo(lcBackfill).noquote()
                         << "job" << job->info.id << "planned" << job->pending.size() << "chunks";
                     touchLocked(*job, true);
@@ -359,34 +414,93 @@ public:
         return std::max(1, job.provider.maxBarsPerRequest);
     }
 
-    enum class Outcome { Stored, Skipped, Failed, Aborted, Replaced };
+    enum class Outcome { Stored, Skipped, Failed, Aborted, Replaced, Deferred };
 
-    // Waits (cancellable) for the minutes of `range` no other chunk is fetching, then returns
-    // what of it is still to fetch (its hull), registered as in flight; empty = nothing to do.
-    Result<TimeRange> claim(const BackfillJob &job, TimeRange range, bool whole)
+    struct Claimed
+    {
+        TimeRange fetch;     // what to fetch now (empty: nothing)
+        TimeRange held;      // what this manager holds in the store for it (empty: nothing)
+        bool deferred = false; // another process holds some of the asked range
+    };
+
+    // Waits (cancellable) for the minutes of `range` no other chunk of this process is
+    // fetching, claims them in the store against other processes, then returns what of the
+    // granted part is still to fetch (its hull), registered as in flight. `whole` (an archive
+    // month) is all or nothing. release() and releaseClaim() undo it.
+    Result<Claimed> claim(const BackfillJob &job, TimeRange range, bool whole)
     {
         const SeriesKey &series = job.info.series;
-        QMutexLocker lock(&mutex);
-        for (;;) {
-            if (job.abort.load())
-                return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
-            const std::vector<TimeRange> &busy = inFlight[series];
-            const bool clash = std::any_of(busy.begin(), busy.end(),
-                                           [&](TimeRange r) { return overlaps(r, range); });
-            if (!clash)
-                break;
-            changed.wait(&mutex, QDeadlineTimer(50));
+        {
+            QMutexLocker lock(&mutex);
+            for (;;) {
+                if (job.abort.load())
+                    return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+                const std::vector<TimeRange> &busy = inFlight[series];
+                const bool clash = std::any_of(busy.begin(), busy.end(),
+                                               [&](TimeRange r) { return overlaps(r, range); });
+                if (!clash)
+                    break;
+                changed.wait(&mutex, QDeadlineTimer(50));
+            }
+            inFlight[series].push_back(range); // narrowed below, once known
         }
-        // Re-checked now, right before fetching: another job may have filled it meanwhile.
-        Result<TimeRanges> todo = BackfillPlanner::todo(store, series, range, job.options.recheckEmpty,
+        Claimed out;
+        auto narrow = [&](TimeRange to) {
+            QMutexLocker lock(&mutex);
+            auto &busy = inFlight[series];
+            const auto it = std::find(busy.begin(), busy.end(), range);
+            if (it != busy.end()) {
+                if (to.isEmpty())
+                    busy.erase(it);
+                else
+                    *it = to;
+            }
+            changed.wakeAll();
+        };
+        Result<TimeRanges> granted = store->claim(series, range, claimOwner, tuning.claimTtlMs, nowMs());
+        if (!granted) {
+            narrow({});
+            return granted.error();
+        }
+        TimeRange piece = granted->empty() ? TimeRange{} : granted->front();
+        if (whole && piece != range)
+            piece = {};
+        for (const TimeRange &g : *granted)
+            if (g != piece)
+                store->release(series, g, claimOwner);
+        out.deferred = piece != range;
+        if (piece.isEmpty()) {
+            narrow({});
+            return out;
+        }
+        out.held = piece;
+        ++storeClaims;
+        // The whole piece stays registered here until released: another chunk of this
+        // process claiming inside it would share this owner's claim rows, which the release
+        // of this piece drops.
+        narrow(piece);
+        // Re-checked now that it is ours, right before fetching: another job or process may
+        // have filled it meanwhile.
+        Result<TimeRanges> todo = BackfillPlanner::todo(store, series, piece, job.options.recheckEmpty,
                                                         nowMs());
-        if (!todo)
-            return todo.error();
-        if (todo->empty())
-            return TimeRange{};
-        TimeRange hull = whole ? range : TimeRange{todo->front().from, todo->back().to};
-        inFlight[series].push_back(hull);
-        return hull;
+        if (!todo || todo->empty()) {
+            releaseClaim(series, piece);
+            release(series, piece);
+            if (!todo)
+                return todo.error();
+            out.held = {};
+            return out;
+        }
+        out.fetch = whole ? piece : TimeRange{todo->front().from, todo->back().to};
+        return out;
+    }
+
+    void releaseClaim(const SeriesKey &series, TimeRange held)
+    {
+        if (VoidResult ok = store->release(series, held, claimOwner); !ok)
+            qCWarning(lcBackfill).noquote() << "cannot release a fetch claim (it expires):"
+                                            << ok.error().toString();
+        --storeClaims;
     }
 
     void release(const SeriesKey &series, TimeRange range)
@@ -430,7 +544,7 @@ public:
 
     // Fetches one chunk with bounded retries; commits bars and coverage atomically.
     Outcome fetchChunk(BackfillJob &job, const BackfillChunk &chunk, QString *reason,
-                       TimeRange *stored, qint64 *written)
+                       TimeRange *stored, qint64 *written, bool *deferred)
     {
         const SeriesKey &series = job.info.series;
         Result<std::shared_ptr<MarketPlugin>> plugin = market->plugin(series.market, series.provider);
@@ -439,23 +553,29 @@ public:
             return Outcome::Failed;
         }
         auto *pacer = dynamic_cast<RequestPacer *>(market->gate(series.provider));
-        Result<TimeRange> claimed = claim(job, chunk.range, chunk.archive);
+        Result<Claimed> claimed = claim(job, chunk.range, chunk.archive);
         if (!claimed) {
             if (claimed.error().kind() == Error::Kind::Cancelled)
                 return Outcome::Aborted;
             *reason = claimed.error().message();
             return Outcome::Failed;
         }
-        const TimeRange range = *claimed;
+        *deferred = claimed->deferred;
+        const TimeRange range = claimed->fetch;
         if (range.isEmpty())
-            return Outcome::Skipped;
+            return claimed->deferred ? Outcome::Deferred : Outcome::Skipped;
+        // After the commit (or the failure): the store's claim, then this process' registry.
         struct Release
         {
             Private *d;
             SeriesKey series;
-            TimeRange range;
-            ~Release() { d->release(series, range); }
-        } releaseOnExit{this, series, range};
+            TimeRange held;
+            ~Release()
+            {
+                d->releaseClaim(series, held);
+                d->release(series, held);
+            }
+        } releaseOnExit{this, series, claimed->held};
 
         int attempts = 0;
         int rateWaits = 0;
@@ -567,8 +687,10 @@ public:
         QString reason;
         TimeRange stored;
         qint64 written = 0;
-        const Outcome outcome = job->abort.load() ? Outcome::Aborted
-                                                  : fetchChunk(*job, chunk, &reason, &stored, &written);
+        bool deferred = false;
+        const Outcome outcome = job->abort.load()
+            ? Outcome::Aborted
+            : fetchChunk(*job, chunk, &reason, &stored, &written, &deferred);
         if (outcome == Outcome::Stored && !stored.isEmpty())
             emit q->chunkStored(job->info.series, stored);
         {
@@ -576,6 +698,8 @@ public:
             --job->running;
             --runningPerProvider[job->info.series.provider];
             const bool current = gen == job->generation;
+            if (deferred && current)
+                job->deferred = true;
             switch (outcome) {
             case Outcome::Stored:
             case Outcome::Skipped:
@@ -607,6 +731,7 @@ public:
                 break;
             }
             case Outcome::Aborted:
+            case Outcome::Deferred: // counted by the next plan, or gone from it when covered
                 break;
             }
             if (current)
@@ -629,6 +754,8 @@ public:
         ++job.generation;
         job.pending.clear();
         job.planned = false;
+        job.deferred = false;
+        job.replanAtMs = 0;
         job.waitReason.clear();
         changed.wakeAll();
     }
@@ -734,6 +861,7 @@ void BackfillManager::stop()
                 d->abortLocked(*job);
     }
     d->pool.waitForDone();
+    d->renewPool.waitForDone();
     {
         QMutexLocker lock(&d->mutex);
         for (auto &job : d->jobs) {

@@ -53,6 +53,12 @@ struct BackfillTuning
     int backoffMaxMs = 15'000;
     int maxRateLimitWaits = 50; // 429/418 waits per chunk before it fails
     int maxThreads = 32;       // the dedicated pool (per-provider limits apply inside it)
+    // Cross-process fetch claims (BarStore::claim()): a claim lives this long unless renewed
+    // (renewed every third of it while held), so a process killed -9 blocks its chunks for
+    // at most this long; a job whose chunks another process holds plans again after
+    // claimRetryMs, from the ledger, so what the other process stored is not fetched again.
+    int claimTtlMs = 60'000;
+    int claimRetryMs = 1'000;
 };
 
 // The seed's BackfillManager: plans chunks from the coverage gaps, sized to the provider's
@@ -62,6 +68,9 @@ struct BackfillTuning
 // any thread; progress is reported with jobChanged (queued to the receiver's thread).
 // Pacing is the MarketService's gate: whoever owns the service installs
 // RequestPacer::factory() on it (Application::start() does); the manager does not.
+// Several processes may share one store: before fetching, a chunk claims its range in the
+// store (BarStore::claim(), owner = this manager), so a chunk is fetched by one process only;
+// the parts another process holds are left for a later plan.
 class BARKEEPCORE_EXPORT BackfillManager : public QObject
 {
     Q_OBJECT

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Two Barkeep processes on one store: two BackfillManagers, each with its own store instance
+// (its own connections, like two processes), on one SQLite file and on one PostgreSQL
+// database, run overlapping jobs against the Binance fake. The store's fetch claims must
+// keep every chunk to one process: both jobs finish with the ground truth and the fake sees
+// exactly the requests one job over the union needs.
+#include "backfilltest.h"
+
+#include "support/testsupport.h"
+
+#include <libpq-fe.h>
+
+#include <QCoreApplication>
+#include <QTest>
+
+using namespace barkeep;
+using namespace barkeep::test;
+
+namespace {
+const SeriesKey kBtc{QStringLiteral("crypto"), QStringLiteral("binance"), QStringLiteral("BTC/USDT"),
+                     QStringLiteral("1m")};
+
+QString stateOf(BackfillManager *m, qint64 id)
+{
+    const auto j = m->job(id);
+    return j ? j->state : QStringLiteral("missing");
+}
+
+bool pgExec(const QString &adminUrl, const QString &sql, QString *error)
+{
+    PGconn *c = PQconnectdb(adminUrl.toUtf8().constData());
+    bool ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        PGresult *r = PQexec(c, sql.toUtf8().constData());
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok && error)
+            *error = QString::fromUtf8(PQresultErrorMessage(r));
+        PQclear(r);
+    } else if (error) {
+        *error = QString::fromUtf8(PQerrorMessage(c));
+    }
+    PQfinish(c);
+    return ok;
+}
+
+// One "process": its own store instance, plugins, market service (own pacer) and manager.
+struct Process
+{
+    std::unique_ptr<BarStore> store;
+    std::unique_ptr<PluginRegistry> registry;
+    Config config;
+    std::unique_ptr<MarketService> market;
+    std::unique_ptr<BackfillManager> manager;
+
+    QString open(const QString &url, const QString &dir, const QUrl &fake)
+    {
+        auto s = createBarStore(url);
+        if (!s)
+            return s.error().toString();
+        store = std::move(s).value();
+        if (VoidResult ok = store->open(); !ok)
+            return ok.error().toString();
+        registry = std::make_unique<PluginRegistry>();
+        registry->discover();
+        config = Config::defaults(dir);
+        config.set(QStringLiteral("providers.binance.baseUrl"), fake.toString());
+        config.set(QStringLiteral("providers.binance.archiveUrl"), fake.toString());
+        market = std::make_unique<MarketService>(registry.get(), config);
+        market->setGateFactory(RequestPacer::factory());
+        manager = std::make_unique<BackfillManager>(store.get(), nullptr, market.get(), config);
+        BackfillTuning tuning;
+        tuning.backoffBaseMs = 10;
+        tuning.backoffMaxMs = 100;
+        tuning.claimRetryMs = 100;
+        manager->setTuning(tuning);
+        return {};
+    }
+    ~Process()
+    {
+        manager.reset();
+        market.reset();
+        if (store)
+            store->close();
+    }
+};
+} // namespace
+
+class TestBackfillClaims : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("sqlite") << QStringLiteral("sqlite");
+        QTest::newRow("postgres") << QStringLiteral("postgres");
+    }
+    void initTestCase() { qRegisterMetaType<BackfillJobInfo>(); }
+    void init()
+    {
+        QFETCH_GLOBAL(QString, backend);
+        ++m_counter;
+        if (backend == QLatin1String("sqlite")) {
+            m_url = QStringLiteral("sqlite://") + m_dir.filePath(QStringLiteral("t%1.db").arg(m_counter));
+            return;
+        }
+        const QString admin = postgresUrl();
+        BK_REQUIRE_SERVER(admin, "PostgreSQL");
+        const QString db = QStringLiteral("bk_tst_backfillclaims_%1_%2")
+                               .arg(QCoreApplication::applicationPid())
+                               .arg(m_counter);
+        QString error;
+        QVERIFY2(pgExec(admin, QStringLiteral("CREATE DATABASE %1").arg(db), &error), qPrintable(error));
+        m_dropDb = db;
+        QUrl url(admin);
+        url.setPath(QLatin1Char('/') + db);
+        m_url = url.toString();
+    }
+    void cleanup()
+    {
+        if (!m_dropDb.isEmpty()) {
+            pgExec(postgresUrl(), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_dropDb),
+                   nullptr);
+            m_dropDb.clear();
+        }
+    }
+
+    // The jobs overlap by 7 chunks, on Binance's 1000-minute chunk grid, so one job over the
+    // union is exactly 20 requests; without the claims both processes fetch the overlap.
+    void overlappingJobsInTwoProcesses()
+    {
+        fakes::BinanceFake fake(23);
+        fake.faults().latencyMs = 20;
+        QVERIFY(fake.listen());
+        Process one, two;
+        QString error = one.open(m_url, m_dir.path(), fake.url());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        error = two.open(m_url, m_dir.path(), fake.url());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        constexpr qint64 kChunk = 1000 * kMinuteMs;
+        const qint64 t0 = (utc(2024, 8, 1) / kChunk + 1) * kChunk;
+        const TimeRange a{t0, t0 + 12 * kChunk};
+        const TimeRange b{t0 + 5 * kChunk, t0 + 20 * kChunk};
+        const TimeRange both{a.from, b.to};
+        BackfillOptions options;
+        options.useArchive = false;
+        QVERIFY(one.manager->start());
+        QVERIFY(two.manager->start());
+        Result<qint64> ida = one.manager->submit(kBtc, a, 0, options);
+        Result<qint64> idb = two.manager->submit(kBtc, b, 0, options);
+        QVERIFY(ida && idb);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(one.manager.get(), *ida), QStringLiteral("done"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(two.manager.get(), *idb), QStringLiteral("done"), 60'000);
+
+        std::vector<TimeRange> asked;
+        for (const QUrl &u : fake.requestLog())
+            if (auto r = klinesRange(u))
+                asked.push_back(*r);
+        std::sort(asked.begin(), asked.end(), [](TimeRange x, TimeRange y) { return x.from < y.from; });
+        for (size_t i = 1; i < asked.size(); ++i)
+            QVERIFY2(asked[i - 1].to <= asked[i].from,
+                     qPrintable(QStringLiteral("minutes %1..%2 fetched twice")
+                                    .arg((asked[i].from - t0) / kMinuteMs)
+                                    .arg((asked[i - 1].to - t0) / kMinuteMs)));
+        QCOMPARE(asked.size(), size_t(20));
+
+        for (BarStore *store : {one.store.get(), two.store.get()}) {
+            Result<TimeRanges> gaps = store->gaps(kBtc, both);
+            QVERIFY(gaps);
+            QVERIFY(gaps->empty());
+            Result<Bars> bars = store->readBars(kBtc, both);
+            QVERIFY(bars);
+            const Bars truth = fake.groundTruth(QStringLiteral("BTCUSDT"), both);
+            QCOMPARE(bars->size(), truth.size());
+            QVERIFY(*bars == truth);
+        }
+        // Every claim was released: a newcomer gets the whole union at once.
+        Result<TimeRanges> free = one.store->claim(kBtc, both, QStringLiteral("newcomer"), 60'000,
+                                                   QDateTime::currentMSecsSinceEpoch());
+        QVERIFY(free);
+        QCOMPARE(free->size(), size_t(1));
+        QCOMPARE(free->front(), both);
+    }
+
+    // A process that died holding a claim (kill -9: never released) delays the range only
+    // until the claim expires; then the other process fetches it.
+    void deadOwnersClaimExpires()
+    {
+        fakes::BinanceFake fake(29);
+        QVERIFY(fake.listen());
+        Process survivor;
+        QString error = survivor.open(m_url, m_dir.path(), fake.url());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        constexpr qint64 kChunk = 1000 * kMinuteMs;
+        const qint64 t0 = (utc(2024, 9, 1) / kChunk + 1) * kChunk;
+        const TimeRange range{t0, t0 + 3 * kChunk};
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        Result<TimeRanges> held = survivor.store->claim(kBtc, {t0 + kChunk, t0 + 2 * kChunk},
+                                                        QStringLiteral("dead:1:x"), 1500, now);
+        QVERIFY(held && held->size() == 1);
+        BackfillOptions options;
+        options.useArchive = false;
+        QVERIFY(survivor.manager->start());
+        Result<qint64> id = survivor.manager->submit(kBtc, range, 0, options);
+        QVERIFY(id);
+        // The two free chunks are fetched; the job keeps running while the claim holds.
+        QTRY_VERIFY_WITH_TIMEOUT(survivor.manager->job(*id)->error.contains(QLatin1String("another process")),
+                                 20'000);
+        QCOMPARE(stateOf(survivor.manager.get(), *id), QStringLiteral("running"));
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(survivor.manager.get(), *id), QStringLiteral("done"), 30'000);
+        QVERIFY(QDateTime::currentMSecsSinceEpoch() >= now + 1500);
+        QVERIFY(survivor.store->gaps(kBtc, range)->empty());
+        int klines = 0;
+        for (const QUrl &u : fake.requestLog())
+            klines += klinesRange(u) ? 1 : 0;
+        QCOMPARE(klines, 3);
+        Result<Bars> bars = survivor.store->readBars(kBtc, range);
+        QVERIFY(bars);
+        QVERIFY(*bars == fake.groundTruth(QStringLiteral("BTCUSDT"), range));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_url;
+    QString m_dropDb;
+    int m_counter = 0;
+};
+
+QTEST_GUILESS_MAIN(TestBackfillClaims)
+#include "tst_backfillclaims.moc"
