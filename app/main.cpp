@@ -130,6 +130,20 @@ int main(int argc, char **argv)
         return rc;
     }
 
+    // Signals are caught from before the start: a service manager (or a test) may send
+    // SIGTERM as soon as the API answers, and the default action would end the process without
+    // stopping the store and the API in order. A signal during start() is acted on after it.
+    SignalWatcher signalWatcher;
+    bool started = false;
+    bool stopRequested = false;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, qapp.get(),
+                     [&started, &stopRequested](int sig) {
+                         qCInfo(lcApp) << "signal" << sig << "received: stopping";
+                         stopRequested = true;
+                         if (started)
+                             QCoreApplication::quit();
+                     });
+
     Application app(config);
     if (VoidResult ok = app.start(); !ok) {
         std::fprintf(stderr, "barkeep: cannot start: %s\n", qPrintable(ok.error().message()));
@@ -142,12 +156,15 @@ int main(int argc, char **argv)
     std::fprintf(stderr, "barkeep %s: %s\n", BARKEEP_VERSION, qPrintable(where));
     qCInfo(lcApp).noquote() << "started;" << where;
 
-    SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, qapp.get(), [](int sig) {
-        qCInfo(lcApp) << "signal" << sig << "received: stopping";
-        QCoreApplication::quit();
-    });
     QObject::connect(qapp.get(), &QCoreApplication::aboutToQuit, &app, [&app] { app.stop(); });
+    // A signal that came while starting is delivered by the first event processing.
+    QCoreApplication::processEvents();
+    started = true;
+    if (stopRequested) {
+        app.stop();
+        joinGlobalPool();
+        return 0;
+    }
 
     if (!headless)
         gui.openWindow(&app);

@@ -195,7 +195,7 @@ private slots:
         QCOMPARE(own.get(QStringLiteral("/api/v1/markets")).status, 200);
         // Never printed: a log is often pasted into bug reports.
         QVERIFY(!own.log().contains(token));
-        QVERIFY(own.terminate());
+        QVERIFY2(own.terminate(), own.log().right(4000).constData());
         // The directory is not open to others either.
         const QFileDevice::Permissions dirPerms = QFileInfo(QFileInfo(tokenFile).path()).permissions();
         QVERIFY(!(dirPerms & QFileDevice::WriteOther));
