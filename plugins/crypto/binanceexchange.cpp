@@ -167,14 +167,14 @@ Result<std::optional<StreamBar>> BinanceExchange::parseKlineEvent(const QByteArr
 std::unique_ptr<BarStream> BinanceExchange::openStream(const QString &symbol,
                                                        const QString &timeframe)
 {
-    Result<Timeframe> tf = checkTimeframe(timeframe);
-    Result<SymbolInfo> sym = tf ? resolve(symbol) : Result<SymbolInfo>(tf.error());
-    if (!sym)
+    Result<SeriesTarget> target = checkSeries(symbol, timeframe);
+    if (!target)
         return nullptr;
+    const QString native = target->symbol.native;
     const QString root = wsRoot(m_settings.testnet ? u"wss://stream.testnet.binance.vision"_s
                                                    : u"wss://stream.binance.com:9443"_s);
-    const QUrl url(root + u"/ws/"_s + sym->native.toLower() + u"@kline_"_s + tf->name());
-    return std::make_unique<BinanceStream>(url, sym->native);
+    const QUrl url(root + u"/ws/"_s + native.toLower() + u"@kline_"_s + target->timeframe.name());
+    return std::make_unique<BinanceStream>(url, native);
 }
 
 Result<BarBatch> BinanceExchange::fetchPages(const BarRequest &request, const Timeframe &tf,

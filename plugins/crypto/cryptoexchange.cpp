@@ -194,19 +194,28 @@ Result<Timeframe> CryptoExchange::checkTimeframe(const QString &name) const
     return tf;
 }
 
-Result<BarBatch> CryptoExchange::fetchBars(const BarRequest &request)
+Result<CryptoExchange::SeriesTarget> CryptoExchange::checkSeries(const QString &symbol,
+                                                                 const QString &timeframe)
 {
-    Result<Timeframe> tf = checkTimeframe(request.timeframe);
+    Result<Timeframe> tf = checkTimeframe(timeframe);
     if (!tf)
         return tf.error();
-    Result<SymbolInfo> sym = resolve(request.symbol);
+    Result<SymbolInfo> sym = resolve(symbol);
     if (!sym)
         return sym.error();
+    return SeriesTarget{*tf, *sym};
+}
+
+Result<BarBatch> CryptoExchange::fetchBars(const BarRequest &request)
+{
+    Result<SeriesTarget> target = checkSeries(request.symbol, request.timeframe);
+    if (!target)
+        return target.error();
     BarBatch batch;
     batch.covered = {request.since, request.since};
     if (request.until <= request.since)
         return batch;
-    return fetchPages(request, *tf, *sym, std::move(batch));
+    return fetchPages(request, target->timeframe, target->symbol, std::move(batch));
 }
 
 QUrl CryptoExchange::endpoint(const QString &path, const QUrlQuery &query) const

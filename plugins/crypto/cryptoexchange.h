@@ -70,6 +70,14 @@ protected:
         return {};
     }
     Result<Timeframe> checkTimeframe(const QString &name) const;
+    // The native timeframe and the resolved symbol a fetch or a stream asks for.
+    struct SeriesTarget
+    {
+        Timeframe timeframe;
+        SymbolInfo symbol;
+    };
+    // checkTimeframe(), then resolve(): the first error, else both.
+    Result<SeriesTarget> checkSeries(const QString &symbol, const QString &timeframe);
     // Pages through the provider for a request fetchBars() has checked: the timeframe is
     // native, the symbol resolved, the range not empty; `batch` is empty and covers
     // [since, since).

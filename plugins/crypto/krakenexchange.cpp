@@ -262,14 +262,13 @@ Result<KrakenExchange::WsMessage> KrakenExchange::parseWsMessage(const QByteArra
 std::unique_ptr<BarStream> KrakenExchange::openStream(const QString &symbol,
                                                       const QString &timeframe)
 {
-    Result<Timeframe> tf = checkTimeframe(timeframe);
-    Result<SymbolInfo> sym = tf ? resolve(symbol) : Result<SymbolInfo>(tf.error());
-    if (!sym)
+    Result<SeriesTarget> target = checkSeries(symbol, timeframe);
+    if (!target)
         return nullptr;
-    const int minutes = int(tf->minuteCount());
+    const int minutes = int(target->timeframe.minuteCount());
     const QUrl url(wsRoot(u"wss://ws.kraken.com"_s) + u"/v2"_s);
     // WS v2 names pairs BASE/QUOTE in common codes (BTC/USD), the unified form.
-    return std::make_unique<KrakenStream>(url, sym->symbol, minutes);
+    return std::make_unique<KrakenStream>(url, target->symbol.symbol, minutes);
 }
 
 Result<QList<SymbolInfo>> KrakenExchange::loadMarkets()
