@@ -29,6 +29,11 @@
 #include <atomic>
 #include <deque>
 
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <csignal>
+#endif
+
 namespace barkeep {
 
 namespace {
@@ -49,6 +54,26 @@ bool isFinished(const QString &state)
 bool overlaps(TimeRange a, TimeRange b)
 {
     return a.from < b.to && b.from < a.to;
+}
+
+// True when a claim owner ("host:pid:random", see Private::claimOwner) is a process of this
+// host that no longer exists (killed -9 or crashed before releasing). Anything unsure (another
+// host, a live or reused pid, no way to ask) is false: its claims then expire by their TTL.
+bool ownerIsDeadHere(const QString &owner)
+{
+#ifdef Q_OS_UNIX
+    const QStringList parts = owner.split(QLatin1Char(':'));
+    if (parts.size() != 3 || parts[0] != QSysInfo::machineHostName())
+        return false;
+    bool ok = false;
+    const qint64 pid = parts[1].toLongLong(&ok);
+    if (!ok || pid <= 0 || pid == QCoreApplication::applicationPid())
+        return false;
+    return ::kill(pid_t(pid), 0) == -1 && errno == ESRCH;
+#else
+    Q_UNUSED(owner);
+    return false;
+#endif
 }
 } // namespace
 
@@ -368,8 +393,24 @@ public:
 
     // --- worker side ----------------------------------------------------------------------
 
+    // Drops the claims of owners whose process is gone from this host, so a rerun after a
+    // kill -9 continues at once instead of waiting for the dead process' claims to expire.
+    void reapDeadOwners()
+    {
+        Result<QStringList> owners = store->claimOwners();
+        if (!owners)
+            return;
+        for (const QString &o : *owners) {
+            if (!ownerIsDeadHere(o))
+                continue;
+            qCInfo(lcBackfill).noquote() << "dropping the fetch claims of" << o << "(process gone)";
+            store->releaseAll(o);
+        }
+    }
+
     void plan(std::shared_ptr<BackfillJob> job, int gen)
     {
+        reapDeadOwners();
         const SeriesKey series = job->info.series;
         Result<std::vector<BackfillChunk>> planned = [&]() -> Result<std::vector<BackfillChunk>> {
             Result<TimeRanges> todo = BackfillPlanner::todo(store, series, job->info.range,

@@ -9,6 +9,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -136,6 +137,11 @@ public:
     // Moves the expiry of every claim of `owner` to nowMs + ttlMs (a fetch outliving the
     // TTL, e.g. waiting out a ban); returns how many claims it holds.
     virtual Result<qint64> renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs) = 0;
+    // The owners holding claims (expired or not), so a caller that can tell an owner is dead
+    // (its process is gone) can drop its claims at once with releaseAll() instead of waiting
+    // for them to expire.
+    virtual Result<QStringList> claimOwners() = 0;
+    virtual VoidResult releaseAll(const QString &owner) = 0;
 
 protected:
     SessionCalendar sessionCalendar() const;

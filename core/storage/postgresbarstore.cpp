@@ -1537,4 +1537,30 @@ Result<qint64> PostgresBarStore::renewClaims(const QString &owner, qint64 ttlMs,
     });
 }
 
+Result<QStringList> PostgresBarStore::claimOwners()
+{
+    return run<QStringList>("claimOwners", [&](Connection *c) -> Result<QStringList> {
+        const PgResult r = exec(c->pg, "SELECT DISTINCT owner FROM claims ORDER BY owner", Params());
+        if (!ok(r))
+            return storageError(c->pg, r, "claim owners");
+        QStringList out;
+        for (int i = 0; i < PQntuples(r.get()); ++i)
+            out << textAt(r.get(), i, 0);
+        return out;
+    });
+}
+
+VoidResult PostgresBarStore::releaseAll(const QString &owner)
+{
+    const Result<bool> done = run<bool>("releaseAll", [&](Connection *c) -> Result<bool> {
+        const PgResult r = exec(c->pg, "DELETE FROM claims WHERE owner = $1", Params().text(owner));
+        if (!ok(r))
+            return storageError(c->pg, r, "claim release");
+        return true;
+    });
+    if (!done)
+        return done.error();
+    return {};
+}
+
 } // namespace barkeep

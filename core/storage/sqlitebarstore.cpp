@@ -1055,4 +1055,30 @@ Result<qint64> SqliteBarStore::renewClaims(const QString &owner, qint64 ttlMs, q
     return qint64(sqlite3_changes(db));
 }
 
+Result<QStringList> SqliteBarStore::claimOwners()
+{
+    auto conn = connection();
+    if (!conn)
+        return conn.error();
+    sqlite3 *db = (*conn)->db;
+    QStringList out;
+    if (!execClaimSql(db, "SELECT DISTINCT owner FROM claims ORDER BY owner", nullptr,
+                      [](sqlite3_stmt *) {},
+                      [&](sqlite3_stmt *st) { out << columnText(st, 0); }))
+        return dbError(db, QStringLiteral("listing claim owners"), describe());
+    return out;
+}
+
+VoidResult SqliteBarStore::releaseAll(const QString &owner)
+{
+    auto conn = connection();
+    if (!conn)
+        return conn.error();
+    sqlite3 *db = (*conn)->db;
+    if (!execClaimSql(db, "DELETE FROM claims WHERE owner = ?1", nullptr,
+                      [&](sqlite3_stmt *st) { bindText(st, 1, owner); }, noRows))
+        return dbError(db, QStringLiteral("releasing the claims of %1").arg(owner), describe());
+    return {};
+}
+
 } // namespace barkeep

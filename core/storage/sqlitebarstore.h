@@ -50,6 +50,8 @@ public:
                              qint64 ttlMs, qint64 nowMs) override;
     VoidResult release(const SeriesKey &series, TimeRange range, const QString &owner) override;
     Result<qint64> renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs) override;
+    Result<QStringList> claimOwners() override;
+    VoidResult releaseAll(const QString &owner) override;
 
     // The schema version this build writes (PRAGMA user_version).
     static int schemaVersion();

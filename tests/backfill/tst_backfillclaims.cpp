@@ -11,6 +11,8 @@
 #include <libpq-fe.h>
 
 #include <QCoreApplication>
+#include <QProcess>
+#include <QSysInfo>
 #include <QTest>
 
 using namespace barkeep;
@@ -218,6 +220,37 @@ private slots:
         Result<Bars> bars = survivor.store->readBars(kBtc, range);
         QVERIFY(bars);
         QVERIFY(*bars == fake.groundTruth(QStringLiteral("BTCUSDT"), range));
+    }
+
+    // A process of this host that was killed -9 with claims held: its pid is gone, so a rerun
+    // drops its claims at once instead of waiting for their TTL.
+    void deadProcessOnThisHostIsReaped()
+    {
+        QProcess gone;
+        gone.start(QStringLiteral("true"), {});
+        QVERIFY(gone.waitForStarted());
+        const qint64 pid = gone.processId();
+        QVERIFY(gone.waitForFinished());
+        fakes::BinanceFake fake(31);
+        QVERIFY(fake.listen());
+        Process rerun;
+        QString error = rerun.open(m_url, m_dir.path(), fake.url());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        constexpr qint64 kChunk = 1000 * kMinuteMs;
+        const qint64 t0 = (utc(2024, 10, 1) / kChunk + 1) * kChunk;
+        const TimeRange range{t0, t0 + 3 * kChunk};
+        const QString deadOwner = QStringLiteral("%1:%2:feedfacecafe").arg(QSysInfo::machineHostName()).arg(pid);
+        Result<TimeRanges> held = rerun.store->claim(kBtc, range, deadOwner, 600'000,
+                                                     QDateTime::currentMSecsSinceEpoch());
+        QVERIFY(held && held->size() == 1);
+        BackfillOptions options;
+        options.useArchive = false;
+        QVERIFY(rerun.manager->start());
+        Result<qint64> id = rerun.manager->submit(kBtc, range, 0, options);
+        QVERIFY(id);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(rerun.manager.get(), *id), QStringLiteral("done"), 20'000);
+        QVERIFY(rerun.store->gaps(kBtc, range)->empty());
+        QVERIFY(!rerun.store->claimOwners()->contains(deadOwner));
     }
 
 private:

@@ -655,6 +655,14 @@ void TstBarStore::claimsBetweenOwners()
     QCOMPARE(rangesText(m_store->claim(s, minutes(8, 12), a, ttl, now)), QStringLiteral("[8,12)"));
     // An empty range claims nothing.
     QCOMPARE(rangesText(m_store->claim(s, minutes(3, 3), a, ttl, now)), QString());
+    // The owners are listed, and releaseAll drops every claim of one of them (a dead process).
+    QCOMPARE(rangesText(other->claim(s, minutes(40, 50), b, ttl, now)), QStringLiteral("[40,50)"));
+    Result<QStringList> owners = other->claimOwners();
+    QVERIFY(owners);
+    QCOMPARE(*owners, (QStringList{a, b}));
+    QVERIFY(m_store->releaseAll(b));
+    QCOMPARE(*m_store->claimOwners(), QStringList{a});
+    QCOMPARE(rangesText(m_store->claim(s, minutes(0, 50), a, ttl, now)), QStringLiteral("[0,50)"));
     (*second)->close();
 }
 
