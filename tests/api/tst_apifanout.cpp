@@ -5,11 +5,14 @@
 // the other takes the lease within its TTL and the client's final bars go on with no hole and
 // no duplicate; Redis killed → each instance streams from its own upstream, one warning.
 // The lease TTL comes from api.streamLeaseMs (3 s here); an out-of-range value stops start-up.
+// The fake's minutes follow the wall clock, and about 1 % of them have no trades (no bar, so
+// no final): the checks follow the fake's ground truth, and one such minute is forced.
 #include "binancefake.h"
 #include "faulttest.h"
 #include "support/redisserver.h"
 #include "support/testsupport.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -25,6 +28,24 @@ using namespace barkeep::test;
 namespace {
 constexpr int kLeaseMs = 3000; // api.streamLeaseMs
 const QByteArray kLeaseKey = "bk:lease:v1:{crypto/binance/BTC/USDT}:1m";
+const QString kNative = QStringLiteral("BTCUSDT");
+
+// The open time of the fake's first bar at or after `t`: a minute without trades has none.
+qint64 firstBarFrom(const fakes::GroundTruth &truth, qint64 t)
+{
+    t = (t + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
+    for (int i = 0; i < 60 && !truth.minute(kNative, t); ++i)
+        t += kMinuteMs;
+    return t;
+}
+
+// How long to wait for the final of the bar at `t`: 80 s (a minute to close, 20 s to poll and
+// deliver), or longer when that bar closes more than a minute from now (a no-trade minute
+// before it).
+int finalTimeout(qint64 t)
+{
+    return int(qMax<qint64>(80'000, t + kMinuteMs - QDateTime::currentMSecsSinceEpoch() + 20'000));
+}
 
 // A stream client of a headless instance: every message, in order.
 struct StreamClient
@@ -72,17 +93,21 @@ struct StreamClient
         return t;
     }
     qint64 lastFinal() const { return finals().isEmpty() ? 0 : finals().last(); }
-    // Final bars one minute apart, starting right after the snapshot: no hole, no duplicate.
+    // Final bars for every bar of the ground truth, starting right after the snapshot: no
+    // hole, no duplicate (a minute without trades has no bar and so no final).
     // `lateDuplicate`: an upstream started before this instance delivered any final resumes a
     // bucket early (a late duplicate of the snapshot's last bar rather than a hole).
-    QString gapsOrRepeats(bool lateDuplicate = false) const
+    QString gapsOrRepeats(const fakes::GroundTruth &truth, bool lateDuplicate = false) const
     {
         qint64 prev = snapshotLast();
         for (qint64 t : finals()) {
             if (lateDuplicate && t == prev && t == snapshotLast())
                 continue;
-            if (t != prev + kMinuteMs)
-                return QStringLiteral("final %1 after %2").arg(t).arg(prev);
+            if (t != firstBarFrom(truth, prev + kMinuteMs))
+                return QStringLiteral("final %1 after %2 (next bar of the fake: %3)")
+                    .arg(t)
+                    .arg(prev)
+                    .arg(firstBarFrom(truth, prev + kMinuteMs));
             prev = t;
         }
         return {};
@@ -100,6 +125,9 @@ class TestApiFanout : public QObject
     fakes::BinanceFake m_binance;
 
     QByteArray redis(const QByteArray &command) { return m_redis.command(command); }
+    const fakes::GroundTruth &truth() const { return m_binance.truth(); }
+    // The fake's first bar after `c`'s snapshot: its first final.
+    qint64 firstFinal(const StreamClient &c) const { return firstBarFrom(truth(), c.snapshotLast() + kMinuteMs); }
 
     QStringList sets() const
     {
@@ -117,6 +145,12 @@ private slots:
     {
         BK_REQUIRE_SERVER(RedisServer::binary(), "redis-server (BK_TEST_REDIS_SERVER)");
         QVERIFY(m_redis.start());
+        // A minute without trades (as ~1 % of the fake's minutes are, wherever the clock
+        // falls) while B's and the restarted A's clients receive finals: no final for it.
+        fakes::FaultPlan plan = m_binance.faults();
+        const qint64 quiet = (QDateTime::currentMSecsSinceEpoch() / kMinuteMs + 2) * kMinuteMs;
+        plan.outages = {{quiet, quiet + kMinuteMs}};
+        m_binance.setFaults(plan);
         QVERIFY(m_binance.listen() != 0);
     }
 
@@ -157,12 +191,13 @@ private slots:
         QVERIFY(onB.snapshotLast() > 0);
 
         // The next closed minute reaches B through Pub/Sub while B runs no upstream.
-        QTRY_VERIFY_WITH_TIMEOUT(onB.lastFinal() > onB.snapshotLast(), 80'000);
+        const qint64 firstOnB = firstFinal(onB);
+        QTRY_VERIFY_WITH_TIMEOUT(onB.lastFinal() >= firstOnB, finalTimeout(firstOnB));
         QCOMPARE(upstreams(b), 0.0);
         QCOMPARE(upstreams(a), 1.0);
         QCOMPARE(redis("GET " + kLeaseKey), holderA);
-        QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
-        QVERIFY2(onA.gapsOrRepeats().isEmpty(), qPrintable(onA.gapsOrRepeats()));
+        QVERIFY2(onB.gapsOrRepeats(truth()).isEmpty(), qPrintable(onB.gapsOrRepeats(truth())));
+        QVERIFY2(onA.gapsOrRepeats(truth()).isEmpty(), qPrintable(onA.gapsOrRepeats(truth())));
 
         // kill -9 the holder: B takes the lease when A's key expires, and heals the window.
         const qint64 killedAt = QDateTime::currentMSecsSinceEpoch();
@@ -179,9 +214,9 @@ private slots:
             if (fb.open(QIODevice::WriteOnly)) fb.write(b.log());
         }
         QVERIFY2(!holderB.isEmpty() && holderB != holderA, QByteArray(holderB + "\n" + b.log().right(3000)).constData());
-        const qint64 formingAtKill = killedAt / kMinuteMs * kMinuteMs;
-        QTRY_VERIFY_WITH_TIMEOUT(onB.lastFinal() >= formingAtKill, 80'000);
-        QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
+        const qint64 formingAtKill = firstBarFrom(truth(), killedAt / kMinuteMs * kMinuteMs);
+        QTRY_VERIFY_WITH_TIMEOUT(onB.lastFinal() >= formingAtKill, finalTimeout(formingAtKill));
+        QVERIFY2(onB.gapsOrRepeats(truth()).isEmpty(), qPrintable(onB.gapsOrRepeats(truth())));
 
         // A comes back and subscribes: B holds, so A runs none.
         QVERIFY2(a.start(), a.log().constData());
@@ -197,9 +232,10 @@ private slots:
         QCOMPARE(upstreams(b), 1.0);
         const QByteArray warning = "streams from its own upstream until it is back";
         QTRY_COMPARE_WITH_TIMEOUT(a.log().count(warning), 1, 10'000);
-        QTRY_VERIFY_WITH_TIMEOUT(again.lastFinal() > again.snapshotLast(), 80'000); // served locally
+        const qint64 firstAgain = firstFinal(again);
+        QTRY_VERIFY_WITH_TIMEOUT(again.lastFinal() >= firstAgain, finalTimeout(firstAgain)); // served locally
         QCOMPARE(a.log().count(warning), 1); // reconnect attempts log no more
-        QVERIFY2(again.gapsOrRepeats(true).isEmpty(), qPrintable(again.gapsOrRepeats(true)));
+        QVERIFY2(again.gapsOrRepeats(truth(), true).isEmpty(), qPrintable(again.gapsOrRepeats(truth(), true)));
 
         // Redis back (empty): the leases are contended again, one upstream remains.
         QVERIFY(m_redis.start());
@@ -216,8 +252,8 @@ private slots:
         };
         QVERIFY(stops(a, "A"));
         QVERIFY(stops(b, "B"));
-        QVERIFY2(onB.gapsOrRepeats().isEmpty(), qPrintable(onB.gapsOrRepeats()));
-        QVERIFY2(again.gapsOrRepeats(true).isEmpty(), qPrintable(again.gapsOrRepeats(true)));
+        QVERIFY2(onB.gapsOrRepeats(truth()).isEmpty(), qPrintable(onB.gapsOrRepeats(truth())));
+        QVERIFY2(again.gapsOrRepeats(truth(), true).isEmpty(), qPrintable(again.gapsOrRepeats(truth(), true)));
     }
 };
 
