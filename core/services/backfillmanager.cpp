@@ -404,7 +404,8 @@ public:
             if (!ownerIsDeadHere(o))
                 continue;
             qCInfo(lcBackfill).noquote() << "dropping the fetch claims of" << o << "(process gone)";
-            store->releaseAll(o);
+            if (VoidResult ok = store->releaseAll(o); !ok)
+                qCWarning(lcBackfill).noquote() << "cannot drop the claims of" << o << ok.error().toString();
         }
     }
 
@@ -508,7 +509,7 @@ public:
             piece = {};
         for (const TimeRange &g : *granted)
             if (g != piece)
-                store->release(series, g, claimOwner);
+                releaseClaim(series, g, false);
         out.deferred = piece != range;
         if (piece.isEmpty()) {
             narrow({});
@@ -536,12 +537,13 @@ public:
         return out;
     }
 
-    void releaseClaim(const SeriesKey &series, TimeRange held)
+    void releaseClaim(const SeriesKey &series, TimeRange held, bool counted = true)
     {
         if (VoidResult ok = store->release(series, held, claimOwner); !ok)
             qCWarning(lcBackfill).noquote() << "cannot release a fetch claim (it expires):"
                                             << ok.error().toString();
-        --storeClaims;
+        if (counted)
+            --storeClaims;
     }
 
     void release(const SeriesKey &series, TimeRange range)
