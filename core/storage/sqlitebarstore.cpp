@@ -270,12 +270,15 @@ Result<SqliteBarStore::Connection *> SqliteBarStore::connection()
         conn->closeDb();
         return e;
     }
+    // The busy timeout comes first: it lets writers on other threads/processes queue up, and
+    // the setup below already needs a lock (journal_mode=WAL failed with "database is locked"
+    // when another connection held one at that instant and no timeout was set yet).
+    sqlite3_busy_timeout(conn->db, 15000);
     // WAL: readers never block the writer; synchronous=NORMAL: a commit survives a crash of
     // the process (kill -9), only an OS crash or power loss may roll back the last commits,
-    // never corrupt. busy_timeout lets writers on other threads/processes queue up.
+    // never corrupt.
     const char *setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                        "PRAGMA busy_timeout=15000; PRAGMA temp_store=MEMORY;"
-                        "PRAGMA cache_size=-16000;";
+                        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;";
     if (sqlite3_exec(conn->db, setup, nullptr, nullptr, nullptr) != SQLITE_OK) {
         Error e = dbError(conn->db, QStringLiteral("cannot set up SQLite database %1").arg(m_path),
                           describe());
