@@ -206,7 +206,10 @@ private slots:
         took.start();
         QTRY_COMPARE_WITH_TIMEOUT(upstreams(b), 1.0, 3 * kLeaseMs);
         qInfo("B took over after %lld ms (lease %d ms)", took.elapsed(), kLeaseMs);
-        QVERIFY(took.elapsed() <= kLeaseMs + kLeaseMs / 3 + 2000);
+        // On the key's expiry, not later: the TTL plus one lease check (a third of it) at most,
+        // plus scheduling slack for a loaded 2-core machine under ASan (measured 2.9-4.0 s).
+        QVERIFY2(took.elapsed() <= kLeaseMs + kLeaseMs / 3 + 3000,
+                 qPrintable(QStringLiteral("takeover after %1 ms").arg(took.elapsed())));
         const QByteArray holderB = redis("GET " + kLeaseKey);
         if (qEnvironmentVariableIsSet("BK_FANOUT_LOGS")) {
             QFile fa(qEnvironmentVariable("BK_FANOUT_LOGS") + QStringLiteral("/a.log")), fb(qEnvironmentVariable("BK_FANOUT_LOGS") + QStringLiteral("/b.log"));
