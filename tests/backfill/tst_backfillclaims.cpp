@@ -6,14 +6,15 @@
 // exactly the requests one job over the union needs.
 #include "backfilltest.h"
 
+#include "support/pgtestdb.h"
 #include "support/testsupport.h"
-
-#include <libpq-fe.h>
 
 #include <QCoreApplication>
 #include <QProcess>
 #include <QSysInfo>
 #include <QTest>
+
+#include <optional>
 
 using namespace barkeep;
 using namespace barkeep::test;
@@ -26,23 +27,6 @@ QString stateOf(BackfillManager *m, qint64 id)
 {
     const auto j = m->job(id);
     return j ? j->state : QStringLiteral("missing");
-}
-
-bool pgExec(const QString &adminUrl, const QString &sql, QString *error)
-{
-    PGconn *c = PQconnectdb(adminUrl.toUtf8().constData());
-    bool ok = PQstatus(c) == CONNECTION_OK;
-    if (ok) {
-        PGresult *r = PQexec(c, sql.toUtf8().constData());
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok && error)
-            *error = QString::fromUtf8(PQresultErrorMessage(r));
-        PQclear(r);
-    } else if (error) {
-        *error = QString::fromUtf8(PQerrorMessage(c));
-    }
-    PQfinish(c);
-    return ok;
 }
 
 // One "process": its own store instance, plugins, market service (own pacer) and manager.
@@ -109,23 +93,13 @@ private slots:
         }
         const QString admin = postgresUrl();
         BK_REQUIRE_SERVER(admin, "PostgreSQL");
-        const QString db = QStringLiteral("bk_tst_backfillclaims_%1_%2")
-                               .arg(QCoreApplication::applicationPid())
-                               .arg(m_counter);
-        QString error;
-        QVERIFY2(pgExec(admin, QStringLiteral("CREATE DATABASE %1").arg(db), &error), qPrintable(error));
-        m_dropDb = db;
-        QUrl url(admin);
-        url.setPath(QLatin1Char('/') + db);
-        m_url = url.toString();
+        m_pgDb.emplace(admin, QStringLiteral("bk_tst_backfillclaims"));
+        QVERIFY2(m_pgDb->isValid(), qPrintable(m_pgDb->lastError()));
+        m_url = m_pgDb->url();
     }
     void cleanup()
     {
-        if (!m_dropDb.isEmpty()) {
-            pgExec(postgresUrl(), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_dropDb),
-                   nullptr);
-            m_dropDb.clear();
-        }
+        m_pgDb.reset();
     }
 
     // The jobs overlap by 7 chunks, on Binance's 1000-minute chunk grid, so one job over the
@@ -256,7 +230,7 @@ private slots:
 private:
     QTemporaryDir m_dir;
     QString m_url;
-    QString m_dropDb;
+    std::optional<test::PgTestDatabase> m_pgDb; // a database of its own per PostgreSQL case
     int m_counter = 0;
 };
 

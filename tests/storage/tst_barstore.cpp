@@ -5,9 +5,8 @@
 #include "storage/barstore.h"
 #include "storage/coverageledger.h"
 #include "storage/rollup.h"
+#include "support/pgtestdb.h"
 #include "support/testsupport.h"
-
-#include <libpq-fe.h>
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -19,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <thread>
 
 using namespace barkeep;
@@ -57,25 +57,6 @@ Bars makeBars(qint64 from, qint64 count, quint32 seed, int skipOneIn = 0)
         out.push_back({from + i * M, o, h, l, c, v});
     }
     return out;
-}
-
-// Creates and drops one PostgreSQL database per test through libpq (ctest runs -j2, so every
-// test binary needs its own database).
-bool pgExec(const QString &adminUrl, const QString &sql, QString *error)
-{
-    PGconn *c = PQconnectdb(adminUrl.toUtf8().constData());
-    bool ok = PQstatus(c) == CONNECTION_OK;
-    if (ok) {
-        PGresult *r = PQexec(c, sql.toUtf8().constData());
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok && error)
-            *error = QString::fromUtf8(PQresultErrorMessage(r));
-        PQclear(r);
-    } else if (error) {
-        *error = QString::fromUtf8(PQerrorMessage(c));
-    }
-    PQfinish(c);
-    return ok;
 }
 
 } // namespace
@@ -117,7 +98,8 @@ private:
 
     QTemporaryDir m_dir;
     QString m_url;
-    QString m_dropDb;
+    // A database of its own per test on PostgreSQL (ctest runs -j2), dropped in cleanup().
+    std::optional<test::PgTestDatabase> m_pgDb;
     std::unique_ptr<BarStore> m_store;
     int m_counter = 0;
 };
@@ -139,16 +121,9 @@ void TstBarStore::init()
     } else {
         const QString admin = test::postgresUrl();
         BK_REQUIRE_SERVER(admin, "PostgreSQL");
-        const QString db = QStringLiteral("bk_tst_barstore_%1_%2")
-                               .arg(QCoreApplication::applicationPid())
-                               .arg(m_counter);
-        QString error;
-        QVERIFY2(pgExec(admin, QStringLiteral("CREATE DATABASE %1").arg(db), &error),
-                 qPrintable(error));
-        m_dropDb = db;
-        QUrl url(admin);
-        url.setPath(QLatin1Char('/') + db);
-        m_url = url.toString();
+        m_pgDb.emplace(admin, QStringLiteral("bk_tst_barstore"));
+        QVERIFY2(m_pgDb->isValid(), qPrintable(m_pgDb->lastError()));
+        m_url = m_pgDb->url();
     }
     auto store = createBarStore(m_url);
     if (!store && store.error().kind() == Error::Kind::Unsupported)
@@ -164,11 +139,7 @@ void TstBarStore::cleanup()
     if (m_store)
         m_store->close();
     m_store.reset();
-    if (!m_dropDb.isEmpty()) {
-        pgExec(test::postgresUrl(), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_dropDb),
-               nullptr);
-        m_dropDb.clear();
-    }
+    m_pgDb.reset();
 }
 
 std::unique_ptr<BarStore> TstBarStore::reopen()

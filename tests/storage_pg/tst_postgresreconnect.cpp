@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "pgtestdb.h"
+#include "support/pgtestdb.h"
 #include "storage/postgresbarstore.h"
 #include "support/testsupport.h"
 
