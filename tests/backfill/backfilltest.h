@@ -16,7 +16,9 @@
 #include <QTimeZone>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 namespace barkeep::test {
 
@@ -33,6 +35,17 @@ inline std::optional<TimeRange> klinesRange(const QUrl &url)
     const QUrlQuery q(url);
     return TimeRange{q.queryItemValue(QStringLiteral("startTime")).toLongLong(),
                      q.queryItemValue(QStringLiteral("endTime")).toLongLong() + 1};
+}
+
+// Every klines range the fake was asked for, by start time (overlap checks).
+inline std::vector<TimeRange> klinesAsked(const fakes::BinanceFake &fake)
+{
+    std::vector<TimeRange> asked;
+    for (const QUrl &u : fake.requestLog())
+        if (const std::optional<TimeRange> r = klinesRange(u))
+            asked.push_back(*r);
+    std::sort(asked.begin(), asked.end(), [](TimeRange x, TimeRange y) { return x.from < y.from; });
+    return asked;
 }
 
 // The Binance fake plus faults its FaultPlan cannot script: 429 bursts on chosen klines
@@ -96,13 +109,16 @@ struct BackfillEnv
     std::unique_ptr<MarketService> market;
     std::unique_ptr<BackfillManager> manager;
 
+    // The store to open; empty: a SQLite file of this environment's own (dbPath()).
+    QString storeUrl;
+
     QString dbPath() const { return dir.filePath(QStringLiteral("barkeep.db")); }
 
-    // Opens (or reopens, after reset()) on the same database file.
+    // Opens (or reopens, after reset()) on the same database.
     bool open(const QUrl &fake = {}, int maxConcurrentJobs = 2)
     {
         if (!store) {
-            auto s = createBarStore(QStringLiteral("sqlite://") + dbPath());
+            auto s = createBarStore(storeUrl.isEmpty() ? QStringLiteral("sqlite://") + dbPath() : storeUrl);
             if (!s)
                 return false;
             store = std::move(s).value();
@@ -125,6 +141,7 @@ struct BackfillEnv
         tuning.backoffBaseMs = 10;
         tuning.backoffMaxMs = 100;
         tuning.maxAttempts = 6;
+        tuning.claimRetryMs = 100; // a range another process holds is re-planned soon
         manager->setTuning(tuning);
         return true;
     }

@@ -29,46 +29,6 @@ QString stateOf(BackfillManager *m, qint64 id)
     return j ? j->state : QStringLiteral("missing");
 }
 
-// One "process": its own store instance, plugins, market service (own pacer) and manager.
-struct Process
-{
-    std::unique_ptr<BarStore> store;
-    std::unique_ptr<PluginRegistry> registry;
-    Config config;
-    std::unique_ptr<MarketService> market;
-    std::unique_ptr<BackfillManager> manager;
-
-    QString open(const QString &url, const QString &dir, const QUrl &fake)
-    {
-        auto s = createBarStore(url);
-        if (!s)
-            return s.error().toString();
-        store = std::move(s).value();
-        if (VoidResult ok = store->open(); !ok)
-            return ok.error().toString();
-        registry = std::make_unique<PluginRegistry>();
-        registry->discover();
-        config = Config::defaults(dir);
-        config.set(QStringLiteral("providers.binance.baseUrl"), fake.toString());
-        config.set(QStringLiteral("providers.binance.archiveUrl"), fake.toString());
-        market = std::make_unique<MarketService>(registry.get(), config);
-        market->setGateFactory(RequestPacer::factory());
-        manager = std::make_unique<BackfillManager>(store.get(), nullptr, market.get(), config);
-        BackfillTuning tuning;
-        tuning.backoffBaseMs = 10;
-        tuning.backoffMaxMs = 100;
-        tuning.claimRetryMs = 100;
-        manager->setTuning(tuning);
-        return {};
-    }
-    ~Process()
-    {
-        manager.reset();
-        market.reset();
-        if (store)
-            store->close();
-    }
-};
 } // namespace
 
 class TestBackfillClaims : public QObject
@@ -109,11 +69,12 @@ private slots:
         fakes::BinanceFake fake(23);
         fake.faults().latencyMs = 20;
         QVERIFY(fake.listen());
-        Process one, two;
-        QString error = one.open(m_url, m_dir.path(), fake.url());
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        error = two.open(m_url, m_dir.path(), fake.url());
-        QVERIFY2(error.isEmpty(), qPrintable(error));
+        // Two "processes": each its own store instance (own connections), plugins, market
+        // service (own pacer) and manager.
+        BackfillEnv one, two;
+        one.storeUrl = two.storeUrl = m_url;
+        QVERIFY(one.open(fake.url()));
+        QVERIFY(two.open(fake.url()));
         constexpr qint64 kChunk = 1000 * kMinuteMs;
         const qint64 t0 = (utc(2024, 8, 1) / kChunk + 1) * kChunk;
         const TimeRange a{t0, t0 + 12 * kChunk};
@@ -129,11 +90,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(one.manager.get(), *ida), QStringLiteral("done"), 60'000);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(two.manager.get(), *idb), QStringLiteral("done"), 60'000);
 
-        std::vector<TimeRange> asked;
-        for (const QUrl &u : fake.requestLog())
-            if (auto r = klinesRange(u))
-                asked.push_back(*r);
-        std::sort(asked.begin(), asked.end(), [](TimeRange x, TimeRange y) { return x.from < y.from; });
+        const std::vector<TimeRange> asked = klinesAsked(fake);
         for (size_t i = 1; i < asked.size(); ++i)
             QVERIFY2(asked[i - 1].to <= asked[i].from,
                      qPrintable(QStringLiteral("minutes %1..%2 fetched twice")
@@ -165,9 +122,9 @@ private slots:
     {
         fakes::BinanceFake fake(29);
         QVERIFY(fake.listen());
-        Process survivor;
-        QString error = survivor.open(m_url, m_dir.path(), fake.url());
-        QVERIFY2(error.isEmpty(), qPrintable(error));
+        BackfillEnv survivor;
+        survivor.storeUrl = m_url;
+        QVERIFY(survivor.open(fake.url()));
         constexpr qint64 kChunk = 1000 * kMinuteMs;
         const qint64 t0 = (utc(2024, 9, 1) / kChunk + 1) * kChunk;
         const TimeRange range{t0, t0 + 3 * kChunk};
@@ -213,9 +170,9 @@ private slots:
         QVERIFY(gone.waitForFinished());
         fakes::BinanceFake fake(31);
         QVERIFY(fake.listen());
-        Process rerun;
-        QString error = rerun.open(m_url, m_dir.path(), fake.url());
-        QVERIFY2(error.isEmpty(), qPrintable(error));
+        BackfillEnv rerun;
+        rerun.storeUrl = m_url;
+        QVERIFY(rerun.open(fake.url()));
         constexpr qint64 kChunk = 1000 * kMinuteMs;
         const qint64 t0 = (utc(2024, 10, 1) / kChunk + 1) * kChunk;
         const TimeRange range{t0, t0 + 3 * kChunk};

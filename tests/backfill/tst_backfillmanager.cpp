@@ -388,11 +388,7 @@ private slots:
         QVERIFY(ida && idb);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *ida), QStringLiteral("done"), 30'000);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *idb), QStringLiteral("done"), 30'000);
-        std::vector<TimeRange> asked;
-        for (const QUrl &u : fake.requestLog())
-            if (auto r = klinesRange(u))
-                asked.push_back(*r);
-        std::sort(asked.begin(), asked.end(), [](TimeRange x, TimeRange y) { return x.from < y.from; });
+        const std::vector<TimeRange> asked = klinesAsked(fake);
         for (size_t i = 1; i < asked.size(); ++i)
             QVERIFY2(asked[i - 1].to <= asked[i].from,
                      qPrintable(QStringLiteral("minutes %1..%2 fetched twice").arg(asked[i].from).arg(asked[i - 1].to)));
