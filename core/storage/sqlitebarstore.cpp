@@ -150,6 +150,46 @@ struct StmtGuard
     }
 };
 
+// ?1..?4: the series key, as the series and jobs tables order it.
+void bindSeriesKey(sqlite3_stmt *st, const SeriesKey &series)
+{
+    bindText(st, 1, series.market);
+    bindText(st, 2, series.provider);
+    bindText(st, 3, series.symbol);
+    bindText(st, 4, series.timeframe);
+}
+
+// A range wide enough for any block: decodeBlock() of a whole day.
+const TimeRange kAnyTime{std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max()};
+
+// Decodes the block of `day` on the current row of a bar_blocks SELECT (key, data) into
+// `out` (BarBlockCodec::decode()); false when the block is malformed.
+bool decodeBlock(sqlite3_stmt *st, qint64 day, TimeRange range, Bars &out, qint64 limit = 0)
+{
+    return BarBlockCodec::decode(static_cast<const char *>(sqlite3_column_blob(st, 1)),
+                                 size_t(sqlite3_column_bytes(st, 1)), day * kDayMs, range, out,
+                                 limit);
+}
+
+// Prepares and runs a one-off `sql`, `bind` setting its parameters and `row` taking each row;
+// false on an error (sqlite3_errmsg() says which). The statements run often are the
+// persistent kStatements instead.
+template <typename Bind, typename Row>
+bool execSql(sqlite3 *db, const char *sql, Bind &&bind, Row &&row)
+{
+    sqlite3_stmt *st = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+        return false;
+    bind(st);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        row(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+void noParams(sqlite3_stmt *) {}
+void noRows(sqlite3_stmt *) {}
+
 } // namespace
 
 // One sqlite3 handle, owned by the thread that opened it (kept in that thread's TLS map) and
@@ -397,10 +437,7 @@ Result<qint64> SqliteBarStore::seriesId(Connection &conn, const SeriesKey &serie
     for (int attempt = 0; attempt < 2; ++attempt) {
         sqlite3_stmt *st = conn.stmt(SelSeries);
         StmtGuard g{st};
-        bindText(st, 1, series.market);
-        bindText(st, 2, series.provider);
-        bindText(st, 3, series.symbol);
-        bindText(st, 4, series.timeframe);
+        bindSeriesKey(st, series);
         const int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             const qint64 id = sqlite3_column_int64(st, 0);
@@ -417,10 +454,7 @@ Result<qint64> SqliteBarStore::seriesId(Connection &conn, const SeriesKey &serie
         // names a committed row.
         sqlite3_stmt *ins = conn.stmt(InsSeries);
         StmtGuard gi{ins};
-        bindText(ins, 1, series.market);
-        bindText(ins, 2, series.provider);
-        bindText(ins, 3, series.symbol);
-        bindText(ins, 4, series.timeframe);
+        bindSeriesKey(ins, series);
         if (sqlite3_step(ins) != SQLITE_DONE)
             return dbError(conn.db, QStringLiteral("adding series %1").arg(series.toString()),
                            describe());
@@ -493,12 +527,7 @@ Result<WriteReport> SqliteBarStore::writeBars(const SeriesKey &series, const Bar
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             const qint64 day = dayOfKey(sqlite3_column_int64(st, 0));
-            Bars &dayBars = existing[day];
-            if (!BarBlockCodec::decode(static_cast<const char *>(sqlite3_column_blob(st, 1)),
-                                       size_t(sqlite3_column_bytes(st, 1)), day * kDayMs,
-                                       {std::numeric_limits<qint64>::min(),
-                                        std::numeric_limits<qint64>::max()},
-                                       dayBars))
+            if (!decodeBlock(st, day, kAnyTime, existing[day]))
                 return Error(Error::Kind::Storage,
                              QStringLiteral("corrupt bar block of %1, day %2")
                                  .arg(series.toString())
@@ -645,9 +674,7 @@ Result<Bars> SqliteBarStore::readBarsById(Connection &conn, qint64 id, TimeRange
         const qint64 day = dayOfKey(sqlite3_column_int64(st, 0));
         if (out.capacity() == 0)
             out.reserve(size_t(std::min<qint64>(range.length() / kMinuteMs + 1, 1 << 22)));
-        if (!BarBlockCodec::decode(static_cast<const char *>(sqlite3_column_blob(st, 1)),
-                                   size_t(sqlite3_column_bytes(st, 1)), day * kDayMs, range, out,
-                                   limit))
+        if (!decodeBlock(st, day, range, out, limit))
             return Error(Error::Kind::Storage,
                          QStringLiteral("corrupt bar block (series id %1, day %2)").arg(id).arg(day),
                          describe());
@@ -675,16 +702,22 @@ Result<SqliteBarStore::SeriesHandle> SqliteBarStore::existingSeries(const Series
     return SeriesHandle{*conn, *id};
 }
 
-Result<Bars> SqliteBarStore::readBars(const SeriesKey &series, TimeRange range, qint64 limit)
+template <typename T, typename Read>
+Result<T> SqliteBarStore::readExisting(const SeriesKey &series, Read &&read)
 {
     const auto found = existingSeries(series);
     if (!found)
         return found.error();
-    Connection *const conn = found->conn;
-    const qint64 id = found->id;
-    if (id == 0)
-        return Bars{};
-    return readBarsById(*conn, id, range, limit);
+    if (found->id == 0)
+        return T{};
+    return read(*found->conn, found->id);
+}
+
+Result<Bars> SqliteBarStore::readBars(const SeriesKey &series, TimeRange range, qint64 limit)
+{
+    return readExisting<Bars>(series, [&](Connection &conn, qint64 id) {
+        return readBarsById(conn, id, range, limit);
+    });
 }
 
 Result<RollupBars> SqliteBarStore::readRollup(const SeriesKey &series, TimeRange range,
@@ -697,43 +730,35 @@ Result<RollupBars> SqliteBarStore::readRollup(const SeriesKey &series, TimeRange
     if (source.isEmpty())
         return RollupBars{};
     const SeriesKey base = series.withTimeframe(QStringLiteral("1m"));
-    const auto found = existingSeries(base);
-    if (!found)
-        return found.error();
-    Connection *const conn = found->conn;
-    const qint64 id = found->id;
-    if (id == 0)
-        return RollupBars{};
-    // Bars and coverage from one snapshot, so a concurrent write cannot make a bucket look
-    // complete without its bars.
-    Transaction tx(conn->db);
-    if (!tx.begin(false))
-        return dbError(conn->db, QStringLiteral("starting a read"), describe());
-    auto bars = readBarsById(*conn, id, source, 0);
-    if (!bars)
-        return bars.error();
-    auto cov = loadCoverage(*conn, id, source.from, source.to - 1);
-    if (!cov)
-        return cov.error();
-    tx.commit();
-    return rollupFrom(base, *tf, range, *bars, std::move(*cov), limit);
+    return readExisting<RollupBars>(base, [&](Connection &conn,
+                                              qint64 id) -> Result<RollupBars> {
+        // Bars and coverage from one snapshot, so a concurrent write cannot make a bucket look
+        // complete without its bars.
+        Transaction tx(conn.db);
+        if (!tx.begin(false))
+            return dbError(conn.db, QStringLiteral("starting a read"), describe());
+        auto bars = readBarsById(conn, id, source, 0);
+        if (!bars)
+            return bars.error();
+        auto cov = loadCoverage(conn, id, source.from, source.to - 1);
+        if (!cov)
+            return cov.error();
+        tx.commit();
+        return rollupFrom(base, *tf, range, *bars, std::move(*cov), limit);
+    });
 }
 
 Result<CoverageIntervals> SqliteBarStore::coverage(const SeriesKey &series, TimeRange range)
 {
     if (range.isEmpty())
         return CoverageIntervals{};
-    const auto found = existingSeries(series);
-    if (!found)
-        return found.error();
-    Connection *const conn = found->conn;
-    const qint64 id = found->id;
-    if (id == 0)
-        return CoverageIntervals{};
-    auto loaded = loadCoverage(*conn, id, range.from, range.to - 1);
-    if (!loaded)
-        return loaded.error();
-    return CoverageLedger(*loaded).clipped(range);
+    return readExisting<CoverageIntervals>(series, [&](Connection &conn,
+                                                       qint64 id) -> Result<CoverageIntervals> {
+        auto loaded = loadCoverage(conn, id, range.from, range.to - 1);
+        if (!loaded)
+            return loaded.error();
+        return CoverageLedger(*loaded).clipped(range);
+    });
 }
 
 Result<QList<SeriesKey>> SqliteBarStore::listSeries()
@@ -742,110 +767,82 @@ Result<QList<SeriesKey>> SqliteBarStore::listSeries()
     if (!conn)
         return conn.error();
     sqlite3 *db = (*conn)->db;
-    sqlite3_stmt *st = nullptr;
     const char *sql =
         "SELECT market, provider, symbol, timeframe FROM series s WHERE "
         "EXISTS(SELECT 1 FROM bar_blocks WHERE key BETWEEN (s.id << 21) AND (s.id << 21) + 2097151)"
         " OR EXISTS(SELECT 1 FROM coverage WHERE series_id = s.id) "
         "ORDER BY market, provider, symbol, timeframe";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
-        return dbError(db, QStringLiteral("listing series"), describe());
     QList<SeriesKey> out;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        out.append({columnText(st, 0), columnText(st, 1), columnText(st, 2), columnText(st, 3)});
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    if (!execSql(db, sql, noParams, [&](sqlite3_stmt *st) {
+            out.append({columnText(st, 0), columnText(st, 1), columnText(st, 2), columnText(st, 3)});
+        }))
         return dbError(db, QStringLiteral("listing series"), describe());
     return out;
 }
 
 Result<TimeRange> SqliteBarStore::extent(const SeriesKey &series)
 {
-    const auto found = existingSeries(series);
-    if (!found)
-        return found.error();
-    Connection *const conn = found->conn;
-    const qint64 id = found->id;
-    if (id == 0)
-        return TimeRange{};
-    auto edge = [&](Stmt which, bool first) -> Result<std::optional<qint64>> {
-        sqlite3_stmt *st = conn->stmt(which);
-        StmtGuard g{st};
-        sqlite3_bind_int64(st, 1, blockKey(id, -kDayBias));
-        sqlite3_bind_int64(st, 2, blockKey(id, kDayBias - 1));
-        const int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            return std::optional<qint64>();
-        if (rc != SQLITE_ROW)
-            return dbError(conn->db, QStringLiteral("reading extent"), describe());
-        const qint64 day = dayOfKey(sqlite3_column_int64(st, 0));
-        Bars bars;
-        if (!BarBlockCodec::decode(static_cast<const char *>(sqlite3_column_blob(st, 1)),
-                                   size_t(sqlite3_column_bytes(st, 1)), day * kDayMs,
-                                   {std::numeric_limits<qint64>::min(),
-                                    std::numeric_limits<qint64>::max()},
-                                   bars)
-            || bars.empty())
-            return Error(Error::Kind::Storage, QStringLiteral("corrupt bar block"), describe());
-        return std::optional<qint64>(first ? bars.front().t : bars.back().t);
-    };
-    const auto first = edge(SelFirstBlock, true);
-    if (!first)
-        return first.error();
-    if (!first->has_value())
-        return TimeRange{};
-    const auto last = edge(SelLastBlock, false);
-    if (!last)
-        return last.error();
-    const auto tf = Timeframe::parse(series.timeframe);
-    const qint64 lastT = last->value_or(first->value());
-    // Half-open like every TimeRange: up to the end of the last bar.
-    return TimeRange{first->value(), tf ? tf->bucketEnd(lastT) : lastT + kMinuteMs};
+    return readExisting<TimeRange>(series, [&](Connection &conn, qint64 id) -> Result<TimeRange> {
+        auto edge = [&](Stmt which, bool first) -> Result<std::optional<qint64>> {
+            sqlite3_stmt *st = conn.stmt(which);
+            StmtGuard g{st};
+            sqlite3_bind_int64(st, 1, blockKey(id, -kDayBias));
+            sqlite3_bind_int64(st, 2, blockKey(id, kDayBias - 1));
+            const int rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE)
+                return std::optional<qint64>();
+            if (rc != SQLITE_ROW)
+                return dbError(conn.db, QStringLiteral("reading extent"), describe());
+            const qint64 day = dayOfKey(sqlite3_column_int64(st, 0));
+            Bars bars;
+            if (!decodeBlock(st, day, kAnyTime, bars) || bars.empty())
+                return Error(Error::Kind::Storage, QStringLiteral("corrupt bar block"), describe());
+            return std::optional<qint64>(first ? bars.front().t : bars.back().t);
+        };
+        const auto first = edge(SelFirstBlock, true);
+        if (!first)
+            return first.error();
+        if (!first->has_value())
+            return TimeRange{};
+        const auto last = edge(SelLastBlock, false);
+        if (!last)
+            return last.error();
+        const auto tf = Timeframe::parse(series.timeframe);
+        const qint64 lastT = last->value_or(first->value());
+        // Half-open like every TimeRange: up to the end of the last bar.
+        return TimeRange{first->value(), tf ? tf->bucketEnd(lastT) : lastT + kMinuteMs};
+    });
 }
 
 Result<std::vector<QuarantinedBar>> SqliteBarStore::quarantine(const SeriesKey &series)
 {
-    const auto found = existingSeries(series);
-    if (!found)
-        return found.error();
-    Connection *const conn = found->conn;
-    const qint64 id = found->id;
-    std::vector<QuarantinedBar> out;
-    if (id == 0)
+    using Quarantined = std::vector<QuarantinedBar>;
+    return readExisting<Quarantined>(series, [&](Connection &conn,
+                                                 qint64 id) -> Result<Quarantined> {
+        Quarantined out;
+        if (!execSql(
+                conn.db,
+                "SELECT t, o, h, l, c, v, reason, at_ms FROM quarantine "
+                "WHERE series_id = ?1 ORDER BY t, id",
+                [&](sqlite3_stmt *st) { sqlite3_bind_int64(st, 1, id); },
+                [&](sqlite3_stmt *st) {
+                    QuarantinedBar q;
+                    q.series = series;
+                    q.bar = {sqlite3_column_int64(st, 0), columnDouble(st, 1), columnDouble(st, 2),
+                             columnDouble(st, 3),         columnDouble(st, 4), columnDouble(st, 5)};
+                    q.reason = columnText(st, 6);
+                    q.quarantinedAtMs = sqlite3_column_int64(st, 7);
+                    out.push_back(std::move(q));
+                }))
+            return dbError(conn.db, QStringLiteral("reading quarantine"), describe());
         return out;
-    sqlite3 *db = conn->db;
-    sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT t, o, h, l, c, v, reason, at_ms FROM quarantine "
-                           "WHERE series_id = ?1 ORDER BY t, id",
-                           -1, &st, nullptr)
-        != SQLITE_OK)
-        return dbError(db, QStringLiteral("reading quarantine"), describe());
-    sqlite3_bind_int64(st, 1, id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        QuarantinedBar q;
-        q.series = series;
-        q.bar = {sqlite3_column_int64(st, 0), columnDouble(st, 1), columnDouble(st, 2),
-                 columnDouble(st, 3),         columnDouble(st, 4), columnDouble(st, 5)};
-        q.reason = columnText(st, 6);
-        q.quarantinedAtMs = sqlite3_column_int64(st, 7);
-        out.push_back(std::move(q));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return dbError(db, QStringLiteral("reading quarantine"), describe());
-    return out;
+    });
 }
 
 namespace {
 void bindJob(sqlite3_stmt *st, const StoredJob &job)
 {
-    bindText(st, 1, job.series.market);
-    bindText(st, 2, job.series.provider);
-    bindText(st, 3, job.series.symbol);
-    bindText(st, 4, job.series.timeframe);
+    bindSeriesKey(st, job.series);
     sqlite3_bind_int64(st, 5, job.range.from);
     sqlite3_bind_int64(st, 6, job.range.to);
     bindText(st, 7, job.state);
@@ -880,8 +877,6 @@ Result<qint64> SqliteBarStore::writeJob(const StoredJob &job, bool update)
     if (!conn)
         return conn.error();
     sqlite3 *db = (*conn)->db;
-    const QString what = update ? QStringLiteral("updating job %1").arg(job.id)
-                                : QStringLiteral("inserting a job");
     const char *sql = update
         ? "UPDATE jobs SET market = ?1, provider = ?2, symbol = ?3, timeframe = ?4, from_ms = ?5,"
           " to_ms = ?6, state = ?7, priority = ?8, error = ?9, bars_written = ?10,"
@@ -889,16 +884,16 @@ Result<qint64> SqliteBarStore::writeJob(const StoredJob &job, bool update)
         : "INSERT INTO jobs(market, provider, symbol, timeframe, from_ms, to_ms, state, priority,"
           " error, bars_written, created_ms, updated_ms, extra)"
           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-    sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
-        return dbError(db, what, describe());
-    bindJob(st, job);
-    if (update)
-        sqlite3_bind_int64(st, 14, job.id);
-    const int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return dbError(db, what, describe());
+    const auto bind = [&](sqlite3_stmt *st) {
+        bindJob(st, job);
+        if (update)
+            sqlite3_bind_int64(st, 14, job.id);
+    };
+    if (!execSql(db, sql, bind, noRows))
+        return dbError(db,
+                       update ? QStringLiteral("updating job %1").arg(job.id)
+                              : QStringLiteral("inserting a job"),
+                       describe());
     if (!update)
         return qint64(sqlite3_last_insert_rowid(db));
     if (sqlite3_changes(db) == 0)
@@ -912,34 +907,28 @@ Result<std::vector<StoredJob>> SqliteBarStore::jobs()
     if (!conn)
         return conn.error();
     sqlite3 *db = (*conn)->db;
-    sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, market, provider, symbol, timeframe, from_ms, to_ms, state,"
-                           " priority, error, bars_written, created_ms, updated_ms, extra"
-                           " FROM jobs ORDER BY id",
-                           -1, &st, nullptr)
-        != SQLITE_OK)
-        return dbError(db, QStringLiteral("reading jobs"), describe());
     std::vector<StoredJob> out;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        StoredJob j;
-        j.id = sqlite3_column_int64(st, 0);
-        j.series = {columnText(st, 1), columnText(st, 2), columnText(st, 3), columnText(st, 4)};
-        j.range = {sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)};
-        j.state = columnText(st, 7);
-        j.priority = sqlite3_column_int(st, 8);
-        j.error = columnText(st, 9);
-        j.barsWritten = sqlite3_column_int64(st, 10);
-        j.createdMs = sqlite3_column_int64(st, 11);
-        j.updatedMs = sqlite3_column_int64(st, 12);
-        if (sqlite3_column_type(st, 13) != SQLITE_NULL)
-            j.extra = QByteArray(static_cast<const char *>(sqlite3_column_blob(st, 13)),
-                                 sqlite3_column_bytes(st, 13));
-        out.push_back(std::move(j));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    if (!execSql(db,
+                 "SELECT id, market, provider, symbol, timeframe, from_ms, to_ms, state,"
+                 " priority, error, bars_written, created_ms, updated_ms, extra"
+                 " FROM jobs ORDER BY id",
+                 noParams, [&](sqlite3_stmt *st) {
+                     StoredJob j;
+                     j.id = sqlite3_column_int64(st, 0);
+                     j.series = {columnText(st, 1), columnText(st, 2), columnText(st, 3),
+                                 columnText(st, 4)};
+                     j.range = {sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)};
+                     j.state = columnText(st, 7);
+                     j.priority = sqlite3_column_int(st, 8);
+                     j.error = columnText(st, 9);
+                     j.barsWritten = sqlite3_column_int64(st, 10);
+                     j.createdMs = sqlite3_column_int64(st, 11);
+                     j.updatedMs = sqlite3_column_int64(st, 12);
+                     if (sqlite3_column_type(st, 13) != SQLITE_NULL)
+                         j.extra = QByteArray(static_cast<const char *>(sqlite3_column_blob(st, 13)),
+                                              sqlite3_column_bytes(st, 13));
+                     out.push_back(std::move(j));
+                 }))
         return dbError(db, QStringLiteral("reading jobs"), describe());
     return out;
 }
@@ -947,27 +936,28 @@ Result<std::vector<StoredJob>> SqliteBarStore::jobs()
 // --- fetch claims ---------------------------------------------------------------------
 
 namespace {
-// Runs `sql` with the series' market, provider and symbol bound to ?1..?3 and `bind` for the
-// rest, stepping through rows with `row`; false on an error.
+// execSql() with the series' market, provider and symbol bound to ?1..?3 (claims have no
+// timeframe) before `bind` sets the rest.
 template <typename Bind, typename Row>
-bool execClaimSql(sqlite3 *db, const char *sql, const SeriesKey *series, Bind &&bind, Row &&row)
+bool execClaimSql(sqlite3 *db, const char *sql, const SeriesKey &series, Bind &&bind, Row &&row)
 {
-    sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
-        return false;
-    if (series) {
-        bindText(st, 1, series->market);
-        bindText(st, 2, series->provider);
-        bindText(st, 3, series->symbol);
-    }
-    bind(st);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        row(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE;
+    return execSql(
+        db, sql,
+        [&](sqlite3_stmt *st) {
+            bindText(st, 1, series.market);
+            bindText(st, 2, series.provider);
+            bindText(st, 3, series.symbol);
+            bind(st);
+        },
+        row);
 }
-void noRows(sqlite3_stmt *) {}
+// ?4..?6 of the claim statements that pick an owner's claims by range.
+void bindOwnerRange(sqlite3_stmt *st, const QString &owner, TimeRange range)
+{
+    bindText(st, 4, owner);
+    sqlite3_bind_int64(st, 5, range.from);
+    sqlite3_bind_int64(st, 6, range.to);
+}
 } // namespace
 
 Result<TimeRanges> SqliteBarStore::claim(const SeriesKey &series, TimeRange range,
@@ -984,19 +974,14 @@ Result<TimeRanges> SqliteBarStore::claim(const SeriesKey &series, TimeRange rang
     Transaction tx(db);
     if (!tx.begin(true))
         return dbError(db, what, describe());
-    if (!execClaimSql(db, "DELETE FROM claims WHERE expires_ms <= ?1", nullptr,
-                      [&](sqlite3_stmt *st) { sqlite3_bind_int64(st, 1, nowMs); }, noRows))
+    if (!execSql(db, "DELETE FROM claims WHERE expires_ms <= ?1",
+                 [&](sqlite3_stmt *st) { sqlite3_bind_int64(st, 1, nowMs); }, noRows))
         return dbError(db, what, describe());
     std::vector<TimeRange> held;
     if (!execClaimSql(db,
                       "SELECT from_ms, to_ms FROM claims WHERE market = ?1 AND provider = ?2 "
                       "AND symbol = ?3 AND owner <> ?4 AND from_ms < ?6 AND to_ms > ?5",
-                      &series,
-                      [&](sqlite3_stmt *st) {
-                          bindText(st, 4, owner);
-                          sqlite3_bind_int64(st, 5, range.from);
-                          sqlite3_bind_int64(st, 6, range.to);
-                      },
+                      series, [&](sqlite3_stmt *st) { bindOwnerRange(st, owner, range); },
                       [&](sqlite3_stmt *st) {
                           held.push_back({sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)});
                       }))
@@ -1006,7 +991,7 @@ Result<TimeRanges> SqliteBarStore::claim(const SeriesKey &series, TimeRange rang
         if (!execClaimSql(db,
                           "INSERT INTO claims(market, provider, symbol, from_ms, to_ms, owner, "
                           "expires_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                          &series,
+                          series,
                           [&](sqlite3_stmt *st) {
                               sqlite3_bind_int64(st, 4, g.from);
                               sqlite3_bind_int64(st, 5, g.to);
@@ -1030,13 +1015,7 @@ VoidResult SqliteBarStore::release(const SeriesKey &series, TimeRange range, con
     if (!execClaimSql(db,
                       "DELETE FROM claims WHERE market = ?1 AND provider = ?2 AND symbol = ?3 "
                       "AND owner = ?4 AND from_ms >= ?5 AND to_ms <= ?6",
-                      &series,
-                      [&](sqlite3_stmt *st) {
-                          bindText(st, 4, owner);
-                          sqlite3_bind_int64(st, 5, range.from);
-                          sqlite3_bind_int64(st, 6, range.to);
-                      },
-                      noRows))
+                      series, [&](sqlite3_stmt *st) { bindOwnerRange(st, owner, range); }, noRows))
         return dbError(db, QStringLiteral("releasing claims on %1").arg(series.toString()),
                        describe());
     return {};
@@ -1048,12 +1027,12 @@ Result<qint64> SqliteBarStore::renewClaims(const QString &owner, qint64 ttlMs, q
     if (!conn)
         return conn.error();
     sqlite3 *db = (*conn)->db;
-    if (!execClaimSql(db, "UPDATE claims SET expires_ms = ?2 WHERE owner = ?1", nullptr,
-                      [&](sqlite3_stmt *st) {
-                          bindText(st, 1, owner);
-                          sqlite3_bind_int64(st, 2, nowMs + ttlMs);
-                      },
-                      noRows))
+    if (!execSql(db, "UPDATE claims SET expires_ms = ?2 WHERE owner = ?1",
+                 [&](sqlite3_stmt *st) {
+                     bindText(st, 1, owner);
+                     sqlite3_bind_int64(st, 2, nowMs + ttlMs);
+                 },
+                 noRows))
         return dbError(db, QStringLiteral("renewing claims"), describe());
     return qint64(sqlite3_changes(db));
 }
@@ -1065,9 +1044,8 @@ Result<QStringList> SqliteBarStore::claimOwners()
         return conn.error();
     sqlite3 *db = (*conn)->db;
     QStringList out;
-    if (!execClaimSql(db, "SELECT DISTINCT owner FROM claims ORDER BY owner", nullptr,
-                      [](sqlite3_stmt *) {},
-                      [&](sqlite3_stmt *st) { out << columnText(st, 0); }))
+    if (!execSql(db, "SELECT DISTINCT owner FROM claims ORDER BY owner", noParams,
+                 [&](sqlite3_stmt *st) { out << columnText(st, 0); }))
         return dbError(db, QStringLiteral("listing claim owners"), describe());
     return out;
 }
@@ -1078,8 +1056,8 @@ VoidResult SqliteBarStore::releaseAll(const QString &owner)
     if (!conn)
         return conn.error();
     sqlite3 *db = (*conn)->db;
-    if (!execClaimSql(db, "DELETE FROM claims WHERE owner = ?1", nullptr,
-                      [&](sqlite3_stmt *st) { bindText(st, 1, owner); }, noRows))
+    if (!execSql(db, "DELETE FROM claims WHERE owner = ?1",
+                 [&](sqlite3_stmt *st) { bindText(st, 1, owner); }, noRows))
         return dbError(db, QStringLiteral("releasing the claims of %1").arg(owner), describe());
     return {};
 }

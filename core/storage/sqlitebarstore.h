@@ -68,6 +68,9 @@ private:
     };
     // This thread's connection and the id of `series`, without creating it.
     Result<SeriesHandle> existingSeries(const SeriesKey &series);
+    // `read(conn, id)` of a stored series; T{} for a series never written (none is created).
+    template <typename T, typename Read>
+    Result<T> readExisting(const SeriesKey &series, Read &&read);
     // The id of `series`, creating the row when `create`; 0 when absent and not created.
     Result<qint64> seriesId(Connection &conn, const SeriesKey &series, bool create);
     Result<CoverageIntervals> loadCoverage(Connection &conn, qint64 id, qint64 from, qint64 to);
