@@ -175,6 +175,15 @@ private:
     std::vector<int> m_formats;
 };
 
+// $1..$3: the series' market, provider and symbol (the series table has no timeframe: it
+// holds 1m bars only).
+Params seriesParams(const SeriesKey &s)
+{
+    Params p;
+    p.text(s.market).text(s.provider).text(s.symbol);
+    return p;
+}
+
 PgResult exec(PGconn *c, const char *sql)
 {
     return PgResult(PQexec(c, sql));
@@ -633,7 +642,7 @@ VoidResult prepareStatements(PGconn *c)
 Result<qint32> lookupSeries(PGconn *c, const SeriesKey &s)
 {
     const PgResult r = exec(c, "SELECT id FROM series WHERE market = $1 AND provider = $2 AND symbol = $3",
-                            Params().text(s.market).text(s.provider).text(s.symbol));
+                            seriesParams(s));
     if (!ok(r))
         return storageError(c, r, "series lookup");
     return PQntuples(r.get()) ? int4At(r.get(), 0, 0) : 0;
@@ -1316,7 +1325,7 @@ Result<TimeRange> PostgresBarStore::extent(const SeriesKey &series)
                                 "SELECT min(d.first_t), max(d.last_t) FROM bar_days d JOIN series s "
                                 "ON s.id = d.series_id WHERE s.market = $1 AND s.provider = $2 "
                                 "AND s.symbol = $3",
-                                Params().text(series.market).text(series.provider).text(series.symbol));
+                                seriesParams(series));
         if (!ok(r))
             return storageError(c->pg, r, "extent");
         if (PQgetisnull(r.get(), 0, 0))
@@ -1334,7 +1343,7 @@ Result<std::vector<QuarantinedBar>> PostgresBarStore::quarantine(const SeriesKey
                                 "SELECT q.t, q.o, q.h, q.l, q.c, q.v, q.reason, q.quarantined_at "
                                 "FROM quarantine q JOIN series s ON s.id = q.series_id "
                                 "WHERE s.market = $1 AND s.provider = $2 AND s.symbol = $3 ORDER BY q.id",
-                                Params().text(series.market).text(series.provider).text(series.symbol));
+                                seriesParams(series));
         if (!ok(r))
             return storageError(c->pg, r, "quarantine read");
         Out out;
@@ -1393,7 +1402,7 @@ Result<qint64> PostgresBarStore::insertJob(const StoredJob &job)
 
 VoidResult PostgresBarStore::updateJob(const StoredJob &job)
 {
-    const Result<bool> done = run<bool>("updateJob", [&](Connection *c) -> Result<bool> {
+    return run<void>("updateJob", [&](Connection *c) -> VoidResult {
         Params p = jobParams(job, job.createdMs, job.updatedMs ? job.updatedMs : nowMs());
         p.int8(job.id);
         const PgResult r = exec(c->pg,
@@ -1406,11 +1415,8 @@ VoidResult PostgresBarStore::updateJob(const StoredJob &job)
             return storageError(c->pg, r, "job update");
         if (QByteArray(PQcmdTuples(r.get())).toLongLong() == 0)
             return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(job.id));
-        return true;
+        return {};
     });
-    if (!done)
-        return done.error();
-    return {};
 }
 
 Result<std::vector<StoredJob>> PostgresBarStore::jobs()
@@ -1446,6 +1452,18 @@ Result<std::vector<StoredJob>> PostgresBarStore::jobs()
 
 // --- fetch claims ---------------------------------------------------------------------
 
+namespace {
+
+// $1..$6 of the claim statements that pick an owner's claims of a series by range.
+Params ownerRangeParams(const SeriesKey &series, const QString &owner, TimeRange range)
+{
+    Params p = seriesParams(series);
+    p.text(owner).int8(range.from).int8(range.to);
+    return p;
+}
+
+} // namespace
+
 Result<TimeRanges> PostgresBarStore::claim(const SeriesKey &series, TimeRange range,
                                            const QString &owner, qint64 ttlMs, qint64 nowMs)
 {
@@ -1469,13 +1487,7 @@ Result<TimeRanges> PostgresBarStore::claim(const SeriesKey &series, TimeRange ra
         r = exec(pg,
                  "SELECT t_from, t_to FROM claims WHERE market = $1 AND provider = $2 "
                  "AND symbol = $3 AND owner <> $4 AND t_from < $6 AND t_to > $5",
-                 Params()
-                     .text(series.market)
-                     .text(series.provider)
-                     .text(series.symbol)
-                     .text(owner)
-                     .int8(range.from)
-                     .int8(range.to));
+                 ownerRangeParams(series, owner, range));
         if (!ok(r))
             return storageError(pg, r, "claims read");
         std::vector<TimeRange> held;
@@ -1486,10 +1498,7 @@ Result<TimeRanges> PostgresBarStore::claim(const SeriesKey &series, TimeRange ra
             r = exec(pg,
                      "INSERT INTO claims (market, provider, symbol, t_from, t_to, owner, "
                      "expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     Params()
-                         .text(series.market)
-                         .text(series.provider)
-                         .text(series.symbol)
+                     seriesParams(series)
                          .int8(g.from)
                          .int8(g.to)
                          .text(owner)
@@ -1506,24 +1515,15 @@ Result<TimeRanges> PostgresBarStore::claim(const SeriesKey &series, TimeRange ra
 VoidResult PostgresBarStore::release(const SeriesKey &series, TimeRange range,
                                      const QString &owner)
 {
-    const Result<bool> done = run<bool>("release", [&](Connection *c) -> Result<bool> {
+    return run<void>("release", [&](Connection *c) -> VoidResult {
         const PgResult r = exec(c->pg,
                                 "DELETE FROM claims WHERE market = $1 AND provider = $2 "
                                 "AND symbol = $3 AND owner = $4 AND t_from >= $5 AND t_to <= $6",
-                                Params()
-                                    .text(series.market)
-                                    .text(series.provider)
-                                    .text(series.symbol)
-                                    .text(owner)
-                                    .int8(range.from)
-                                    .int8(range.to));
+                                ownerRangeParams(series, owner, range));
         if (!ok(r))
             return storageError(c->pg, r, "claim release");
-        return true;
+        return {};
     });
-    if (!done)
-        return done.error();
-    return {};
 }
 
 Result<qint64> PostgresBarStore::renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs)
@@ -1552,15 +1552,12 @@ Result<QStringList> PostgresBarStore::claimOwners()
 
 VoidResult PostgresBarStore::releaseAll(const QString &owner)
 {
-    const Result<bool> done = run<bool>("releaseAll", [&](Connection *c) -> Result<bool> {
+    return run<void>("releaseAll", [&](Connection *c) -> VoidResult {
         const PgResult r = exec(c->pg, "DELETE FROM claims WHERE owner = $1", Params().text(owner));
         if (!ok(r))
             return storageError(c->pg, r, "claim release");
-        return true;
+        return {};
     });
-    if (!done)
-        return done.error();
-    return {};
 }
 
 } // namespace barkeep
