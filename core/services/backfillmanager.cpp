@@ -790,6 +790,31 @@ public:
         return jobs.value(id);
     }
 
+    // pause(), resume(), cancel(), setPriority(): `change` edits job `id` under the mutex, then
+    // what it queued is emitted. NotFound for an unknown id; an error of `change` is returned
+    // as is (nothing emitted).
+    template <typename Change>
+    VoidResult changeJob(qint64 id, Change &&change)
+    {
+        {
+            QMutexLocker lock(&mutex);
+            auto job = findLocked(id);
+            if (!job)
+                return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
+            if (VoidResult changed = change(*job); !changed)
+                return changed;
+        }
+        emitPending();
+        return {};
+    }
+
+    // A job whose state does not allow the change asked for.
+    static Error conflict(const BackfillJob &job)
+    {
+        return Error(Error::Kind::Conflict,
+                     QStringLiteral("job %1 is %2").arg(job.info.id).arg(job.info.state));
+    }
+
     // Stops a job's in-flight chunks (they come back Aborted) and forgets its plan.
     void abortLocked(BackfillJob &job)
     {
@@ -965,76 +990,56 @@ Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range,
 
 VoidResult BackfillManager::pause(qint64 id)
 {
-    {
-        QMutexLocker lock(&d->mutex);
-        auto job = d->findLocked(id);
-        if (!job)
-            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
-        if (isFinished(job->info.state))
-            return Error(Error::Kind::Conflict, QStringLiteral("job %1 is %2").arg(id).arg(job->info.state));
-        if (job->info.state != QLatin1String("paused")) {
-            d->abortLocked(*job);
-            d->setStateLocked(*job, QStringLiteral("paused"));
+    return d->changeJob(id, [&](BackfillJob &job) -> VoidResult {
+        if (isFinished(job.info.state))
+            return Private::conflict(job);
+        if (job.info.state != QLatin1String("paused")) {
+            d->abortLocked(job);
+            d->setStateLocked(job, QStringLiteral("paused"));
             d->scheduleLocked();
         }
-    }
-    d->emitPending();
-    return {};
+        return {};
+    });
 }
 
 VoidResult BackfillManager::resume(qint64 id)
 {
-    {
-        QMutexLocker lock(&d->mutex);
-        auto job = d->findLocked(id);
-        if (!job)
-            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
-        const QString &s = job->info.state;
+    return d->changeJob(id, [&](BackfillJob &job) -> VoidResult {
+        const QString &s = job.info.state;
         if (s == QLatin1String("done") || s == QLatin1String("cancelled"))
-            return Error(Error::Kind::Conflict, QStringLiteral("job %1 is %2").arg(id).arg(s));
+            return Private::conflict(job);
         if (s == QLatin1String("paused") || s == QLatin1String("failed")) {
             // A failed job retries its failed chunks: the plan comes from the ledger again.
-            job->abort = false;
-            job->planned = false;
-            job->info.error.clear();
-            d->setStateLocked(*job, QStringLiteral("queued"));
+            job.abort = false;
+            job.planned = false;
+            job.info.error.clear();
+            d->setStateLocked(job, QStringLiteral("queued"));
             d->scheduleLocked();
         }
-    }
-    d->emitPending();
-    return {};
+        return {};
+    });
 }
 
 VoidResult BackfillManager::cancel(qint64 id)
 {
-    {
-        QMutexLocker lock(&d->mutex);
-        auto job = d->findLocked(id);
-        if (!job)
-            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
-        if (isFinished(job->info.state))
-            return Error(Error::Kind::Conflict, QStringLiteral("job %1 is %2").arg(id).arg(job->info.state));
-        d->abortLocked(*job);
-        d->setStateLocked(*job, QStringLiteral("cancelled"));
+    return d->changeJob(id, [&](BackfillJob &job) -> VoidResult {
+        if (isFinished(job.info.state))
+            return Private::conflict(job);
+        d->abortLocked(job);
+        d->setStateLocked(job, QStringLiteral("cancelled"));
         d->scheduleLocked();
-    }
-    d->emitPending();
-    return {};
+        return {};
+    });
 }
 
 VoidResult BackfillManager::setPriority(qint64 id, int priority)
 {
-    {
-        QMutexLocker lock(&d->mutex);
-        auto job = d->findLocked(id);
-        if (!job)
-            return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
-        job->info.priority = priority;
-        d->touchLocked(*job, true);
+    return d->changeJob(id, [&](BackfillJob &job) -> VoidResult {
+        job.info.priority = priority;
+        d->touchLocked(job, true);
         d->scheduleLocked();
-    }
-    d->emitPending();
-    return {};
+        return {};
+    });
 }
 
 std::optional<BackfillJobInfo> BackfillManager::job(qint64 id) const
