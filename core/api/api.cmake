@@ -26,7 +26,9 @@ target_sources(barkeep_core PRIVATE
     api/stream/subscriptionservice.h api/stream/subscriptionservice.cpp
 )
 # docs/openapi.json, compiled in (core links no resource system it does not need); CMake
-# re-runs this when the file changes.
+# re-runs this when the file changes (file(READ) alone does not make it a configure
+# dependency: an edited document would be served stale until the next manual configure).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/openapi.json)
 file(READ ${PROJECT_SOURCE_DIR}/docs/openapi.json OPENAPI_JSON)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/openapidocument_p.h.in
                ${CMAKE_CURRENT_BINARY_DIR}/api/openapidocument_p.h @ONLY)

@@ -70,9 +70,11 @@ QByteArray SystemController::metricsText() const
                     + QByteArray::number((*it).*field) + '\n';
         };
         perProvider("barkeep_backfill_bars_written_total", "Bars written by backfill jobs.", &PerProvider::bars);
-        perProvider("barkeep_provider_requests_total", "Provider requests made by backfill jobs.",
+        // Not barkeep_provider_*: the application's pacer families (all requests of a provider)
+        // have those names, and one family twice in an exposition is refused by Prometheus.
+        perProvider("barkeep_backfill_requests_total", "Provider requests made by backfill jobs.",
                     &PerProvider::requests);
-        perProvider("barkeep_provider_weight_used_total", "Provider rate-limit weight used by backfill jobs.",
+        perProvider("barkeep_backfill_weight_used_total", "Provider rate-limit weight used by backfill jobs.",
                     &PerProvider::weight);
     }
     if (m_ctx.services.extraMetrics)

@@ -7,6 +7,8 @@
 #include "demogenerator.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QRegularExpression>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -200,6 +202,9 @@ private slots:
         QTest::newRow("limit 0") << s + QStringLiteral("&limit=0") << QStringLiteral("limit");
         QTest::newRow("limit too big") << s + QStringLiteral("&limit=5001") << QStringLiteral("5000");
         QTest::newRow("limit float") << s + QStringLiteral("&limit=1.5") << QStringLiteral("limit");
+        QTest::newRow("limit negative") << s + QStringLiteral("&limit=-10") << QStringLiteral("limit");
+        QTest::newRow("limit text") << s + QStringLiteral("&limit=ten") << QStringLiteral("limit");
+        QTest::newRow("until past the maximum") << s + QStringLiteral("&until=9223372036854775807") << QStringLiteral("until");
         QTest::newRow("format") << s + QStringLiteral("&format=xml") << QStringLiteral("format");
     }
     void ohlcvErrors()
@@ -243,6 +248,10 @@ private slots:
         QTest::newRow("too large") << kSeries + QStringLiteral("&since=0&until=1704067200000") << QStringLiteral("shorter");
         QTest::newRow("unknown symbol") << QStringLiteral("market=crypto&provider=demo&symbol=ZZZ/USD") << QStringLiteral("symbol");
         QTest::newRow("bad until") << kSeries + QStringLiteral("&until=soon") << QStringLiteral("until");
+        QTest::newRow("negative since") << kSeries + QStringLiteral("&since=-1") << QStringLiteral("since");
+        QTest::newRow("no symbol") << QStringLiteral("market=crypto&provider=demo") << QStringLiteral("symbol");
+        QTest::newRow("unknown market") << QStringLiteral("market=moon&provider=demo&symbol=BTC/USDT") << QStringLiteral("moon");
+        QTest::newRow("unknown provider") << QStringLiteral("market=crypto&provider=zz&symbol=BTC/USDT") << QStringLiteral("zz");
     }
     void coverageErrors()
     {
@@ -250,7 +259,9 @@ private slots:
         QFETCH(QString, mentions);
         const Reply r = get(nam, f->url(QStringLiteral("/api/v1/coverage?") + query));
         QCOMPARE(r.status, 400);
+        QCOMPARE(errorCode(r), QStringLiteral("bad_input"));
         QVERIFY2(errorMessage(r).contains(mentions), qPrintable(errorMessage(r)));
+        QCOMPARE(r.json.keys(), QStringList{QStringLiteral("error")});
     }
 
     void backfills()
@@ -308,6 +319,9 @@ private slots:
         QTest::newRow("since float") << QByteArray(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":1.5})") << QStringLiteral("since");
         QTest::newRow("since >= until") << QByteArray(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":9,"until":9})") << QStringLiteral("before");
         QTest::newRow("too long") << QByteArray(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":0,"until":1704067200000})") << QStringLiteral("split");
+        QTest::newRow("unknown market") << QByteArray(R"({"market":"moon","provider":"demo","symbol":"BTC/USDT","since":1})") << QStringLiteral("moon");
+        QTest::newRow("negative since") << QByteArray(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":-5,"until":9})") << QStringLiteral("since");
+        QTest::newRow("until text") << QByteArray(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":1,"until":"later"})") << QStringLiteral("until");
     }
     void backfillErrors()
     {
@@ -315,7 +329,9 @@ private slots:
         QFETCH(QString, mentions);
         const Reply r = request(nam, "POST", f->url(QStringLiteral("/api/v1/backfills")), Auth::Bearer, body);
         QCOMPARE(r.status, 400);
+        QCOMPARE(errorCode(r), QStringLiteral("bad_input"));
         QVERIFY2(errorMessage(r).contains(mentions), qPrintable(errorMessage(r)));
+        QCOMPARE(r.json.keys(), QStringList{QStringLiteral("error")});
     }
 
     void backfillsWithoutService()
@@ -342,7 +358,7 @@ private slots:
               "barkeep_api_request_duration_seconds_count{route=\"/api/v1/ohlcv\"}",
               "barkeep_cache_hits_total", "barkeep_cache_misses_total", "barkeep_ws_clients", "barkeep_ws_direct_clients",
               "barkeep_ws_messages_sent_total", "barkeep_backfill_jobs", "barkeep_backfill_bars_written_total",
-              "barkeep_provider_requests_total"})
+              "barkeep_backfill_requests_total", "barkeep_backfill_weight_used_total"})
             QVERIFY2(r.body.contains(needle), needle);
         QCOMPARE(get(nam, f->url(QStringLiteral("/metrics")), Auth::None).status, 401);
     }
@@ -420,6 +436,78 @@ private slots:
         const ApiOptions defaults;
         QCOMPARE(limit.value(QStringLiteral("default")).toInt(), defaults.defaultBars);
         QCOMPARE(limit.value(QStringLiteral("maximum")).toInt(), defaults.maxBarsPerAnswer);
+        // The document served is the one kept in the repo, byte for byte: it is compiled in,
+        // so an edit of docs/openapi.json must reach the binary (api.cmake's configure
+        // dependency), never leave a stale copy behind.
+        QFile repo(QStringLiteral(BARKEEP_SOURCE_DIR "/docs/openapi.json"));
+        QVERIFY(repo.open(QIODevice::ReadOnly));
+        QVERIFY2(r.body == repo.readAll(), "the served /api/v1/openapi.json differs from docs/openapi.json");
+        QVERIFY(r.header("Content-Type").startsWith("application/json"));
+    }
+
+    // A range longer than maxSpanDays is never answered at once, nor refused: the answer stops
+    // at the span and `next` (JSON) / X-Next-Since (CSV) is where the next page starts.
+    void ohlcvPagesLongRanges()
+    {
+        ApiFixture g([](ApiOptions &o) { o.maxSpanDays = 1; });
+        QVERIFY(g.ok());
+        const qint64 until = kJan2024 + 3 * kDayMs;
+        for (const bool csv : {false, true}) {
+            QList<qint64> times;
+            qint64 since = kJan2024;
+            int pages = 0;
+            while (since >= 0 && pages < 10) {
+                const Reply r = get(nam, g.url(QStringLiteral("/api/v1/ohlcv?%1&timeframe=1h&since=%2&until=%3&limit=5000%4")
+                                                   .arg(kSeries).arg(since).arg(until)
+                                                   .arg(csv ? QStringLiteral("&format=csv") : QString())));
+                QCOMPARE(r.status, 200);
+                qint64 next = -1;
+                if (csv) {
+                    const QList<QByteArray> lines = r.body.trimmed().split('\n');
+                    QCOMPARE(lines[0], QByteArray("t,open,high,low,close,volume"));
+                    for (qsizetype i = 1; i < lines.size(); ++i)
+                        times << lines[i].left(lines[i].indexOf(',')).toLongLong();
+                    if (!r.header("X-Next-Since").isEmpty())
+                        next = r.header("X-Next-Since").toLongLong();
+                } else {
+                    for (const QJsonValue &b : r.json.value(QStringLiteral("bars")).toArray())
+                        times << b.toArray()[0].toInteger();
+                    if (r.json.contains(QStringLiteral("next")))
+                        next = r.json.value(QStringLiteral("next")).toInteger();
+                }
+                ++pages;
+                if (next >= 0)
+                    QCOMPARE(next, since + kDayMs); // one day a page, then the next day
+                since = next;
+            }
+            QCOMPARE(pages, 3);
+            QCOMPARE(times.size(), 72);
+            QCOMPARE(times.first(), kJan2024);
+            for (int i = 1; i < times.size(); ++i)
+                QCOMPARE(times[i] - times[i - 1], kHourMs);
+        }
+    }
+
+    // Cancelling a finished job is refused with 409 and says why; the job stays done.
+    void backfillCancelDoneConflicts()
+    {
+        const QByteArray body = QStringLiteral(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":%1,"until":%2})")
+                                    .arg(kJan2024).arg(kJan2024 + kHourMs).toUtf8();
+        Reply r = request(nam, "POST", f->url(QStringLiteral("/api/v1/backfills")), Auth::Bearer, body);
+        QCOMPARE(r.status, 202);
+        const qint64 id = r.json.value(QStringLiteral("id")).toInteger();
+        BackfillJobInfo j = *f->backfill()->job(id);
+        j.state = QStringLiteral("done");
+        f->backfill()->setJob(j);
+        r = request(nam, "DELETE", f->url(QStringLiteral("/api/v1/backfills/%1").arg(id)));
+        QCOMPARE(r.status, 409);
+        QCOMPARE(errorCode(r), QStringLiteral("conflict"));
+        QVERIFY2(errorMessage(r).contains(QStringLiteral("done")), qPrintable(errorMessage(r)));
+        QCOMPARE(get(nam, f->url(QStringLiteral("/api/v1/backfills/%1").arg(id))).json.value(QStringLiteral("state")).toString(),
+                 QStringLiteral("done"));
+        r = request(nam, "DELETE", f->url(QStringLiteral("/api/v1/backfills/0")));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(errorCode(r), QStringLiteral("bad_input"));
     }
 
     void notFoundAndMethods()
@@ -555,6 +643,46 @@ private slots:
         slow.write("GET /api/v1/health HTTP/1.1\r\nHo"); // never finishes its request
         QTRY_COMPARE_WITH_TIMEOUT(slow.state(), QAbstractSocket::UnconnectedState, 5000);
         QVERIFY(g.server()->metrics().connectionsTimedOut.load() >= 1);
+    }
+
+    // A keep-alive connection left idle after its answer is closed too (the timer restarts on
+    // every answer), while a WebSocket on the same server is never closed for being quiet.
+    void idleKeepAliveClosesWebSocketStays()
+    {
+        ApiFixture g([](ApiOptions &o) { o.idleTimeoutSec = 1; });
+        QVERIFY(g.ok());
+        StreamTestClient ws;
+        QVERIFY(ws.open(g.port()));
+        const qint64 timedOut = g.server()->metrics().connectionsTimedOut.load();
+        QTcpSocket idle;
+        QByteArray answer;
+        connect(&idle, &QTcpSocket::readyRead, &idle, [&] { answer += idle.readAll(); });
+        idle.connectToHost(QHostAddress::LocalHost, g.port());
+        QTRY_COMPARE(idle.state(), QAbstractSocket::ConnectedState);
+        idle.write("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n");
+        QTRY_VERIFY(answer.contains("\"status\":\"ok\""));
+        QVERIFY(answer.startsWith("HTTP/1.1 200"));
+        // Now say nothing: the server closes it (well before the 10 s here).
+        QTRY_COMPARE_WITH_TIMEOUT(idle.state(), QAbstractSocket::UnconnectedState, 10000);
+        QCOMPARE(g.server()->metrics().connectionsTimedOut.load(), timedOut + 1);
+        // The WebSocket, older than the closed connection and as quiet, is still open and served.
+        QCOMPARE(ws.ws.state(), QAbstractSocket::ConnectedState);
+        ws.ws.sendTextMessage(QStringLiteral(R"({"op":"unsubscribe","id":"never"})"));
+        QTRY_COMPARE(ws.count(QStringLiteral("error")), 1);
+        QCOMPARE(ws.ws.state(), QAbstractSocket::ConnectedState);
+    }
+
+    // Loopback by default and quiet about it; any other address is warned about loudly.
+    void nonLoopbackBindWarns()
+    {
+        {
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("WARNING.*0\\.0\\.0\\.0.*NOT loopback")));
+            ApiFixture open([](ApiOptions &o) { o.address = QHostAddress::AnyIPv4; });
+            QVERIFY2(open.ok(), qPrintable(open.error()));
+        }
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("NOT loopback")));
+        ApiFixture quiet;
+        QVERIFY(quiet.ok());
     }
 
     // Random query strings over every GET route: answers are 2xx/4xx, never 5xx.
