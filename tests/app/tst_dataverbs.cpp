@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `barkeep import` and `barkeep export` as a user runs them: a CSV in, the same bars and an
 // honest coverage manifest out; bad rows refused with their line numbers, nothing stored.
+#include "demogenerator.h"
 #include "support/testsupport.h"
 
 #include <QCryptographicHash>
@@ -22,6 +23,7 @@ class TstDataVerbs : public QObject
     {
         int exitCode;
         QString err;
+        QByteArray out;
     };
 
     Run barkeep(const QStringList &args)
@@ -36,8 +38,8 @@ class TstDataVerbs : public QObject
         p.setProcessEnvironment(env);
         p.start(barkeep::test::barkeepBinary(), args);
         if (!p.waitForFinished(60000))
-            return {-1, QStringLiteral("timeout")};
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardError())};
+            return {-1, QStringLiteral("timeout"), {}};
+        return {p.exitCode(), QString::fromUtf8(p.readAllStandardError()), p.readAllStandardOutput()};
     }
 
     QString write(const QString &name, const QByteArray &content)
@@ -134,6 +136,89 @@ private slots:
         const QJsonObject manifest = QJsonDocument::fromJson(read(out + QStringLiteral(".manifest.json"))).object();
         QCOMPARE(manifest.value(QStringLiteral("empty")).toArray().size(), 0);
         QCOMPARE(manifest.value(QStringLiteral("gaps")).toArray().size(), 1); // the two bad minutes
+    }
+
+    // `barkeep ohlcv` for scripts: the demo's bars on stdout as CSV (the default) or a JSON array,
+    // any timeframe; nothing but the bars on stdout.
+    void ohlcvVerbCsvAndJson()
+    {
+        const qint64 t0 = 1704067200000LL; // 2024-01-01T00:00Z
+        const qint64 hour = 3600000LL;
+        const barkeep::Bars truth = barkeep::demo::DemoGenerator().bars(QStringLiteral("BTC/USDT"), {t0, t0 + hour});
+        QCOMPARE(truth.size(), size_t(60));
+        const QStringList series{QStringLiteral("ohlcv"), QStringLiteral("--provider"), QStringLiteral("demo"),
+                                 QStringLiteral("--symbol"), QStringLiteral("BTC/USDT"), QStringLiteral("--since"),
+                                 QString::number(t0), QStringLiteral("--until"), QString::number(t0 + hour)};
+        Run r = barkeep(series);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 61);
+        QCOMPARE(lines[0], QByteArray("t,open,high,low,close,volume"));
+        for (int i = 0; i < 60; ++i) {
+            const QList<QByteArray> f = lines[i + 1].split(',');
+            QCOMPARE(f.size(), 6);
+            QCOMPARE(f[0].toLongLong(), truth[size_t(i)].t);
+            QCOMPARE(f[1].toDouble(), truth[size_t(i)].o);
+            QCOMPARE(f[4].toDouble(), truth[size_t(i)].c);
+            QCOMPARE(f[5].toDouble(), truth[size_t(i)].v);
+        }
+
+        r = barkeep(series + QStringList{QStringLiteral("--format"), QStringLiteral("json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QJsonParseError perr;
+        const QJsonDocument doc = QJsonDocument::fromJson(r.out, &perr);
+        QVERIFY2(perr.error == QJsonParseError::NoError && doc.isArray(), r.out.left(200).constData());
+        const QJsonArray bars = doc.array();
+        QCOMPARE(bars.size(), 60);
+        for (int i = 0; i < 60; ++i) {
+            const QJsonArray b = bars[i].toArray();
+            QCOMPARE(b[0].toInteger(), truth[size_t(i)].t);
+            QCOMPARE(b[2].toDouble(), truth[size_t(i)].h);
+            QCOMPARE(b[3].toDouble(), truth[size_t(i)].l);
+        }
+
+        r = barkeep(series + QStringList{QStringLiteral("--timeframe"), QStringLiteral("15m"), QStringLiteral("--format"),
+                                         QStringLiteral("json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 4);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array()[1].toArray()[0].toInteger(), t0 + 15 * 60000);
+    }
+
+    // Bad input to `barkeep ohlcv` is a clear message on stderr and a non-zero exit, never a
+    // crash and never bars on stdout.
+    void ohlcvVerbBadInput_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("mentions");
+        const QStringList range{QStringLiteral("--since"), QStringLiteral("2024-01-01"), QStringLiteral("--until"),
+                                QStringLiteral("2024-01-02")};
+        auto with = [&range](const QString &provider, const QString &symbol, const QStringList &more = {}) {
+            return QStringList{QStringLiteral("ohlcv"), QStringLiteral("--provider"), provider, QStringLiteral("--symbol"), symbol}
+                + range + more;
+        };
+        QTest::newRow("format") << with(QStringLiteral("demo"), QStringLiteral("BTC/USDT"), {QStringLiteral("--format"), QStringLiteral("xml")})
+                                << 2 << QStringLiteral("--format must be csv or json");
+        QTest::newRow("no symbol") << (QStringList{QStringLiteral("ohlcv"), QStringLiteral("--provider"), QStringLiteral("demo")} + range)
+                                   << 2 << QStringLiteral("--symbol is required");
+        QTest::newRow("unknown provider") << with(QStringLiteral("nope"), QStringLiteral("BTC/USDT")) << 1 << QStringLiteral("nope");
+        QTest::newRow("unknown market") << with(QStringLiteral("demo"), QStringLiteral("BTC/USDT"), {QStringLiteral("--market"), QStringLiteral("moon")})
+                                        << 1 << QStringLiteral("moon");
+        QTest::newRow("unknown symbol") << with(QStringLiteral("demo"), QStringLiteral("NOPE/USD")) << 1 << QStringLiteral("NOPE/USD");
+        QTest::newRow("bad timeframe") << with(QStringLiteral("demo"), QStringLiteral("BTC/USDT"), {QStringLiteral("--timeframe"), QStringLiteral("7x")})
+                                       << 1 << QStringLiteral("7x");
+        QTest::newRow("unknown option") << with(QStringLiteral("demo"), QStringLiteral("BTC/USDT"), {QStringLiteral("--colour")})
+                                        << 2 << QStringLiteral("colour");
+    }
+    void ohlcvVerbBadInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, mentions);
+        const Run r = barkeep(args);
+        QVERIFY2(r.exitCode == exitCode, qPrintable(QStringLiteral("exit %1: %2").arg(r.exitCode).arg(r.err)));
+        QVERIFY2(r.err.contains(mentions), qPrintable(r.err));
+        QVERIFY2(r.out.isEmpty(), r.out.left(200).constData());
     }
 
     void usageProblemsExitTwo()

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "application.h"
 #include "demogenerator.h"
+#include "headlessinstance.h"
 #include "support/testsupport.h"
 
 #include "storage/barstore.h"
 
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -13,6 +15,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QSet>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -173,6 +176,89 @@ private slots:
         QVERIFY(stopTimer.elapsed() < 5000);
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 0);
+    }
+
+    // BARKEEP_API_TOKEN sets the token; --api-token wins over it. Either way no token file is
+    // made (the file is only for a token nobody gave).
+    void tokenFromEnvironmentAndCommandLine()
+    {
+        auto tokenFiles = [](const test::HeadlessInstance &bk) {
+            QStringList found;
+            QDirIterator it(bk.configDir(), {QStringLiteral("api-token")}, QDir::Files, QDirIterator::Subdirectories);
+            while (it.hasNext())
+                found << it.next();
+            return found;
+        };
+        const QString markets = QStringLiteral("/api/v1/markets");
+        {
+            test::HeadlessInstance bk({}, QString());
+            bk.setEnv(QStringLiteral("BARKEEP_API_TOKEN"), QStringLiteral("env-token-1"));
+            QVERIFY2(bk.start(), bk.log().constData());
+            QCOMPARE(bk.get(markets, "env-token-1").status, 200);
+            QCOMPARE(bk.get(markets, "env-token-2").status, 401);
+            QCOMPARE(bk.get(markets, {}).status, 401);
+            QCOMPARE(tokenFiles(bk), QStringList());
+            QVERIFY(!bk.log().contains("env-token-1"));
+            QVERIFY2(bk.terminate(), bk.log().right(2000).constData());
+        }
+        {
+            test::HeadlessInstance bk({}, QStringLiteral("cli-token-2"));
+            bk.setEnv(QStringLiteral("BARKEEP_API_TOKEN"), QStringLiteral("env-token-1"));
+            QVERIFY2(bk.start(), bk.log().constData());
+            QCOMPARE(bk.get(markets, "cli-token-2").status, 200);
+            QCOMPARE(bk.get(markets, "env-token-1").status, 401);
+            QCOMPARE(tokenFiles(bk), QStringList());
+            QVERIFY(!bk.log().contains("cli-token-2"));
+            QVERIFY2(bk.terminate(), bk.log().right(2000).constData());
+        }
+    }
+
+    // /metrics of the whole application (the API's families, the backfill's and the provider
+    // pacers' appended): the families issue 7 names are there, and each family and each series
+    // appears once, as Prometheus requires (a second TYPE line fails the whole scrape).
+    void metricsExposition()
+    {
+        test::HeadlessInstance bk({}, QStringLiteral("metrics-token"));
+        QVERIFY2(bk.start(), bk.log().constData());
+        const QString series = QStringLiteral("market=crypto&provider=demo&symbol=BTC/USDT");
+        QCOMPARE(bk.get(QStringLiteral("/api/v1/ohlcv?%1&since=%2&until=%3").arg(series).arg(kJan2024).arg(kJan2024 + kHourMs)).status, 200);
+        QCOMPARE(bk.get(QStringLiteral("/api/v1/ohlcv?%1&since=x").arg(series)).status, 400);
+        QVERIFY(bk.startBackfill(QStringLiteral("demo"), QStringLiteral("BTC/USDT"), kJan2024, kJan2024 + kHourMs) > 0);
+        const auto m = bk.get(QStringLiteral("/metrics"));
+        QCOMPARE(m.status, 200);
+        QVERIFY2(bk.terminate(), bk.log().right(2000).constData());
+
+        QHash<QByteArray, int> types;
+        QSet<QByteArray> seriesSeen;
+        for (const QByteArray &line : m.body.split('\n')) {
+            if (line.startsWith("# TYPE ")) {
+                const QByteArray name = line.mid(7, line.indexOf(' ', 7) - 7);
+                QVERIFY2(++types[name] == 1, qPrintable(QStringLiteral("family %1 declared twice").arg(QString::fromLatin1(name))));
+                continue;
+            }
+            if (line.isEmpty() || line.startsWith('#'))
+                continue;
+            const QByteArray id = line.left(line.lastIndexOf(' '));
+            QVERIFY2(!seriesSeen.contains(id), qPrintable(QStringLiteral("series %1 twice").arg(QString::fromLatin1(id))));
+            seriesSeen.insert(id);
+            QByteArray name = id.left(id.indexOf('{') < 0 ? id.size() : id.indexOf('{'));
+            for (const char *suffix : {"_bucket", "_sum", "_count"})
+                if (!types.contains(name) && name.endsWith(suffix))
+                    name.chop(qsizetype(qstrlen(suffix)));
+            QVERIFY2(types.contains(name), qPrintable(QStringLiteral("sample %1 before its TYPE").arg(QString::fromLatin1(line))));
+        }
+        // Issue 7 item 6: requests by route and status, latency histogram, provider
+        // requests/weight/429s, backfill queue and bars written, cache hits/misses, WebSocket
+        // clients and messages.
+        for (const char *family : {"barkeep_api_requests_total", "barkeep_api_request_duration_seconds",
+                                   "barkeep_provider_requests_total", "barkeep_provider_weight_total",
+                                   "barkeep_provider_rate_limited_total", "barkeep_backfill_jobs",
+                                   "barkeep_backfill_bars_written_total", "barkeep_cache_hits_total",
+                                   "barkeep_cache_misses_total", "barkeep_ws_clients", "barkeep_ws_messages_sent_total"})
+            QVERIFY2(types.contains(family), family);
+        QCOMPARE(types.value("barkeep_api_request_duration_seconds"), 1);
+        QVERIFY(m.body.contains("barkeep_api_requests_total{route=\"/api/v1/ohlcv\",status=\"400\"} 1"));
+        QVERIFY(m.body.contains("barkeep_backfill_jobs{provider=\"demo\""));
     }
 
     void tokenFileIsPrivate()
