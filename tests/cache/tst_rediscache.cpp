@@ -37,6 +37,23 @@ TimeRange minutes(qint64 a, qint64 b)
     return {a * kMinuteMs, b * kMinuteMs};
 }
 
+// `count` whole days from the epoch, each with its 1440 bars (seeded by the day), for the
+// pipelined putMany() and getMany().
+struct Days
+{
+    std::vector<TimeRange> ranges;
+    std::vector<Bars> bars;
+};
+Days wholeDays(int count)
+{
+    Days out;
+    for (int d = 0; d < count; ++d) {
+        out.ranges.push_back(minutes(d * 1440, (d + 1) * 1440));
+        out.bars.push_back(makeBars(out.ranges.back().from, 1440, d));
+    }
+    return out;
+}
+
 // Counts warnings of the cache category; everything else goes to the previous handler.
 std::atomic<int> g_cacheWarnings{0};
 QtMessageHandler g_previousHandler = nullptr;
@@ -108,6 +125,13 @@ public:
         m_process.waitForFinished(5000);
     }
     ~OwnRedis() { kill(); }
+    // Where start() listens.
+    RedisEndpoint endpoint() const
+    {
+        RedisEndpoint e;
+        e.port = m_port;
+        return e;
+    }
 
 private:
     QTemporaryDir m_dir;
@@ -120,6 +144,17 @@ int freePort()
     QTcpServer s;
     s.listen(QHostAddress::LocalHost, 0);
     return s.serverPort();
+}
+
+// A cache on an OwnRedis that a test kills or stops: quick reconnects and command timeouts,
+// so an outage is noticed, and over, within the test's time.
+RedisCache::Options outageOptions(int reconnectMaxMs, int commandTimeoutMs)
+{
+    RedisCache::Options o;
+    o.reconnectMinMs = 20;
+    o.reconnectMaxMs = reconnectMaxMs;
+    o.commandTimeoutMs = commandTimeoutMs;
+    return o;
 }
 
 } // namespace
@@ -206,20 +241,15 @@ private slots:
         RedisCache cache(sharedEndpoint(), 120);
         QVERIFY(cache.open());
         const SeriesKey s = uniqueSeries();
-        std::vector<TimeRange> ranges;
-        std::vector<Bars> values;
-        for (int d = 0; d < 30; ++d) {
-            ranges.push_back(minutes(d * 1440, (d + 1) * 1440));
-            values.push_back(makeBars(ranges.back().from, 1440, d));
-        }
-        cache.putMany(s, ranges, values);
-        std::vector<TimeRange> asked = ranges;
+        const Days days = wholeDays(30);
+        cache.putMany(s, days.ranges, days.bars);
+        std::vector<TimeRange> asked = days.ranges;
         asked.push_back(minutes(-1440, 0)); // never put
         const auto got = cache.getMany(s, asked);
         QCOMPARE(got.size(), asked.size());
         for (int d = 0; d < 30; ++d) {
             QVERIFY(got[d]);
-            QCOMPARE(*got[d], values[d]);
+            QCOMPARE(*got[d], days.bars[d]);
         }
         QVERIFY(!got.back());
         QCOMPARE(cache.counters().hits.load(), 30);
@@ -261,14 +291,7 @@ private slots:
         const int port = freePort();
         OwnRedis server;
         QVERIFY(server.start(port));
-
-        RedisEndpoint e;
-        e.port = port;
-        RedisCache::Options o;
-        o.reconnectMinMs = 20;
-        o.reconnectMaxMs = 200;
-        o.commandTimeoutMs = 500;
-        RedisCache cache(e, 60, o);
+        RedisCache cache(server.endpoint(), 60, outageOptions(200, 500));
         QVERIFY(cache.open());
         const Bars bars = makeBars(0, 60);
         cache.put(kBtc, minutes(0, 60), bars);
@@ -278,13 +301,8 @@ private slots:
         server.kill();
         // A large pipelined write into the dead connection: several write(2)s, the later ones
         // after the peer's reset. That must not raise SIGPIPE in the process (it would die).
-        std::vector<TimeRange> ranges;
-        std::vector<Bars> days;
-        for (int d = 0; d < 60; ++d) {
-            ranges.push_back(minutes(d * 1440, (d + 1) * 1440));
-            days.push_back(makeBars(ranges.back().from, 1440, d));
-        }
-        cache.putMany(kBtc, ranges, days);
+        const Days days = wholeDays(60);
+        cache.putMany(kBtc, days.ranges, days.bars);
         // Reads fall through (a miss for the caller), quickly, and each counts an error.
         QElapsedTimer t;
         t.start();
@@ -326,20 +344,15 @@ private slots:
         const int port = freePort();
         OwnRedis server;
         QVERIFY(server.start(port));
-        RedisEndpoint e;
-        e.port = port;
-        RedisCache::Options o;
-        o.reconnectMinMs = 20;
-        o.reconnectMaxMs = 100;
-        o.commandTimeoutMs = 200;
+        RedisCache::Options o = outageOptions(100, 200);
         o.connectTimeoutMs = 200;
-        RedisCache cache(e, 60, o);
+        RedisCache cache(server.endpoint(), 60, o);
         QVERIFY(cache.open());
         cache.put(kBtc, minutes(0, 60), makeBars(0, 60));
         cache.put(kBtc, minutes(60, 120), makeBars(60 * kMinuteMs, 60));
 
         const qint64 pid = [&] {
-            RawRedis raw(e);
+            RawRedis raw(server.endpoint());
             auto *r = static_cast<redisReply *>(redisCommand(raw.c, "INFO server"));
             const QByteArray info(r->str, qsizetype(r->len));
             freeReplyObject(r);
