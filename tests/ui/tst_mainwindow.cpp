@@ -56,6 +56,17 @@ bool waitForSymbols(QSignalSpy &spy)
 {
     return !spy.isEmpty() || spy.wait(30000);
 }
+
+// Shows `w` (at `size` when valid) and waits for its symbols and its first bars, which
+// `loaded` (a spy on barsLoaded made before) then holds.
+bool showAndLoad(ui::MainWindow &w, QSignalSpy &loaded, QSize size = {})
+{
+    QSignalSpy symbols(&w, &ui::MainWindow::symbolsLoaded);
+    if (size.isValid())
+        w.resize(size);
+    w.show();
+    return waitForSymbols(symbols) && (!loaded.isEmpty() || loaded.wait(30000));
+}
 } // namespace
 
 class TstMainWindow : public QObject
@@ -281,11 +292,8 @@ private slots:
         RunningApp app;
         QVERIFY(app.start());
         ui::MainWindow w(app.services());
-        QSignalSpy symbols(&w, &ui::MainWindow::symbolsLoaded);
         QSignalSpy loaded(&w, &ui::MainWindow::barsLoaded);
-        w.show();
-        QVERIFY(waitForSymbols(symbols));
-        QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), 30000);
+        QVERIFY(showAndLoad(w, loaded));
         QLineEdit *edit = w.timeframeBox()->lineEdit();
         edit->setText(QStringLiteral("7m"));
         emit edit->editingFinished();
@@ -306,12 +314,8 @@ private slots:
         RunningApp app;
         QVERIFY(app.start());
         ui::MainWindow w(app.services());
-        QSignalSpy symbols(&w, &ui::MainWindow::symbolsLoaded);
         QSignalSpy loaded(&w, &ui::MainWindow::barsLoaded);
-        w.resize(1000, 700);
-        w.show();
-        QVERIFY(waitForSymbols(symbols));
-        QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), 30000);
+        QVERIFY(showAndLoad(w, loaded, QSize(1000, 700)));
         const qint64 first = w.chart()->bars().front().t;
         const size_t before = w.chart()->bars().size();
         QSignalSpy range(&w, &ui::MainWindow::rangeLoaded);
@@ -331,12 +335,8 @@ private slots:
         RunningApp app;
         QVERIFY(app.start());
         ui::MainWindow w(app.services());
-        QSignalSpy symbols(&w, &ui::MainWindow::symbolsLoaded);
         QSignalSpy loaded(&w, &ui::MainWindow::barsLoaded);
-        w.resize(1000, 700);
-        w.show();
-        QVERIFY(waitForSymbols(symbols));
-        QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), 30000);
+        QVERIFY(showAndLoad(w, loaded, QSize(1000, 700)));
         const int before = int(loaded.size());
         const qint64 t = 1709596800000 + 5 * kHourMs; // 2024-03-05 05:00
         const SeriesKey sol{QStringLiteral("crypto"), QStringLiteral("demo"),
