@@ -89,28 +89,20 @@ Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
     Result<QJsonArray> array = parseJsonArray(body, kProvider, u"Binance klines"_s);
     if (!array)
         return array.error();
-    const QJsonArray &rows = *array;
-    Bars bars;
-    bars.reserve(rows.size());
-    for (const QJsonValue &rowValue : rows) {
-        const QJsonArray row = rowValue.toArray();
-        Bar b;
-        const QJsonValue t = row.at(0);
-        bool ok = rowValue.isArray() && row.size() >= 6 && t.isDouble();
-        ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
-             && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c) && toNumber(row.at(5), &b.v);
-        // µs (X-MBX-TIME-UNIT) are up to 1000× larger than ms: range-check before converting.
-        ok = ok && isTimeInRange(t.toDouble() / 1000.0);
-        if (ok) {
-            b.t = toMs(qint64(t.toDouble()));
-            ok = (bars.empty() || b.t > bars.back().t);
-        }
-        if (!ok)
-            return Error(Error::Kind::BadResponse, u"Binance klines: malformed or unordered row"_s,
-                         compact(rowValue));
-        bars.push_back(b);
-    }
-    return bars;
+    return parseBarRows(*array, u"Binance klines: malformed or unordered row"_s,
+                        [](const QJsonArray &row, const Bars &before, Bar &b) {
+                            const QJsonValue t = row.at(0);
+                            bool ok = row.size() >= 6 && t.isDouble();
+                            ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
+                                 && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c)
+                                 && toNumber(row.at(5), &b.v);
+                            // µs (X-MBX-TIME-UNIT) are up to 1000× larger than ms: range-check
+                            // before converting.
+                            if (!ok || !isTimeInRange(t.toDouble() / 1000.0))
+                                return false;
+                            b.t = toMs(qint64(t.toDouble()));
+                            return before.empty() || b.t > before.back().t;
+                        });
 }
 
 Result<std::optional<StreamBar>> BinanceExchange::parseKlineEvent(const QByteArray &message)

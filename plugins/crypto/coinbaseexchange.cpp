@@ -73,26 +73,24 @@ Result<Bars> CoinbaseExchange::parseCandles(const QByteArray &body)
     Result<QJsonArray> array = parseJsonArray(body, kProvider, u"Coinbase candles"_s);
     if (!array)
         return array.error();
-    const QJsonArray &rows = *array;
-    Bars bars;
-    bars.reserve(rows.size());
-    for (const QJsonValue &rowValue : rows) {
-        const QJsonArray row = rowValue.toArray();
-        Bar b;
-        double time = 0;
-        // [time, low, high, open, close, volume]: low before high, open/close after.
-        const bool ok = rowValue.isArray() && row.size() >= 6 && toNumber(row.at(0), &time)
-                        && toNumber(row.at(1), &b.l) && toNumber(row.at(2), &b.h)
-                        && toNumber(row.at(3), &b.o) && toNumber(row.at(4), &b.c)
-                        && toNumber(row.at(5), &b.v) && isTimeInRange(time * 1000.0);
-        if (!ok)
-            return Error(Error::Kind::BadResponse, u"Coinbase candles: malformed row"_s,
-                         compact(rowValue));
-        b.t = qint64(time) * 1000;
-        bars.push_back(b);
-    }
+    Result<Bars> bars = parseBarRows(
+        *array, u"Coinbase candles: malformed row"_s,
+        [](const QJsonArray &row, const Bars &, Bar &b) {
+            double time = 0;
+            // [time, low, high, open, close, volume]: low before high, open/close after.
+            const bool ok = row.size() >= 6 && toNumber(row.at(0), &time)
+                            && toNumber(row.at(1), &b.l) && toNumber(row.at(2), &b.h)
+                            && toNumber(row.at(3), &b.o) && toNumber(row.at(4), &b.c)
+                            && toNumber(row.at(5), &b.v) && isTimeInRange(time * 1000.0);
+            if (!ok)
+                return false;
+            b.t = qint64(time) * 1000;
+            return true;
+        });
+    if (!bars)
+        return bars;
     // Rows come newest first (not documented, so sort rather than reverse).
-    std::stable_sort(bars.begin(), bars.end(),
+    std::stable_sort(bars->begin(), bars->end(),
                      [](const Bar &a, const Bar &b) { return a.t < b.t; });
     return bars;
 }

@@ -113,6 +113,24 @@ protected:
     // missing a part fails the whole list with BadResponse `malformed` and the entry.
     static Result<QList<SymbolInfo>> parseMarkets(const QJsonArray &list, const MarketKeys &keys,
                                                   const QString &malformed);
+    // The bars of `rows`, a page of candle rows in the provider's order: `readRow(row, before,
+    // b)` reads one row (an array) into `b`, `before` being the bars read so far (for an order
+    // check); a row that is not an array or that readRow() refuses fails the whole page with
+    // BadResponse `malformed` and the row.
+    template <typename ReadRow>
+    static Result<Bars> parseBarRows(const QJsonArray &rows, const QString &malformed,
+                                     ReadRow &&readRow)
+    {
+        Bars bars;
+        bars.reserve(rows.size());
+        for (const QJsonValue &rowValue : rows) {
+            Bar b;
+            if (!rowValue.isArray() || !readRow(rowValue.toArray(), std::as_const(bars), b))
+                return Error(Error::Kind::BadResponse, malformed, compact(rowValue));
+            bars.push_back(b);
+        }
+        return bars;
+    }
 
     ProviderSettings m_settings;
     std::shared_ptr<ProviderContext> m_context;

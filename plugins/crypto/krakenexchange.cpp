@@ -113,25 +113,27 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
                      fragment(body, 0, 300));
     OhlcPage page;
     page.last = qint64(result.value(u"last"_s).toDouble());
-    for (const QJsonValue &rowValue : rowsValue.toArray()) {
-        // [time s, open, high, low, close, vwap, volume, count]
-        const QJsonArray row = rowValue.toArray();
-        Bar b;
-        double time = 0;
-        const bool ok = rowValue.isArray() && row.size() >= 8 && row.at(0).isDouble()
-                        && toNumber(row.at(0), &time) && isTimeInRange(time * 1000.0)
-                        && toNumber(row.at(1), &b.o)
-                        && toNumber(row.at(2), &b.h) && toNumber(row.at(3), &b.l)
-                        && toNumber(row.at(4), &b.c) && toNumber(row.at(6), &b.v)
-                        && row.at(7).isDouble()
-                        && (page.rows.empty() || qint64(time) * 1000 > page.rows.back().t);
-        if (!ok)
-            return Error(Error::Kind::BadResponse, u"Kraken OHLC: malformed or unordered row"_s,
-                         compact(rowValue));
-        b.t = qint64(time) * 1000;
-        page.rows.push_back(b);
-        page.counts.append(row.at(7).toInt());
-    }
+    Result<Bars> rows = parseBarRows(
+        rowsValue.toArray(), u"Kraken OHLC: malformed or unordered row"_s,
+        [&page](const QJsonArray &row, const Bars &before, Bar &b) {
+            // [time s, open, high, low, close, vwap, volume, count]
+            double time = 0;
+            const bool ok = row.size() >= 8 && row.at(0).isDouble()
+                            && toNumber(row.at(0), &time) && isTimeInRange(time * 1000.0)
+                            && toNumber(row.at(1), &b.o)
+                            && toNumber(row.at(2), &b.h) && toNumber(row.at(3), &b.l)
+                            && toNumber(row.at(4), &b.c) && toNumber(row.at(6), &b.v)
+                            && row.at(7).isDouble()
+                            && (before.empty() || qint64(time) * 1000 > before.back().t);
+            if (!ok)
+                return false;
+            b.t = qint64(time) * 1000;
+            page.counts.append(row.at(7).toInt());
+            return true;
+        });
+    if (!rows)
+        return rows.error();
+    page.rows = std::move(*rows);
     return page;
 }
 
