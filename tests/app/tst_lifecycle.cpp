@@ -2,6 +2,7 @@
 #include "application.h"
 #include "demogenerator.h"
 #include "headlessinstance.h"
+#include "scriptedserver.h"
 #include "support/testsupport.h"
 
 #include "storage/barstore.h"
@@ -259,6 +260,34 @@ private slots:
         QCOMPARE(types.value("barkeep_api_request_duration_seconds"), 1);
         QVERIFY(m.body.contains("barkeep_api_requests_total{route=\"/api/v1/ohlcv\",status=\"400\"} 1"));
         QVERIFY(m.body.contains("barkeep_backfill_jobs{provider=\"demo\""));
+    }
+
+    // The provider pacer rows of /metrics count what the provider answered: a 429 from a
+    // (scripted) Binance shows as barkeep_provider_rate_limited_total{provider="binance"}.
+    void providerMetricsCountRateLimits()
+    {
+        fakes::ScriptedServer binance;
+        QVERIFY(binance.listen() != 0);
+        binance.enqueue(429, R"({"code":-1003,"msg":"Too many requests; current limit is 6000 request weight per 1 MINUTE."})",
+                        {{"Retry-After", "1"}});
+        test::HeadlessInstance bk({QStringLiteral("providers.binance.baseUrl=") + binance.url().toString()},
+                                  QStringLiteral("metrics-token"));
+        QVERIFY2(bk.start(), bk.log().constData());
+        // The 429 reaches the script as a 429 that says when to come back.
+        const auto bars = bk.get(QStringLiteral("/api/v1/ohlcv?market=crypto&provider=binance&symbol=BTC/USDT&since=%1&until=%2")
+                                     .arg(kJan2024).arg(kJan2024 + kHourMs));
+        QCOMPARE(bars.status, 429);
+        QCOMPARE(bars.json.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("rate_limited"));
+        QCOMPARE(binance.totalRequests(), 1);
+        const auto m = bk.get(QStringLiteral("/metrics"));
+        QCOMPARE(m.status, 200);
+        QVERIFY2(bk.terminate(), bk.log().right(2000).constData());
+        QVERIFY2(m.body.contains("\nbarkeep_provider_rate_limited_total{provider=\"binance\"} 1\n"), m.body.constData());
+        static const QRegularExpression requests(QStringLiteral("\nbarkeep_provider_requests_total\\{provider=\"binance\"\\} (\\d+)\n"));
+        const QRegularExpressionMatch got = requests.match(QString::fromUtf8(m.body));
+        QVERIFY2(got.hasMatch(), m.body.constData());
+        QCOMPARE(got.captured(1).toInt(), binance.totalRequests());
     }
 
     void tokenFileIsPrivate()
