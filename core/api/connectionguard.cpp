@@ -29,6 +29,14 @@ void ConnectionGuard::markWebSocket(QTcpSocket *socket)
         timer->stop();
 }
 
+void ConnectionGuard::markAnswering(QTcpSocket *socket)
+{
+    if (!socket)
+        return;
+    if (auto *timer = socket->findChild<QTimer *>(QStringLiteral("barkeepIdle")))
+        timer->stop();
+}
+
 void ConnectionGuard::reject(QTcpSocket *socket, const QByteArray &statusLine,
                              const QByteArray &body)
 {

@@ -2,6 +2,7 @@
 #include "pendingresponse.h"
 
 #include "apimetrics.h"
+#include "connectionguard.h"
 
 #include <QHttpServerResponder>
 #include <QJsonDocument>
@@ -27,6 +28,7 @@ PendingResponse::PendingResponse(QHttpServerResponder &&responder, ApiMetrics *m
     m_state->metrics = metrics;
     m_state->route = std::move(route);
     m_state->timer.start();
+    ConnectionGuard::markAnswering(m_state->socket);
 }
 
 void PendingResponse::send(int status, const QByteArray &body, const QByteArray &contentType,

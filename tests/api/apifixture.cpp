@@ -8,12 +8,15 @@
 #include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTcpSocket>
+#include <QThread>
 #include <QUrlQuery>
 
 namespace barkeep::test {
 
 Result<qint64> FakeBackfill::submit(const SeriesKey &series, TimeRange range)
 {
+    if (const int delay = submitDelayMs.load(); delay > 0)
+        QThread::msleep(ulong(delay));
     QMutexLocker lock(&m_mutex);
     BackfillJobInfo j;
     j.id = m_next++;

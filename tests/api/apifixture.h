@@ -33,6 +33,9 @@ public:
     std::optional<BackfillJobInfo> job(qint64 id) const override;
     QList<BackfillJobInfo> jobs() const override;
     void setJob(const BackfillJobInfo &job);
+    // submit() takes this long (it runs on the API's worker pool): an answer that is slow to
+    // come, like a provider fetch.
+    std::atomic<int> submitDelayMs{0};
 
 private:
     mutable QMutex m_mutex;

@@ -700,6 +700,20 @@ private slots:
         QCOMPARE(ws.ws.state(), QAbstractSocket::ConnectedState);
     }
 
+    // The idle timeout is for a client that sends nothing, not for a server that is still
+    // working on its answer: a request whose answer takes longer than the timeout is answered.
+    void slowAnswerIsNotIdle()
+    {
+        ApiFixture g([](ApiOptions &o) { o.idleTimeoutSec = 1; });
+        QVERIFY(g.ok());
+        g.backfill()->submitDelayMs = 2500; // 2.5 idle timeouts
+        const QByteArray body = QStringLiteral(R"({"market":"crypto","provider":"demo","symbol":"BTC/USDT","since":%1,"until":%2})")
+                                    .arg(kJan2024).arg(kJan2024 + kHourMs).toUtf8();
+        const Reply r = request(nam, "POST", g.url(QStringLiteral("/api/v1/backfills")), Auth::Bearer, body);
+        QVERIFY2(r.status == 202, qPrintable(QStringLiteral("%1 %2").arg(r.status).arg(QString::fromUtf8(r.body))));
+        QCOMPARE(g.server()->metrics().connectionsTimedOut.load(), 0);
+    }
+
     // Loopback by default and quiet about it; any other address is warned about loudly.
     void nonLoopbackBindWarns()
     {
