@@ -12,6 +12,7 @@
 #include "services/requestpacer.h"
 #include "services/marketservice.h"
 #include "storage/barstore.h"
+#include "util/epolleventdispatcher.h"
 
 #include <QDir>
 #include <QFile>
@@ -156,6 +157,10 @@ VoidResult Application::startApi()
     if (m_config.cacheUrl().startsWith(QLatin1String("redis://")))
         options.fanoutUrl = m_config.cacheUrl(); // the stream fans out over the cache's Redis
 
+    // The API thread waits on epoll (EpollEventDispatcher says why). A thread that ran before
+    // lost its dispatcher when it finished, so one is installed on every start.
+    if (!m_apiThread.eventDispatcher())
+        m_apiThread.setEventDispatcher(new EpollEventDispatcher);
     m_apiThread.start();
     m_apiContext = new QObject;
     m_apiContext->moveToThread(&m_apiThread);

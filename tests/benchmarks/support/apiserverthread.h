@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/localapiserver.h"
+#include "util/epolleventdispatcher.h"
 
 #include <QMetaObject>
 #include <QObject>
@@ -10,7 +11,8 @@
 namespace barkeep::bench {
 
 // Runs a LocalApiServer on its own thread, created inside it (style.md §6), for the API and
-// stream benchmark drivers.
+// stream benchmark drivers. The thread waits on EpollEventDispatcher, as the application's
+// API thread does, unless `qtDispatcher` asks for Qt's own (the baseline of that change).
 struct ApiServerThread
 {
     QThread thread;
@@ -18,8 +20,10 @@ struct ApiServerThread
     LocalApiServer *server = nullptr;
     quint16 port = 0;
 
-    void start(const ApiServices &services, const ApiOptions &options)
+    void start(const ApiServices &services, const ApiOptions &options, bool qtDispatcher = false)
     {
+        if (!qtDispatcher)
+            thread.setEventDispatcher(new EpollEventDispatcher);
         thread.start();
         context = new QObject;
         context->moveToThread(&thread);
