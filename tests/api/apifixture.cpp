@@ -108,6 +108,11 @@ ApiFixture::ApiFixture(const Setup &setup)
 
 ApiFixture::~ApiFixture()
 {
+    // As Application::stop(): provider requests in flight are aborted first. The server's
+    // destructor waits for its worker pool, and a fake provider living on this (then blocked)
+    // thread could never answer a poll still waiting for it: 30 s to its timeout.
+    if (m_market)
+        m_market->abortRequests();
     m_server.reset();
     m_orchestrator.reset();
     m_market.reset();

@@ -11,6 +11,7 @@
 #include "alpacafake.h"
 #include "alpacastreamfake.h"
 #include "binancestreamfake.h"
+#include "coinbasefake.h"
 #include "cache/barcache.h"
 #include "config/config.h"
 #include "plugin/pluginregistry.h"
@@ -206,6 +207,38 @@ private slots:
         QVERIFY(f.ws.pushBar(sym, kMinute0 + 2 * kMinuteMs, true));
         QTRY_COMPARE(c.barMessages(true).size(), 3);
         QCOMPARE(barOf(c.barMessages(true)[2]).t, kMinute0 + 2 * kMinuteMs);
+    }
+
+    // Coinbase has no stream upstream: the worker polls its REST candles (the fake's rate
+    // limit, 10 requests/s, stays on). Minutes close on the test's clock; the client gets each
+    // final once, in order, equal to the fake's truth, from one upstream.
+    void coinbasePollsWithoutStream()
+    {
+        fakes::CoinbaseFake rest;
+        QVERIFY(rest.listen());
+        Server f([&rest](Config &c) { c.set(QStringLiteral("providers.coinbase.baseUrl"), rest.url().toString()); });
+        QVERIFY(f.server);
+        Client c;
+        QVERIFY(c.open(f.server->serverPort()));
+        c.subscribe(QStringLiteral("BTC/USD"), QStringLiteral("coinbase"));
+        QTRY_COMPARE(c.count(QStringLiteral("snapshot")), 1);
+        QCOMPARE(c.count(QStringLiteral("error")), 0);
+        QCOMPARE(f.server->metrics().streamUpstreams.load(), 1);
+        const Bars truth = rest.groundTruth(QStringLiteral("BTC-USD"), {kMinute0, kMinute0 + 3 * kMinuteMs});
+        QVERIFY(!truth.empty() && truth.front().t == kMinute0);
+        // The minute forming at the clock (12:00:05) comes as final:false first.
+        QTRY_VERIFY(!c.barMessages(false).isEmpty());
+        QCOMPARE(barOf(c.barMessages(false).first()).t, kMinute0);
+        for (int i = 1; i <= 3; ++i) {
+            f.clock = kMinute0 + i * kMinuteMs + 5000;
+            const qsizetype closed = qsizetype(rest.groundTruth(QStringLiteral("BTC-USD"), {kMinute0, kMinute0 + i * kMinuteMs}).size());
+            QTRY_COMPARE_WITH_TIMEOUT(c.barMessages(true).size(), closed, 20'000);
+        }
+        const QList<QJsonObject> got = c.barMessages(true);
+        QCOMPARE(got.size(), qsizetype(truth.size()));
+        for (int i = 0; i < got.size(); ++i)
+            QCOMPARE(barOf(got[i]), truth[size_t(i)]);
+        QCOMPARE(c.count(QStringLiteral("error")), 0);
     }
 
     void alpacaBarsHealAfterDrop()
