@@ -20,6 +20,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -260,6 +261,30 @@ private slots:
         QCOMPARE(types.value("barkeep_api_request_duration_seconds"), 1);
         QVERIFY(m.body.contains("barkeep_api_requests_total{route=\"/api/v1/ohlcv\",status=\"400\"} 1"));
         QVERIFY(m.body.contains("barkeep_backfill_jobs{provider=\"demo\""));
+    }
+
+    // The api.* limits and allow-lists reach the server of the real application: an extra Host
+    // name (api.allowedHosts) and the request size (api.maxRequestBytes).
+    void apiConfigKeysApply()
+    {
+        test::HeadlessInstance bk({QStringLiteral("api.allowedHosts=box.lan"), QStringLiteral("api.maxRequestBytes=2048")},
+                                  QStringLiteral("config-token"));
+        QVERIFY2(bk.start(), bk.log().constData());
+        const QString markets = QStringLiteral("/api/v1/markets");
+        QCOMPARE(bk.get(markets, "config-token", 30000, {{"Host", "box.lan:8765"}}).status, 200);
+        QCOMPARE(bk.get(markets, "config-token", 30000, {{"Host", "other.lan:8765"}}).status, 400);
+        QTcpSocket raw;
+        QByteArray answer;
+        connect(&raw, &QTcpSocket::readyRead, &raw, [&] { answer += raw.readAll(); });
+        raw.connectToHost(QHostAddress::LocalHost, quint16(bk.port()));
+        QTRY_COMPARE(raw.state(), QAbstractSocket::ConnectedState);
+        const QByteArray body(4096, 'x');
+        raw.write("POST /api/v1/backfills HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer config-token\r\n"
+                  "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QTRY_VERIFY2(answer.contains("payload_too_large"), answer.constData());
+        QVERIFY(answer.startsWith("HTTP/1.1 413"));
+        QVERIFY(answer.contains("2048"));
+        QVERIFY2(bk.terminate(), bk.log().right(2000).constData());
     }
 
     // The provider pacer rows of /metrics count what the provider answered: a 429 from a
