@@ -3,6 +3,7 @@
 // bar messages (final and forming), one upstream per series, catch-up without holes,
 // unsubscribe and errors. The stream's clock is the fixture's, moved by the test, over the
 // offline demo provider.
+#include "support/apidispatchermain.h"
 #include "apifixture.h"
 #include "api/apimetrics.h"
 #include "api/stream/streamqueue.h"
@@ -493,5 +494,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TstApiStream)
+BK_TEST_MAIN_ON_API_DISPATCHER(TstApiStream)
 #include "tst_apistream.moc"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Contract tests of the local REST API (design.md "Local API (v1)"): every route, every error,
 // security and limits, and a query-string fuzz proving user input never yields a 5xx.
+#include "support/apidispatchermain.h"
 #include "apifixture.h"
 #include "api/apiaccess.h"
 #include "api/apimetrics.h"
@@ -778,5 +779,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TstLocalApi)
+BK_TEST_MAIN_ON_API_DISPATCHER(TstLocalApi)
 #include "tst_localapi.moc"
