@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "broadcastmanager.h"
 
+#include "api/apimetrics.h"
 #include "api/barjsonencoder.h"
 #include "streamclient.h"
 #include "subscriptionregistry.h"
@@ -13,8 +14,9 @@ namespace {
 constexpr qsizetype kParallelMinimum = 64;
 } // namespace
 
-BroadcastManager::BroadcastManager(SubscriptionRegistry *registry, int sendThreads, QObject *parent)
-    : QObject(parent), m_registry(registry)
+BroadcastManager::BroadcastManager(SubscriptionRegistry *registry, int sendThreads,
+                                   ApiMetrics *metrics, QObject *parent)
+    : QObject(parent), m_registry(registry), m_metrics(metrics)
 {
     if (sendThreads > 1)
         m_sender = std::make_unique<StreamSender>(sendThreads);
@@ -70,8 +72,8 @@ void BroadcastManager::broadcast(const SeriesKey &series, const Bar &bar, bool f
     // shared tail in one sendmsg() (StreamClient::sendBarTail), no message copy per client.
     const QList<SubscriptionRegistry::Subscriber> subscribers = m_registry->subscribers(series);
     if (!m_sender || subscribers.size() < kParallelMinimum) {
-        for (const auto &[client, id] : subscribers)
-            client->sendBarTail(id, tail, bar.t, final);
+        for (const auto &s : subscribers)
+            s.client->sendBarTail(s.id, s.idJson, tail, bar.t, final);
         return;
     }
     // Prepare every frame that can go straight out, send them in parallel, then (in order,
@@ -82,20 +84,29 @@ void BroadcastManager::broadcast(const SeriesKey &series, const Bar &bar, bool f
     std::vector<qsizetype> direct, other;
     direct.reserve(size_t(subscribers.size()));
     for (qsizetype i = 0; i < subscribers.size(); ++i) {
-        const auto &[client, id] = subscribers[i];
-        if (client->prepareDirect(id, tail, m_jobs[direct.size()]))
+        const auto &s = subscribers[i];
+        if (s.client->prepareDirect(s.id, s.idJson, tail, m_jobs[direct.size()]))
             direct.push_back(i);
         else
             other.push_back(i);
     }
     m_jobs.resize(direct.size()); // no reallocation: each job's iovec points into itself
     m_sender->run(m_jobs);
+    // Jobs the kernel took whole are done: only the others touch their client again (after
+    // the sends the clients are out of the cache, and this pass would cost a miss each).
+    qint64 whole = 0;
     for (size_t k = 0; k < direct.size(); ++k) {
-        const auto &[client, id] = subscribers[direct[k]];
-        client->finishDirect(m_jobs[k], id, tail, bar.t, final);
+        if (m_jobs[k].sent == m_jobs[k].total) {
+            ++whole;
+            continue;
+        }
+        const auto &s = subscribers[direct[k]];
+        s.client->finishDirect(m_jobs[k], s.id, tail, bar.t, final);
     }
+    if (m_metrics)
+        m_metrics->wsMessagesSent += whole;
     for (qsizetype i : other)
-        subscribers[i].first->sendBarTail(subscribers[i].second, tail, bar.t, final);
+        subscribers[i].client->sendBarTail(subscribers[i].id, subscribers[i].idJson, tail, bar.t, final);
 }
 
 } // namespace barkeep

@@ -14,6 +14,7 @@
 
 namespace barkeep {
 
+class ApiMetrics;
 class SubscriptionRegistry;
 
 // The seed's BroadcastManager: takes each bar of a series, encodes it once and hands it to
@@ -30,8 +31,10 @@ class BroadcastManager : public QObject
 public:
     // `sendThreads` > 1: a broadcast to many clients spreads its send() calls over that many
     // threads (StreamSender; ApiOptions::streamSendThreads says when that pays).
+    // `metrics` (may be null) counts the messages of the parallel path in one addition per
+    // broadcast; the clients count their own otherwise.
     explicit BroadcastManager(SubscriptionRegistry *registry, int sendThreads = 1,
-                              QObject *parent = nullptr);
+                              ApiMetrics *metrics = nullptr, QObject *parent = nullptr);
     ~BroadcastManager() override;
 
     void broadcast(const barkeep::SeriesKey &series, const barkeep::Bar &bar, bool final);
@@ -54,6 +57,7 @@ private:
     };
 
     SubscriptionRegistry *m_registry;
+    ApiMetrics *m_metrics;
     QHash<SeriesKey, SeriesState> m_state;
     std::unique_ptr<StreamSender> m_sender; // null: every send on the API thread
     std::vector<StreamSender::Job> m_jobs;  // reused from broadcast to broadcast

@@ -2,7 +2,6 @@
 #include "streamclient.h"
 
 #include "api/apimetrics.h"
-#include "api/barjsonencoder.h"
 #include "broadcastmanager.h"
 #include "log/logging.h"
 #include "subscriptionservice.h"
@@ -45,16 +44,6 @@ int frameHeader(char (&h)[10], quint64 size)
     return 10;
 }
 
-// The subscription id as a JSON string, into a buffer kept per thread (no allocation per
-// client and bar once it has grown to the longest id).
-const QByteArray &encodedId(const QString &id)
-{
-    thread_local QByteArray buffer;
-    buffer.truncate(0);
-    BarJsonEncoder::appendString(buffer, id);
-    return buffer;
-}
-
 } // namespace
 
 StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport,
@@ -78,6 +67,7 @@ StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *trans
         sendError({}, QStringLiteral("bad_input"), QStringLiteral("send JSON text messages"));
     });
     if (m_tcp) {
+        m_fd = int(m_tcp->socketDescriptor());
         connect(m_tcp.data(), &QTcpSocket::bytesWritten, this, &StreamClient::drain);
     } else {
         connect(m_socket.get(), &QWebSocket::bytesWritten, this, [this](qint64 n) {
@@ -227,12 +217,12 @@ void StreamClient::sendBar(const QString &id, const QByteArray &message, qint64 
     deliver(message, id, !final);
 }
 
-void StreamClient::sendBarTail(const QString &id, const QByteArray &tail, qint64 t, bool final)
+void StreamClient::sendBarTail(const QString &id, const QByteArray &idJson, const QByteArray &tail,
+                               qint64 t, bool final)
 {
     // The broadcast's hot path: one sendmsg() of header + head + id + shared tail, no copy.
-    if (m_tcp && canWriteNow() && (m_held.isEmpty() || !m_held.contains(id)) && m_tcp->bytesToWrite() == 0
-        && m_tcp->state() == QAbstractSocket::ConnectedState) {
-        const QByteArray &idJson = encodedId(id);
+    if (m_fd >= 0 && m_tcp && canWriteNow() && (m_held.isEmpty() || !m_held.contains(id))
+        && m_tcp->bytesToWrite() == 0 && m_tcp->state() == QAbstractSocket::ConnectedState) {
         const qsizetype headLen = qsizetype(sizeof kBarHead) - 1;
         const qsizetype size = headLen + idJson.size() + tail.size();
         char head[10];
@@ -244,7 +234,7 @@ void StreamClient::sendBarTail(const QString &id, const QByteArray &tail, qint64
         msghdr msg{};
         msg.msg_iov = parts;
         msg.msg_iovlen = 4;
-        const ssize_t n = ::sendmsg(int(m_tcp->socketDescriptor()), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n = ::sendmsg(m_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n == headSize + size) {
             if (m_metrics)
                 ++m_metrics->wsMessagesSent;
@@ -266,12 +256,17 @@ void StreamClient::sendBarTail(const QString &id, const QByteArray &tail, qint64
     sendBar(id, BroadcastManager::barMessage(id, tail), t, final);
 }
 
-bool StreamClient::prepareDirect(const QString &id, const QByteArray &tail, StreamSender::Job &job)
+bool StreamClient::prepareDirect(const QString &id, const QByteArray &idJson, const QByteArray &tail,
+                                 StreamSender::Job &job)
 {
-    if (!m_tcp || !canWriteNow() || (!m_held.isEmpty() && m_held.contains(id))
-        || m_tcp->bytesToWrite() != 0 || m_tcp->state() != QAbstractSocket::ConnectedState)
+    // Called for every subscriber of every bar: only cheap checks, no encoding (idJson is
+    // the registry's), the descriptor read once at construction. Nothing buffered in Qt
+    // (bytesToWrite() == 0) also means under the high-water mark.
+    if (m_closing || m_fd < 0 || !m_queue.isEmpty() || (!m_held.isEmpty() && m_held.contains(id)))
         return false;
-    const QByteArray &idJson = encodedId(id);
+    const QTcpSocket *tcp = m_tcp.data();
+    if (!tcp || tcp->bytesToWrite() != 0 || tcp->state() != QAbstractSocket::ConnectedState)
+        return false;
     const qsizetype headLen = qsizetype(sizeof kBarHead) - 1;
     if (10 + headLen + idJson.size() > qsizetype(sizeof job.inlineHead))
         return false; // a long id: the serial path
@@ -285,12 +280,12 @@ bool StreamClient::prepareDirect(const QString &id, const QByteArray &tail, Stre
     p += headLen;
     std::memcpy(p, idJson.constData(), size_t(idJson.size()));
     p += idJson.size();
-    job.fd = int(m_tcp->socketDescriptor());
+    job.fd = m_fd;
     job.parts[0] = {job.inlineHead, size_t(p - job.inlineHead)};
     job.parts[1] = {const_cast<char *>(tail.constData()), size_t(tail.size())};
     job.total = headSize + size;
     job.sent = 0;
-    return job.fd >= 0;
+    return true;
 }
 
 void StreamClient::finishDirect(const StreamSender::Job &job, const QString &id,

@@ -53,13 +53,18 @@ public:
     // The broadcast's form of sendBar(): the message is `{"type":"bar","id":<id>` + `tail`
     // (BroadcastManager::barTail, encoded once per bar for every client); it is only
     // materialized as a QByteArray when it has to wait (snapshot pending, slow reader).
-    void sendBarTail(const QString &id, const QByteArray &tail, qint64 t, bool final);
+    // `idJson` is `id` as a JSON string (SubscriptionRegistry::Subscriber::idJson).
+    void sendBarTail(const QString &id, const QByteArray &idJson, const QByteArray &tail, qint64 t,
+                     bool final);
     // The parallel form of sendBarTail() (BroadcastManager with a StreamSender): fills `job`
     // with the frame when it can go straight to the descriptor now and returns true; else
     // returns false and the caller uses sendBarTail(). After StreamSender::run(), on the API
     // thread and in the jobs' order, finishDirect() hands what the kernel did not take to
     // the general path.
-    bool prepareDirect(const QString &id, const QByteArray &tail, StreamSender::Job &job);
+    // A job the kernel took whole needs no finishDirect() (the caller counts it in
+    // wsMessagesSent).
+    bool prepareDirect(const QString &id, const QByteArray &idJson, const QByteArray &tail,
+                       StreamSender::Job &job);
     void finishDirect(const StreamSender::Job &job, const QString &id, const QByteArray &tail,
                       qint64 t, bool final);
     void sendControl(const QJsonObject &message, const QString &id = {});
@@ -95,6 +100,7 @@ private:
     std::unique_ptr<QWebSocket> m_socket;
     bool m_directCounted = false; // counted in ApiMetrics::wsDirectClients (m_tcp may die first)
     QPointer<QTcpSocket> m_tcp; // m_socket's transport (owned by ConnectionGuard), null: QWebSocket path
+    int m_fd = -1;              // m_tcp's descriptor, read once (a connected socket keeps it)
     SubscriptionService *m_service;
     ApiMetrics *m_metrics;
     StreamQueue m_queue;

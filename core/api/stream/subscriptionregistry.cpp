@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "subscriptionregistry.h"
 
+#include "api/barjsonencoder.h"
+
 namespace barkeep {
 
 bool SubscriptionRegistry::add(StreamClient *client, const QString &id, const SeriesKey &series)
 {
     QList<Subscriber> &subs = m_bySeries[series];
     const bool first = subs.isEmpty();
-    subs.append({client, id});
+    QByteArray idJson;
+    BarJsonEncoder::appendString(idJson, id);
+    subs.append({client, id, idJson});
     m_byClient[client].insert(id, series);
     ++m_size;
     return first;
@@ -23,7 +27,7 @@ std::optional<SeriesKey> SubscriptionRegistry::remove(StreamClient *client, cons
         m_byClient.erase(c);
     --m_size;
     auto s = m_bySeries.find(series);
-    s->removeOne(Subscriber{client, id});
+    s->removeOne(Subscriber{client, id, {}});
     if (!s->isEmpty())
         return std::nullopt;
     m_bySeries.erase(s);

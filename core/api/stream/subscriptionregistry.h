@@ -5,7 +5,7 @@
 
 #include <QHash>
 #include <QList>
-#include <QPair>
+#include <QByteArray>
 #include <QString>
 
 namespace barkeep {
@@ -18,7 +18,14 @@ class StreamClient;
 class SubscriptionRegistry
 {
 public:
-    using Subscriber = QPair<StreamClient *, QString>; // client, subscription id
+    struct Subscriber
+    {
+        StreamClient *client;
+        QString id;
+        // `id` as a JSON string, encoded once at subscription for the broadcast's hot path.
+        QByteArray idJson;
+        bool operator==(const Subscriber &o) const { return client == o.client && id == o.id; }
+    };
 
     // Returns true when `series` had no subscriber before.
     bool add(StreamClient *client, const QString &id, const SeriesKey &series);

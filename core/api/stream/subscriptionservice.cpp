@@ -24,7 +24,7 @@ Error badInput(const QString &message) { return Error(Error::Kind::BadInput, mes
 } // namespace
 
 SubscriptionService::SubscriptionService(ApiContext &ctx, QObject *parent)
-    : QObject(parent), m_ctx(ctx), m_broadcast(&m_registry, ctx.options.streamSendThreads)
+    : QObject(parent), m_ctx(ctx), m_broadcast(&m_registry, ctx.options.streamSendThreads, &ctx.metrics)
 {
     if (m_ctx.options.fanoutUrl.isEmpty())
         return;
