@@ -25,7 +25,7 @@
 // 5 ms after every client has the previous one (latency, not throughput), after 20 unmeasured
 // warm-up bars (kWarmupBars says why).
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
-//   bench_stream [--clients N] [--bars N] [--send-threads N] [--smoke] [--no-baseline] [--pause-ms N]
+//   bench_stream [--clients N] [--bars N] [--send-threads N] [--smoke] [--no-baseline] [--pause-ms N] [--warmup N]
 // --no-baseline measures only the product's path (for profiling it alone, e.g. under perf);
 // --pause-ms N: the pause between bars (5); BENCH_DUMP=FILE appends each measured bar's
 // latency and broadcast-call time.
@@ -68,7 +68,7 @@ constexpr qint64 kFarFuture = 4102444800000LL; // 2100-01-01: after any real bar
 // ~14 bars after the snapshot cost the server up to twice as much (measured: bars 0-13 of a
 // run at 7-9 ms against 4.5-5.5 ms after). A subscriber stays connected for hours; the
 // goal is about that steady state, so these bars are sent and not counted.
-constexpr int kWarmupBars = 20;
+int kWarmupBars = 20; // --warmup N
 const QByteArray kToken = "bench";
 
 qint64 nowNs()
@@ -405,6 +405,8 @@ int main(int argc, char **argv)
         options.streamSendThreads = sendThreads;
     const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
                            QStringLiteral("1m")};
+    if (int i = int(args.indexOf(QStringLiteral("--warmup"))); i > 0 && i + 1 < args.size())
+        kWarmupBars = args[i + 1].toInt();
     int pauseMs = 5;
     if (int i = int(args.indexOf(QStringLiteral("--pause-ms"))); i > 0 && i + 1 < args.size())
         pauseMs = args[i + 1].toInt();
