@@ -21,6 +21,8 @@
 #include <QRandomGenerator>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 namespace barkeep {
 
 namespace {
@@ -152,10 +154,16 @@ VoidResult Application::startApi()
     options.maxRequestBytes = m_config.integer(QStringLiteral("api.maxRequestBytes"));
     options.idleTimeoutSec = int(m_config.integer(QStringLiteral("api.idleTimeoutSec")));
     options.streamLeaseMs = int(m_config.integer(QStringLiteral("api.streamLeaseMs")));
+    options.streamRedisTimeoutMs = int(m_config.integer(QStringLiteral("api.streamRedisTimeoutMs")));
+    options.streamRedisPingMs = std::max(50, options.streamRedisTimeoutMs / 4);
     options.allowedOrigins = m_config.string(QStringLiteral("api.allowedOrigins"))
                                  .split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (m_config.cacheUrl().startsWith(QLatin1String("redis://")))
         options.fanoutUrl = m_config.cacheUrl(); // the stream fans out over the cache's Redis
+    if (!options.fanoutUrl.isEmpty() && options.streamRedisTimeoutMs >= options.streamLeaseMs)
+        qCWarning(lcApp, "api.streamRedisTimeoutMs (%d) is not below api.streamLeaseMs (%d): a "
+                         "stalled Redis lets the stream's upstream lease lapse before it is noticed",
+                  options.streamRedisTimeoutMs, options.streamLeaseMs);
 
     // The API thread waits on epoll (EpollEventDispatcher says why). A thread that ran before
     // lost its dispatcher when it finished, so one is installed on every start.

@@ -45,6 +45,10 @@ const KeySpec kSpecs[] = {
     // The stream's upstream lease between instances on one Redis (RedisFanout): a dead
     // holder is replaced within TTL + TTL/3; below 1 s the renewals would be mostly traffic.
     {"api.streamLeaseMs", Type::Int, "6000", 1000, 600000},
+    // How long the stream's Redis may answer nothing (not even PINGs, sent every quarter of
+    // it) before it counts as down and each instance serves its clients from its own upstream;
+    // keep it below api.streamLeaseMs, so a stall is noticed before the lease lapses.
+    {"api.streamRedisTimeoutMs", Type::Int, "4000", 200, 600000},
     {"log.rules", Type::String, ""},
     {"log.format", Type::Enum, "auto", 0, 0, "auto|text|json"},
     {"plugins.idleTimeoutSec", Type::Int, "300", 1, 7 * 86400},

@@ -6,7 +6,8 @@
 // lease holder A keeps serving its clients during the stall, the watcher B starts its own
 // upstream and heals the window it missed over REST; after SIGCONT both rejoin the fan-out and
 // one upstream remains. Every client sees every final bar once, in order, equal to ground
-// truth. Also: the api.streamLeaseMs config key (range, did-you-mean, a good value).
+// truth. Also: the api.streamLeaseMs and api.streamRedisTimeoutMs config keys (range,
+// did-you-mean, a good value).
 #include "api/apimetrics.h"
 #include "api/localapiserver.h"
 #include "apifixture.h"
@@ -112,6 +113,10 @@ private slots:
         const Config::LoadResult good = load(dir, {QStringLiteral("api.streamLeaseMs=2500")});
         QVERIFY(good.ok());
         QCOMPARE(good.config.integer(QStringLiteral("api.streamLeaseMs")), 2500);
+        // The watchdog's deadline (RedisFanout: PINGs every quarter of it), default 4000.
+        QCOMPARE(load(dir, {}).config.integer(QStringLiteral("api.streamRedisTimeoutMs")), 4000);
+        QCOMPARE(load(dir, {QStringLiteral("api.streamRedisTimeoutMs=1000")})
+                     .config.integer(QStringLiteral("api.streamRedisTimeoutMs")), 1000);
         const struct
         {
             const char *set;
@@ -121,6 +126,8 @@ private slots:
             {"api.streamLeaseMs=600001", "out of range (1000-600000)"},
             {"api.streamLeaseMs=6s", "'6s' is not an integer"},
             {"api.streamLeasMs=6000", "unknown key (did you mean 'api.streamLeaseMs'?)"},
+            {"api.streamRedisTimeoutMs=199", "api.streamRedisTimeoutMs: 199 is out of range (200-600000)"},
+            {"api.streamRedisTimeoutMs=4s", "'4s' is not an integer"},
         };
         for (const auto &b : bad) {
             const Config::LoadResult r = load(dir, {QString::fromLatin1(b.set)});
