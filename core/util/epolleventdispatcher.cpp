@@ -123,6 +123,9 @@ int EpollEventDispatcher::waitAndMark(int timeoutMs, bool includeNotifiers)
         return 0;
     }
     int woken = 0;
+    // One event per descriptor per wait, so a notifier can be pending twice only when a
+    // nested loop (a handler calling processEvents()) waits before the outer pass is done.
+    const bool mayRepeat = !m_pending.isEmpty();
     for (int i = 0; i < n; ++i) {
         const int fd = events[i].data.fd;
         if (fd == m_wakeFd) {
@@ -134,7 +137,8 @@ int EpollEventDispatcher::waitAndMark(int timeoutMs, bool includeNotifiers)
             continue; // unregistered after an earlier wait reported it
         for (int type = 0; type < 3; ++type) {
             QSocketNotifier *notifier = it->notifiers[type];
-            if (notifier && (events[i].events & kTriggers[type]) && !m_pending.contains(notifier))
+            if (notifier && (events[i].events & kTriggers[type])
+                && !(mayRepeat && m_pending.contains(notifier)))
                 m_pending.append(notifier);
         }
     }

@@ -83,6 +83,7 @@ private slots:
     void disabledNotifierStaysQuiet();
     void writeAndHangUpNotifiers();
     void notifierDeletedByAnotherInTheSamePass();
+    void nestedLoopActivatesEachOnce();
     void excludeSocketNotifiers();
     void reusedDescriptorNumber();
     void interestListFollowsNotifiers();
@@ -250,6 +251,32 @@ void TestEpollEventDispatcher::notifierDeletedByAnotherInTheSamePass()
     QTest::qWait(30);
     QCOMPARE(activations, 1);
     QVERIFY(!first || !second);
+}
+
+void TestEpollEventDispatcher::nestedLoopActivatesEachOnce()
+{
+    // The first handler runs a nested pass while the second notifier is still pending from
+    // the outer one: the nested pass sees it ready again and must not queue it twice.
+    SocketPair a, b;
+    QSocketNotifier first(a.fd[0], QSocketNotifier::Read);
+    QSocketNotifier second(b.fd[0], QSocketNotifier::Read);
+    int firstCount = 0, secondCount = 0;
+    connect(&first, &QSocketNotifier::activated, this, [&] {
+        ++firstCount;
+        a.drain();
+        QCoreApplication::processEvents();
+    });
+    connect(&second, &QSocketNotifier::activated, this, [&] {
+        ++secondCount;
+        b.drain();
+        QCoreApplication::processEvents();
+    });
+    a.send();
+    b.send();
+    QTRY_VERIFY(firstCount >= 1 && secondCount >= 1);
+    QTest::qWait(30);
+    QCOMPARE(firstCount, 1);
+    QCOMPARE(secondCount, 1);
 }
 
 void TestEpollEventDispatcher::excludeSocketNotifiers()
