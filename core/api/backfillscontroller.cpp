@@ -3,6 +3,7 @@
 
 #include "apicontext.h"
 #include "backfillcontrol.h"
+#include "whenfinished.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -110,11 +111,11 @@ void BackfillsController::registerRoutes(QHttpServer &server)
                                                      .arg((*until - *since) / kDayMs)
                                                      .arg(ctx.options.maxRangeDays)));
                  const TimeRange range{*since, *until};
-                 QtConcurrent::run(&ctx.pool, [&ctx, key, range]() -> Result<qint64> {
+                 whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, key, range]() -> Result<qint64> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
                          return ok.error();
                      return ctx.services.backfill->submit(key, range);
-                 }).then(ctx.receiver, [r](const Result<qint64> &id) {
+                 }), ctx.receiver, [r](const Result<qint64> &id) {
                      if (!id)
                          return r.sendError(id.error());
                      r.sendJson({{QStringLiteral("id"), *id}, {QStringLiteral("state"), QStringLiteral("queued")}},

@@ -7,6 +7,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "storage/barstore.h"
+#include "whenfinished.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -121,7 +122,7 @@ void BarsController::registerRoutes(QHttpServer &server)
                  const quint64 generation = ctx.responses.generation();
                  // Reading and encoding both run on the pool: the API thread only parses,
                  // checks and writes, so encoding a miss never stalls the other connections.
-                 QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range, until = *until, limit = *limit,
+                 whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range, until = *until, limit = *limit,
                                                csv, cacheable, cacheKey, generation,
                                                now]() -> Result<ResponseCache::Entry> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
@@ -147,7 +148,7 @@ void BarsController::registerRoutes(QHttpServer &server)
                                               ResponseCache::seriesId(key.market, key.provider, key.symbol),
                                               e, now, generation);
                      return e;
-                 }).then(ctx.receiver, [r](const Result<ResponseCache::Entry> &e) {
+                 }), ctx.receiver, [r](const Result<ResponseCache::Entry> &e) {
                      if (!e)
                          return r.sendError(e.error());
                      sendOhlcv(r, *e);
@@ -180,7 +181,7 @@ void BarsController::registerRoutes(QHttpServer &server)
                                                      .arg((*until - *since) / kDayMs)
                                                      .arg(ctx.options.maxRangeDays)));
                  const TimeRange range{*since, *until};
-                 QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range]() -> Result<QJsonObject> {
+                 whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, key = *key, range]() -> Result<QJsonObject> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
                          return ok.error();
                      Result<CoverageIntervals> cov = ctx.services.store->coverage(key, range);
@@ -204,7 +205,7 @@ void BarsController::registerRoutes(QHttpServer &server)
                                         {QStringLiteral("bars"), bars},
                                         {QStringLiteral("empty"), empty},
                                         {QStringLiteral("gaps"), holes}};
-                 }).then(ctx.receiver, [r](const Result<QJsonObject> &o) {
+                 }), ctx.receiver, [r](const Result<QJsonObject> &o) {
                      if (!o)
                          return r.sendError(o.error());
                      r.sendJson(*o);

@@ -4,6 +4,7 @@
 #include "apicontext.h"
 #include "plugin/pluginregistry.h"
 #include "services/marketservice.h"
+#include "whenfinished.h"
 
 #include <QJsonArray>
 #include <QtConcurrent>
@@ -58,12 +59,12 @@ void MarketsController::registerRoutes(QHttpServer &server)
                  Result<SeriesKey> key = ApiQuery(req).series(*ctx.services.registry, false, false);
                  if (!key)
                      return r.sendError(key.error());
-                 QtConcurrent::run(&ctx.pool, [&ctx, m = key->market, p = key->provider] {
+                 whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, m = key->market, p = key->provider] {
                      Result<std::shared_ptr<MarketPlugin>> plugin = ctx.services.market->plugin(m, p);
                      if (!plugin)
                          return Result<QList<SymbolInfo>>(plugin.error());
                      return (*plugin)->symbols();
-                 }).then(ctx.receiver, [r](const Result<QList<SymbolInfo>> &symbols) {
+                 }), ctx.receiver, [r](const Result<QList<SymbolInfo>> &symbols) {
                      if (!symbols)
                          return r.sendError(symbols.error());
                      QJsonArray out;
