@@ -3,6 +3,7 @@
 
 #include "api/apicontext.h"
 #include "api/barjsonencoder.h"
+#include "api/whenfinished.h"
 #include "log/logging.h"
 #include "plugin/pluginregistry.h"
 #include "redisfanout.h"
@@ -155,7 +156,7 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
     const qint64 end = tf->bucketStart(m_ctx.now());
     const qint64 from = std::max<qint64>(0, end - limit * tf->durationMs() * (tf->isMonthly() ? 2 : 1));
     QPointer<StreamClient> guarded(client);
-    QtConcurrent::run(&m_ctx.pool, [ctx = &m_ctx, key, from, end, limit]() -> Result<Bars> {
+    whenFinished(QtConcurrent::run(&m_ctx.pool, [ctx = &m_ctx, key, from, end, limit]() -> Result<Bars> {
         if (VoidResult ok = ctx->symbols.check(key.market, key.provider, key.symbol); !ok)
             return ok.error();
         if (limit == 0 || from >= end)
@@ -164,7 +165,7 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
         if (bars && qint64(bars->size()) > limit)
             bars->erase(bars->begin(), bars->end() - limit);
         return bars;
-    }).then(this, [this, guarded, id, key](const Result<Bars> &bars) {
+    }), this, [this, guarded, id, key](const Result<Bars> &bars) {
         if (!guarded || !m_registry.seriesOf(guarded, id) || !(*m_registry.seriesOf(guarded, id) == key))
             return; // gone or unsubscribed meanwhile
         if (!bars) {

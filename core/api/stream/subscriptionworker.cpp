@@ -2,6 +2,7 @@
 #include "subscriptionworker.h"
 
 #include "api/apimetrics.h"
+#include "api/whenfinished.h"
 #include "log/logging.h"
 #include "plugin/barstream.h"
 #include "services/dataorchestrator.h"
@@ -115,7 +116,7 @@ void SubscriptionWorker::refresh(qint64 until, bool withForming)
     const SeriesKey minuteKey = m_series.withTimeframe(QStringLiteral("1m"));
     DataOrchestrator *orchestrator = m_orchestrator;
     MarketService *market = m_market;
-    QtConcurrent::run(m_pool, [=]() {
+    whenFinished(QtConcurrent::run(m_pool, [=]() {
         PollResult r;
         r.until = std::max(from, until);
         r.withForming = withForming;
@@ -142,7 +143,7 @@ void SubscriptionWorker::refresh(qint64 until, bool withForming)
         }
         r.ok = true;
         return r;
-    }).then(this, [this, alive = m_alive](const PollResult &r) {
+    }), this, [this, alive = m_alive](const PollResult &r) {
         if (!*alive)
             return;
         m_busy = false;
@@ -212,12 +213,12 @@ void SubscriptionWorker::openStream()
     // stream itself is made here, on the thread that owns it.
     const SeriesKey key = m_series;
     MarketService *market = m_market;
-    QtConcurrent::run(m_pool, [=]() -> std::shared_ptr<MarketPlugin> {
+    whenFinished(QtConcurrent::run(m_pool, [=]() -> std::shared_ptr<MarketPlugin> {
         Result<std::shared_ptr<MarketPlugin>> plugin = market->plugin(key.market, key.provider);
         if (!plugin || !(*plugin)->symbols())
             return nullptr;
         return *plugin;
-    }).then(this, [this, alive = m_alive](std::shared_ptr<MarketPlugin> plugin) {
+    }), this, [this, alive = m_alive](std::shared_ptr<MarketPlugin> plugin) {
         if (!*alive)
             return;
         if (!plugin) {
