@@ -13,6 +13,7 @@ namespace barkeep {
 
 namespace {
 const char *kWebSocketProperty = "barkeepWebSocket";
+const QString kIdleTimerName = QStringLiteral("barkeepIdle");
 }
 
 ConnectionGuard::ConnectionGuard(const ConnectionLimits &limits, ApiMetrics *metrics,
@@ -25,15 +26,14 @@ void ConnectionGuard::markWebSocket(QTcpSocket *socket)
     if (!socket)
         return;
     socket->setProperty(kWebSocketProperty, true);
-    if (auto *timer = socket->findChild<QTimer *>(QStringLiteral("barkeepIdle")))
-        timer->stop();
+    markAnswering(socket); // no idle timeout from here on: the same stop of its timer
 }
 
 void ConnectionGuard::markAnswering(QTcpSocket *socket)
 {
     if (!socket)
         return;
-    if (auto *timer = socket->findChild<QTimer *>(QStringLiteral("barkeepIdle")))
+    if (auto *timer = socket->findChild<QTimer *>(kIdleTimerName))
         timer->stop();
 }
 
@@ -80,7 +80,7 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     // One timer per connection: restarted whenever an answer goes out, so it measures both
     // "idle since the last answer" and "how long the current request takes to arrive".
     auto *idle = new QTimer(socket);
-    idle->setObjectName(QStringLiteral("barkeepIdle"));
+    idle->setObjectName(kIdleTimerName);
     idle->setSingleShot(true);
     idle->setInterval(m_limits.idleTimeoutMs);
     QPointer<QTcpSocket> guarded(socket);

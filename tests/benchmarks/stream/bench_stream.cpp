@@ -23,7 +23,7 @@
 // and lie far in the future, so the demo upstream's own bars (older) are dropped by
 // BroadcastManager and do not disturb the figures. One bar at a time: the next is injected
 // 5 ms after every client has the previous one (latency, not throughput), after 20 unmeasured
-// warm-up bars (kWarmupBars says why).
+// warm-up bars (g_warmupBars says why).
 // Prints `name | barkeep | baseline | ratio | goal | pass/miss`.
 //   bench_stream [--clients N] [--bars N] [--send-threads N] [--smoke] [--no-baseline] [--pause-ms N] [--warmup N]
 // --no-baseline measures only the product's path (for profiling it alone, e.g. under perf);
@@ -68,7 +68,7 @@ constexpr qint64 kFarFuture = 4102444800000LL; // 2100-01-01: after any real bar
 // ~14 bars after the snapshot cost the server up to twice as much (measured: bars 0-13 of a
 // run at 7-9 ms against 4.5-5.5 ms after). A subscriber stays connected for hours; the
 // goal is about that steady state, so these bars are sent and not counted.
-int kWarmupBars = 20; // --warmup N
+int g_warmupBars = 20; // --warmup N
 const QByteArray kToken = "bench";
 
 qint64 nowNs()
@@ -299,8 +299,8 @@ Figures measure(ServerThread &server, const SeriesKey &series, int count, int ba
             + (qint64(u.ru_utime.tv_usec) + u.ru_stime.tv_usec) * 1000LL;
     };
     qint64 cpu0 = cpuNs();
-    for (int b = 0; b < kWarmupBars + bars && shared.failures == 0; ++b) {
-        if (b == kWarmupBars)
+    for (int b = 0; b < g_warmupBars + bars && shared.failures == 0; ++b) {
+        if (b == g_warmupBars)
             cpu0 = cpuNs();
         const qint64 t = firstT + qint64(b) * 60000;
         {
@@ -328,7 +328,7 @@ Figures measure(ServerThread &server, const SeriesKey &series, int count, int ba
                          shared.received, count);
             break;
         }
-        if (shared.failures == 0 && b >= kWarmupBars) {
+        if (shared.failures == 0 && b >= g_warmupBars) {
             latencies.push_back(double(shared.lastReceiptNs - sentNs.load()) / 1e6);
             loops.push_back(double(loopDoneNs.load() - sentNs.load()) / 1e6);
         }
@@ -406,7 +406,7 @@ int main(int argc, char **argv)
     const SeriesKey series{QStringLiteral("crypto"), QStringLiteral("demo"), QStringLiteral("BTC/USDT"),
                            QStringLiteral("1m")};
     if (int i = int(args.indexOf(QStringLiteral("--warmup"))); i > 0 && i + 1 < args.size())
-        kWarmupBars = args[i + 1].toInt();
+        g_warmupBars = args[i + 1].toInt();
     int pauseMs = 5;
     if (int i = int(args.indexOf(QStringLiteral("--pause-ms"))); i > 0 && i + 1 < args.size())
         pauseMs = args[i + 1].toInt();
@@ -423,7 +423,7 @@ int main(int argc, char **argv)
         }
         const Figures f = measure(server, series, count, bars, firstT, pause);
         server.stop();
-        firstT += qint64(kWarmupBars + bars + 10) * 60000;
+        firstT += qint64(g_warmupBars + bars + 10) * 60000;
         return f;
     };
     // The QWebSocket write path (the option is read per connection).
@@ -442,7 +442,7 @@ int main(int argc, char **argv)
                 "subscriber. Process CPU per bar: %.2f ms (direct), %.2f ms (QWebSocket path), "
                 "%.2f ms (Qt dispatcher), %.2f ms (1 sub); server broadcast call p50: %.2f ms "
                 "(direct), %.2f ms (QWebSocket path), %.2f ms (Qt dispatcher); send threads: %d\n",
-                clients, bars, many.samples, kWarmupBars, pauseMs, QThread::idealThreadCount(),
+                clients, bars, many.samples, g_warmupBars, pauseMs, QThread::idealThreadCount(),
                 loadAverage().c_str(), clients, many.cpuMsPerBar, viaQt.cpuMsPerBar,
                 qtLoop.cpuMsPerBar, one.cpuMsPerBar, many.loopP50Ms, viaQt.loopP50Ms,
                 qtLoop.loopP50Ms, options.streamSendThreads);
