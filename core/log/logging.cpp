@@ -24,7 +24,12 @@ Q_LOGGING_CATEGORY(lcNet, "barkeep.core.net")
 namespace barkeep::logging {
 
 namespace {
+// One lock for every byte the handlers and the status line write to stderr.
 QMutex g_writeMutex;
+QByteArray g_statusLine; // shown at the bottom of the terminal; empty = none
+
+// Carriage return, then erase to the end of the line (ECMA-48 EL).
+constexpr char kClearLine[] = "\r\x1b[K";
 
 const char *levelName(QtMsgType type)
 {
@@ -38,17 +43,55 @@ const char *levelName(QtMsgType type)
     return "info";
 }
 
+void writeLocked(const QByteArray &line)
+{
+    if (!g_statusLine.isEmpty())
+        std::fputs(kClearLine, stderr);
+    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+    if (!g_statusLine.isEmpty())
+        std::fwrite(g_statusLine.constData(), 1, size_t(g_statusLine.size()), stderr);
+    std::fflush(stderr);
+}
+
 void jsonHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
-    const QByteArray line = formatJsonLine(type, context.category, message,
-                                           QDateTime::currentMSecsSinceEpoch());
-    QMutexLocker lock(&g_writeMutex);
-    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
-    std::fflush(stderr);
+    writeLogLine(formatJsonLine(type, context.category, message, QDateTime::currentMSecsSinceEpoch()));
+    if (type == QtFatalMsg)
+        std::abort();
+}
+
+void textHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    writeLogLine(qFormatLogMessage(type, context, message).toLocal8Bit() + '\n');
     if (type == QtFatalMsg)
         std::abort();
 }
 } // namespace
+
+void writeLogLine(const QByteArray &line)
+{
+    QMutexLocker lock(&g_writeMutex);
+    writeLocked(line);
+}
+
+void setStatusLine(const QString &line)
+{
+    QMutexLocker lock(&g_writeMutex);
+    g_statusLine = line.toLocal8Bit();
+    std::fputs(kClearLine, stderr);
+    std::fwrite(g_statusLine.constData(), 1, size_t(g_statusLine.size()), stderr);
+    std::fflush(stderr);
+}
+
+void endStatusLine()
+{
+    QMutexLocker lock(&g_writeMutex);
+    if (g_statusLine.isEmpty())
+        return;
+    g_statusLine.clear();
+    std::fputs("\n", stderr);
+    std::fflush(stderr);
+}
 
 QByteArray formatJsonLine(QtMsgType type, const char *category, const QString &message,
                           qint64 msSinceEpoch)
@@ -66,15 +109,15 @@ QByteArray formatJsonLine(QtMsgType type, const char *category, const QString &m
 
 void install(Format format)
 {
-    if (format == Format::Json)
+    if (format == Format::Json) {
         qInstallMessageHandler(jsonHandler);
-    else {
-        qInstallMessageHandler(nullptr);
-        qSetMessagePattern(QStringLiteral(
-            "%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}"
-            "%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} %{category}: "
-            "%{message}"));
+        return;
     }
+    qSetMessagePattern(QStringLiteral(
+        "%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}"
+        "%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} %{category}: "
+        "%{message}"));
+    qInstallMessageHandler(textHandler);
 }
 
 void applyRules(const QString &rules)
