@@ -18,3 +18,11 @@ if(BARKEEP_SANITIZE)
     target_compile_options(barkeep_common INTERFACE -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer)
     target_link_options(barkeep_common INTERFACE -fsanitize=address,undefined,float-cast-overflow)
 endif()
+
+# Debug information for the barkeep-dbgsym package (packaging/CMakeLists.txt): -g1 keeps
+# function names and line tables, enough for symbolized backtraces, at a small build cost.
+# Off by default: it changes every object file (a full rebuild of an existing tree).
+option(BARKEEP_DEBUG_INFO "Compile with -g1 so the -dbgsym package carries line tables" OFF)
+if(BARKEEP_DEBUG_INFO)
+    target_compile_options(barkeep_common INTERFACE -g1)
+endif()

@@ -11,7 +11,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev)
 if [[ "${1:-}" == "--test" ]]; then
     pkgs+=(postgresql redis-server xvfb xauth procps iproute2 sqlite3 unzip zip
-           desktop-file-utils appstream dpkg-dev file wrk clang-14 libclang-rt-14-dev)
+           desktop-file-utils appstream dpkg-dev file lintian wrk clang-14 libclang-rt-14-dev)
 fi
 
 missing=()
