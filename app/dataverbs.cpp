@@ -167,15 +167,14 @@ int runImportVerb(const QStringList &args, const Config &config)
         return kExitUsage;
     }
     const QString path = p.positionalArguments().constFirst();
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        say("import", QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-        return kExitUsage;
-    }
-    Result<CsvBarParser::Parsed> parsed = CsvBarParser::parse(file, options);
+    // Regular files only (a FIFO or device would block or never end), lines and bad rows capped.
+    Result<CsvBarParser::Parsed> parsed = CsvBarParser::parseFile(path, options);
     if (!parsed) {
-        say("import", QStringLiteral("%1: %2").arg(path, parsed.error().message()));
-        return kExitFailed;
+        const Error::Kind kind = parsed.error().kind();
+        say("import", parsed.error().message().startsWith(path)
+                          ? parsed.error().message()
+                          : QStringLiteral("%1: %2").arg(path, parsed.error().message()));
+        return kind == Error::Kind::NotFound ? kExitUsage : kExitFailed;
     }
     for (const CsvBarParser::BadRow &bad : parsed->badRows)
         say("import", QStringLiteral("%1:%2: %3").arg(path).arg(bad.line).arg(bad.reason));

@@ -88,7 +88,26 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     const int deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : m_defaultDeadlineMs;
     bool deadlineHit = false;
     qint64 received = 0;
-    QObject::connect(reply, &QNetworkReply::downloadProgress, &loop, [&](qint64 bytes, qint64) { received = bytes; });
+    // The body cap: checked against the announced length as soon as the headers are in, and
+    // against what arrived as it arrives (chunked answers announce nothing).
+    const qint64 maxBody = request.maxBodyBytes > 0 ? request.maxBodyBytes : m_defaultMaxBodyBytes;
+    bool tooLarge = false;
+    const auto checkSize = [&](qint64 bytes) {
+        if (bytes > maxBody && !tooLarge) {
+            tooLarge = true;
+            reply->abort();
+        }
+    };
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, &loop, [&] {
+        bool ok = false;
+        const qint64 announced = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
+        if (ok)
+            checkSize(announced);
+    });
+    QObject::connect(reply, &QNetworkReply::downloadProgress, &loop, [&](qint64 bytes, qint64) {
+        received = bytes;
+        checkSize(bytes);
+    });
     QTimer deadline;
     deadline.setSingleShot(true);
     QObject::connect(&deadline, &QTimer::timeout, &loop, [&] {
@@ -120,6 +139,11 @@ Result<HttpResponse> HttpClient::get(const HttpRequest &request) const
     const QNetworkReply::NetworkError err = reply->error();
     // Aborted by a timeout, possibly after the status line and part of the body: an error,
     // never the half body as if it were the answer.
+    if (tooLarge)
+        return Error(Error::Kind::BadResponse,
+                     QStringLiteral("%1: the answer is larger than %2 bytes: refused")
+                         .arg(request.url.host())
+                         .arg(maxBody));
     if (deadlineHit)
         return Error(Error::Kind::Network,
                      QStringLiteral("%1: no complete answer within the %2 ms request deadline (%3 bytes received)")

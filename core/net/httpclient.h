@@ -27,6 +27,9 @@ struct HttpRequest
     int deadlineMs = 0;
     int weight = 1; // the provider's cost of this request (Binance klines: 2)
     const std::atomic<bool> *cancel = nullptr;
+    // The largest body accepted; 0 = the client's default (HttpClient::defaultMaxBodyBytes).
+    // A longer answer is aborted as it arrives (never held whole) and is an error.
+    qint64 maxBodyBytes = 0;
 };
 
 struct BARKEEPCORE_EXPORT HttpResponse
@@ -55,8 +58,8 @@ public:
 // pools, never on the GUI thread). Each thread gets its own QNetworkAccessManager, as Qt
 // requires; the wait runs a local event loop so timeouts and cancel are honoured.
 // Network failures, the transfer timeout and the total deadline become Error::Network (never
-// a half body); any HTTP status is returned as a response for the plugin to interpret in its
-// provider's terms.
+// a half body), a body over the size cap Error::BadResponse; any HTTP status is returned as a
+// response for the plugin to interpret in its provider's terms.
 class BARKEEPCORE_EXPORT HttpClient
 {
 public:
@@ -90,3 +93,10 @@ private:
 };
 
 } // namespace barkeep
+    // 64 MiB: a page of klines is ~100 KiB and a monthly archive zip a few MiB; a provider (or
+    // anything answering in its place) cannot make a worker hold more than this.
+    static constexpr qint64 kDefaultMaxBodyBytes = 64LL << 20;
+    // The body cap of requests that set none (HttpRequest::maxBodyBytes == 0).
+    void setDefaultMaxBodyBytes(qint64 bytes) { m_defaultMaxBodyBytes = bytes > 0 ? bytes : kDefaultMaxBodyBytes; }
+    qint64 defaultMaxBodyBytes() const { return m_defaultMaxBodyBytes; }
+    qint64 m_defaultMaxBodyBytes = kDefaultMaxBodyBytes;

@@ -2,6 +2,7 @@
 #include "csvbarparser.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QHash>
 #include <QIODevice>
 #include <QRegularExpression>
@@ -10,6 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace barkeep {
 
@@ -272,7 +277,54 @@ bool toPrice(const QByteArray &s, double *out)
     return ok && std::isfinite(*out);
 }
 
+// What a non-regular file is, for the refusal.
+QString kindOf(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return QStringLiteral("a directory");
+    if (S_ISFIFO(mode))
+        return QStringLiteral("a FIFO (named pipe)");
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return QStringLiteral("a device");
+    if (S_ISSOCK(mode))
+        return QStringLiteral("a socket");
+    return QStringLiteral("not a regular file");
+}
+
 } // namespace
+
+Result<CsvBarParser::Parsed> CsvBarParser::parseFile(const QString &path, const Options &options)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const auto refuse = [&](const QString &what) {
+        return Error(Error::Kind::BadInput,
+                     QStringLiteral("%1 is %2: give a regular CSV file").arg(path, what));
+    };
+    struct stat st;
+    if (::stat(native.constData(), &st) != 0)
+        return Error(Error::Kind::NotFound,
+                     QStringLiteral("cannot read %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
+    if (!S_ISREG(st.st_mode))
+        return refuse(kindOf(st.st_mode));
+    // O_NONBLOCK: should the path have become a FIFO since the stat, the open does not wait
+    // for a writer; fstat on the descriptor then refuses it.
+    const int fd = ::open(native.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return Error(Error::Kind::NotFound,
+                     QStringLiteral("cannot read %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const mode_t mode = st.st_mode;
+        ::close(fd);
+        return refuse(kindOf(mode));
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    QFile file;
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return Error(Error::Kind::NotFound, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    }
+    return parse(file, options);
+}
 
 Result<QTimeZone> CsvBarParser::parseTimeZone(const QString &text)
 {
@@ -328,16 +380,27 @@ Result<CsvBarParser::Parsed> CsvBarParser::parse(QIODevice &device, const Option
     QHash<qint64, int> lineOfTime;
     int lineNo = 0;
     // Blocks of 1 MiB split into lines here: QIODevice::readLine on an unbuffered device
-    // (QBuffer, a pipe) reads one character at a time.
+    // (QBuffer, a pipe) reads one character at a time. A line longer than maxLineBytes stops
+    // the parse: without the cap a file without newlines would be held whole in memory.
+    const qsizetype maxLine = std::max(16, options.maxLineBytes);
+    bool overlong = false;
     QByteArray block;
     qsizetype pos = 0;
     const auto nextLine = [&](QByteArray *out) {
         for (;;) {
             const qsizetype nl = block.indexOf('\n', pos);
             if (nl >= 0) {
+                if (nl - pos > maxLine + 1) { // + 1: a trailing '\r'
+                    overlong = true;
+                    return false;
+                }
                 *out = block.mid(pos, nl - pos);
                 pos = nl + 1;
                 return true;
+            }
+            if (block.size() - pos > maxLine + 1) {
+                overlong = true;
+                return false;
             }
             const QByteArray more = device.read(1 << 20);
             if (more.isEmpty()) {
@@ -414,6 +477,17 @@ Result<CsvBarParser::Parsed> CsvBarParser::parse(QIODevice &device, const Option
                 needed = std::max(needed, layout.index[c] + 1);
 
         ++result.dataRows;
+        if (result.badRows.size() >= std::max(1, options.maxBadRows)) {
+            const BadRow &first = result.badRows.constFirst();
+            return Error(Error::Kind::BadInput,
+                         QStringLiteral("%1 bad rows, the most reported (the first on line %2: %3); "
+                                        "stopped reading at line %4: is this a CSV of bars?")
+                             .arg(result.badRows.size())
+                             .arg(first.line)
+                             .arg(first.reason)
+                             .arg(lineNo),
+                         QStringLiteral("line %1").arg(lineNo));
+        }
         const QList<QByteArray> f = splitRow(raw, result.delimiter);
         const auto bad = [&](const QString &why) { result.badRows.append({lineNo, why}); };
         if ((layout.fields && f.size() != layout.fields) || f.size() < needed) {
@@ -468,6 +542,12 @@ Result<CsvBarParser::Parsed> CsvBarParser::parse(QIODevice &device, const Option
         lineOfTime.insert(b.t, lineNo);
         result.bars.push_back(b);
     }
+    if (overlong)
+        return Error(Error::Kind::BadInput,
+                     QStringLiteral("line %1 is longer than %2 bytes: is this a CSV of bars?")
+                         .arg(lineNo + 1)
+                         .arg(maxLine),
+                     QStringLiteral("line %1").arg(lineNo + 1));
     // Some exports are newest first; the store wants ascending.
     std::sort(result.bars.begin(), result.bars.end(),
               [](const Bar &a, const Bar &b) { return a.t < b.t; });

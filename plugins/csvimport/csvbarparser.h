@@ -17,7 +17,12 @@ namespace barkeep {
 // time in ms, or µs from 2025 on, detected per value) and generic t,o,h,l,c,v files with or
 // without a header naming the columns in any order. Every row that is not a bar is reported
 // with its line number and why; none is silently dropped. Plain class, no Qt event loop, any
-// thread: used by the "csv" provider and by `barkeep import FILE`.
+// thread: used by `barkeep import FILE`.
+//
+// Bounded whatever the input: a line longer than Options::maxLineBytes or more than
+// Options::maxBadRows bad rows end the parse with an error that names the line (a binary file,
+// /dev/zero or a file of some other kind must not be read to its end or kept in memory), and
+// parseFile() opens regular files only.
 class CsvBarParser
 {
 public:
@@ -34,6 +39,10 @@ public:
         QString timeZone;
         Header header = Header::Auto;
         QChar delimiter; // null = detect from the first line: , ; tab |
+        // A bar row is well under 200 bytes; Binance's 12 columns about 130.
+        int maxLineBytes = 4096;
+        // Bad rows reported before the parse gives up on the file.
+        int maxBadRows = 1000;
     };
 
     struct BadRow
@@ -57,6 +66,10 @@ public:
     // time zone, a header without time/open/high/low/close, an unknown column layout.
     static Result<Parsed> parse(QIODevice &device, const Options &options);
     static Result<Parsed> parse(QIODevice &device) { return parse(device, Options()); }
+    // Opens `path` for reading if it is a regular file (never a FIFO, device, socket or
+    // directory: checked before opening and again on the open descriptor, so a FIFO cannot
+    // block the caller) and parses it. BadInput names the path and what it is otherwise.
+    static Result<Parsed> parseFile(const QString &path, const Options &options);
 
     // "America/New_York", "UTC", "+02:00", "UTC-5" → a zone; BadInput otherwise.
     static Result<QTimeZone> parseTimeZone(const QString &text);

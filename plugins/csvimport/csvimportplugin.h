@@ -6,10 +6,10 @@
 
 namespace barkeep {
 
-// The "csv" provider: a thin MarketPlugin over CsvBarParser. It lists no symbols (files are
-// imported with `barkeep import FILE`); fetchBars reads the file named by a "file:" symbol
-// ("file:/data/BTCUSDT-1m-2024-01.csv") and answers the bars in [since, until). A file with
-// bad rows is refused with their line numbers rather than imported in part. Any thread.
+// The "csv" provider: the series of imported CSV files (`barkeep import FILE`, which parses
+// with CsvBarParser). It lists no symbols (the API checks a csv symbol
+// against the series in the store) and has no remote source: fetchBars answers Unsupported, so
+// only what was imported is served and no request ever makes it read a file. Any thread.
 class CsvImportPlugin final : public MarketPlugin
 {
 public:

@@ -4,8 +4,12 @@
 
 #include <QBuffer>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 using namespace barkeep;
 using Parser = CsvBarParser;
@@ -299,50 +303,132 @@ private slots:
         QCOMPARE(parsed.error().kind(), Error::Kind::BadInput);
     }
 
-    void pluginReadsFileSymbols()
+    // The provider never reads a file, whatever the symbol: files come in through
+    // `barkeep import` (issue 15: a file: symbol made the server read /dev/zero).
+    void pluginNeverReadsFiles()
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const QString good = dir.filePath(QStringLiteral("good.csv"));
-        const QString bad = dir.filePath(QStringLiteral("bad.csv"));
         {
             QFile f(good);
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(kBinanceMs);
-            QFile g(bad);
-            QVERIFY(g.open(QIODevice::WriteOnly));
-            g.write("time,open,high,low,close\n1704067200,1,1,1,1\nnope,1,1,1,1\n");
         }
         CsvImportPlugin plugin{ProviderSettings{}};
         QCOMPARE(plugin.providerId(), QStringLiteral("csv"));
         QVERIFY(plugin.symbols()->isEmpty());
+        for (const QString &symbol : QStringList{QStringLiteral("file:") + good, QStringLiteral("file://") + good, good,
+                                      QStringLiteral("file:/dev/zero"), QStringLiteral("BTC/USDT")}) {
+            BarRequest r;
+            r.symbol = symbol;
+            r.since = 1704067200000;
+            r.until = 1704067200000 + kHourMs;
+            const Result<BarBatch> batch = plugin.fetchBars(r);
+            QVERIFY2(!batch, qPrintable(symbol));
+            QCOMPARE(batch.error().kind(), Error::Kind::Unsupported);
+            QVERIFY2(batch.error().message().contains(QLatin1String("barkeep import")),
+                     qPrintable(batch.error().message()));
+        }
+    }
 
-        BarRequest r;
-        r.symbol = QStringLiteral("file:") + good;
-        r.since = 1704067260000;
-        r.until = 1704067260000 + kHourMs;
-        Result<BarBatch> batch = plugin.fetchBars(r);
-        QVERIFY2(batch, batch ? "" : qPrintable(batch.error().toString()));
-        QCOMPARE(batch->bars.size(), size_t(1));
-        QCOMPARE(batch->bars.front().t, 1704067260000);
-        QCOMPARE(batch->covered, (TimeRange{1704067260000, 1704067320000}));
+    // parseFile opens regular files only; a FIFO is refused without blocking (no writer ever
+    // comes), a device and a directory are refused; a missing file is NotFound.
+    void parseFileRegularOnly()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString good = dir.filePath(QStringLiteral("good.csv"));
+        {
+            QFile f(good);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(kBinanceMs);
+        }
+        Result<Parser::Parsed> parsed = Parser::parseFile(good, {});
+        QVERIFY2(parsed, parsed ? "" : qPrintable(parsed.error().toString()));
+        QCOMPARE(parsed->bars.size(), size_t(2));
 
-        r.symbol = QStringLiteral("file:") + bad;
-        r.since = 0;
-        batch = plugin.fetchBars(r);
-        QVERIFY(!batch);
-        QCOMPARE(batch.error().kind(), Error::Kind::BadResponse);
-        QVERIFY(batch.error().detail().contains(QLatin1String("line 3")));
+        const QString fifo = dir.filePath(QStringLiteral("pipe.csv"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QElapsedTimer t;
+        t.start();
+        parsed = Parser::parseFile(fifo, {});
+        QVERIFY(!parsed);
+        QVERIFY(t.elapsed() < 2000);
+        QCOMPARE(parsed.error().kind(), Error::Kind::BadInput);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("FIFO")), qPrintable(parsed.error().message()));
 
-        r.symbol = QStringLiteral("BTC/USDT");
-        batch = plugin.fetchBars(r);
-        QVERIFY(!batch);
-        QCOMPARE(batch.error().kind(), Error::Kind::BadInput);
+        parsed = Parser::parseFile(QStringLiteral("/dev/zero"), {});
+        QVERIFY(!parsed);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("device")), qPrintable(parsed.error().message()));
 
-        r.symbol = QStringLiteral("file:") + dir.filePath(QStringLiteral("missing.csv"));
-        batch = plugin.fetchBars(r);
-        QVERIFY(!batch);
-        QCOMPARE(batch.error().kind(), Error::Kind::NotFound);
+        parsed = Parser::parseFile(dir.path(), {});
+        QVERIFY(!parsed);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("directory")), qPrintable(parsed.error().message()));
+
+        parsed = Parser::parseFile(dir.filePath(QStringLiteral("missing.csv")), {});
+        QVERIFY(!parsed);
+        QCOMPARE(parsed.error().kind(), Error::Kind::NotFound);
+    }
+
+    // A line past maxLineBytes ends the parse with an error naming it, and the device is not
+    // read much past it (an endless stream without newlines is not held in memory).
+    void lineLengthCapped()
+    {
+        Result<Parser::Parsed> parsed = parseBytes("time,open,high,low,close\n1704067200,1,1,1,1\n"
+                                                   + QByteArray(5000, 'x') + "\n1704067320,1,1,1,1\n");
+        QVERIFY(!parsed);
+        QCOMPARE(parsed.error().kind(), Error::Kind::BadInput);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("line 3 is longer than 4096 bytes")),
+                 qPrintable(parsed.error().message()));
+
+        Parser::Options small;
+        small.maxLineBytes = 64;
+        parsed = parseBytes("time,open,high,low,close\n" + QByteArray(200, '1'), small);
+        QVERIFY(!parsed);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("line 2")), qPrintable(parsed.error().message()));
+
+        // A line at the cap is fine (with its \r).
+        const QByteArray row = "1704067200,1,1,1,1";
+        Parser::Options exact;
+        exact.maxLineBytes = int(row.size());
+        parsed = parseBytes(row + "\r\n", exact);
+        QVERIFY2(parsed, parsed ? "" : qPrintable(parsed.error().toString()));
+        QCOMPARE(parsed->bars.size(), size_t(1));
+
+        // /dev/zero through parse(): stops at the cap instead of reading forever.
+        QFile zero(QStringLiteral("/dev/zero"));
+        QVERIFY(zero.open(QIODevice::ReadOnly | QIODevice::Unbuffered));
+        QElapsedTimer t;
+        t.start();
+        parsed = Parser::parse(zero, {});
+        QVERIFY(!parsed);
+        QVERIFY(t.elapsed() < 5000);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("line 1 is longer")), qPrintable(parsed.error().message()));
+    }
+
+    // After maxBadRows bad rows the parse stops with a message naming the first one.
+    void badRowsCapped()
+    {
+        QByteArray csv = "time,open,high,low,close\n";
+        for (int i = 0; i < 50; ++i)
+            csv += "nope,1,1,1,1\n";
+        Parser::Options o;
+        o.maxBadRows = 10;
+        Result<Parser::Parsed> parsed = parseBytes(csv, o);
+        QVERIFY(!parsed);
+        QCOMPARE(parsed.error().kind(), Error::Kind::BadInput);
+        QVERIFY2(parsed.error().message().contains(QLatin1String("10 bad rows"))
+                     && parsed.error().message().contains(QLatin1String("line 2"))
+                     && parsed.error().message().contains(QLatin1String("line 12")),
+                 qPrintable(parsed.error().message()));
+        // Up to the cap the rows are reported as before.
+        o.maxBadRows = 50;
+        parsed = parseBytes(csv, o);
+        QVERIFY(parsed);
+        QCOMPARE(parsed->badRows.size(), 50);
+        // The default cap is 1000.
+        QCOMPARE(Parser::Options().maxBadRows, 1000);
     }
 };
 
