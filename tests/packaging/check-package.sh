@@ -7,6 +7,8 @@
 # unpacked tree. OUT keeps the packages for packaging_install (ctest fixture).
 #   check-package.sh BUILD_DIR SOURCE_DIR OUT_DIR
 set -euo pipefail
+# After a pipe: grep >/dev/null, not grep -q, whose early exit could SIGPIPE the writer and
+# fail the pipeline under pipefail.
 build=$1
 src=$2
 out=$3
@@ -39,7 +41,7 @@ dpkg-deb -f "$deb" Package Version Depends Suggests
 dpkg-deb -x "$ddeb" "$work/dbg"
 suppress=()
 for f in $(find "$work/dbg/usr/lib/debug" -name '*.debug'); do
-    readelf -S "$f" 2>/dev/null | grep -q '\.debug_info' && continue
+    readelf -S "$f" 2>/dev/null | grep >/dev/null '\.debug_info' && continue
     echo "note: $(basename "$f") has no DWARF (tree built without -DBARKEEP_DEBUG_INFO=ON): lintian's debug-file-with-no-debug-symbols is not counted"
     suppress=(--suppress-tags debug-file-with-no-debug-symbols)
     break
@@ -82,7 +84,7 @@ awk '/^[^#[:space:]]/ && prev !~ /^#/ { print; bad = 1 } { prev = $0 } END { exi
 grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' \
     "$r/usr/share/doc/barkeep/copyright" || fail "copyright is not DEP-5"
 version=$(dpkg-deb -f "$deb" Version)
-zcat "$r/usr/share/doc/barkeep/changelog.Debian.gz" | head -n1 | grep -qF "barkeep ($version)" \
+zcat "$r/usr/share/doc/barkeep/changelog.Debian.gz" | sed -n 1p | grep -F >/dev/null "barkeep ($version)" \
     || fail "changelog.Debian.gz does not start with version $version"
 grep -qx 'ExecStart=/usr/bin/barkeep --headless' "$r/usr/lib/systemd/user/barkeep.service" \
     || fail "the packaged systemd unit does not start /usr/bin/barkeep: $(grep ExecStart "$r/usr/lib/systemd/user/barkeep.service")"
@@ -106,12 +108,12 @@ runpath() { readelf -d "$1" | sed -n 's/.*(\(RUNPATH\|RPATH\)).*\[\(.*\)\]/\2/p'
 [[ "$(runpath "$gui")" == '$ORIGIN' ]] || fail "libbarkeep-gui.so RUNPATH '$(runpath "$gui")', expected \$ORIGIN"
 # Stripped, and each binary's build-id has its symbols in the dbgsym package.
 for f in "$r/usr/bin/barkeep" "$core" "$gui"; do
-    file -b "$f" | grep -q ', stripped' || fail "not stripped: ${f#"$r"}"
+    file -b "$f" | grep >/dev/null ', stripped' || fail "not stripped: ${f#"$r"}"
     id=$(readelf -n "$f" | sed -n 's/.*Build ID: *\([0-9a-f]*\).*/\1/p')
     [[ -n "$id" ]] || fail "no build-id: ${f#"$r"}"
     dbg="$work/dbg/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
     [[ -s "$dbg" ]] || fail "no debug file for ${f#"$r"} (build-id $id) in $(basename "$ddeb")"
-    readelf -S "$dbg" 2>/dev/null | grep -q '\.symtab' || fail "no symbol table in $dbg"
+    readelf -S "$dbg" 2>/dev/null | grep >/dev/null '\.symtab' || fail "no symbol table in $dbg"
 done
 [[ "$(dpkg-deb -f "$ddeb" Depends)" == "barkeep (= $version)" ]] \
     || fail "dbgsym Depends: $(dpkg-deb -f "$ddeb" Depends)"
@@ -120,8 +122,8 @@ out_version=$(QT_QPA_PLATFORM=offscreen "$r/usr/bin/barkeep" --version)
 echo "$out_version"
 [[ "$out_version" == barkeep\ * ]] || fail "barkeep --version printed '$out_version'"
 # The unpacked binary must find its own core library, not the build tree's.
-ldd "$r/usr/bin/barkeep" | grep "libbarkeep-core" | grep -q "$r/usr/" || {
+ldd "$r/usr/bin/barkeep" | grep "libbarkeep-core" | grep >/dev/null "$r/usr/" || {
     ldd "$r/usr/bin/barkeep"; fail "barkeep does not load the packaged libbarkeep-core"; }
-ldd "$gui" | grep "libbarkeep-core" | grep -q "$r/usr/" || {
+ldd "$gui" | grep "libbarkeep-core" | grep >/dev/null "$r/usr/" || {
     ldd "$gui"; fail "libbarkeep-gui.so does not load the packaged libbarkeep-core"; }
 echo "package check passed"

@@ -13,6 +13,8 @@
 # skips it on a root machine where a real install is unwanted.
 #   install-cycle.sh BUILD_DIR PACKAGE_DIR
 set -euo pipefail
+# After a pipe: grep >/dev/null, not grep -q, whose early exit could SIGPIPE the writer and
+# fail the pipeline under pipefail.
 build=$1
 pkgdir=$2
 skip() { echo "SKIP: $*"; exit 77; }
@@ -98,7 +100,7 @@ run_barkeep() {
         /usr/bin/barkeep "$@" --set api.listen=127.0.0.1:0 >"$log" 2>&1 &
     server=$!
     for i in $(seq 300); do
-        port=$(sed -n 's|.*API: http://127\.0\.0\.1:\([0-9]*\)/api/v1/.*|\1|p' "$log" | head -n1)
+        port=$(sed -n 's|.*API: http://127\.0\.0\.1:\([0-9]*\)/api/v1/.*|\1|p' "$log" | sed -n 1p)
         [[ -z "$port" ]] || break
         kill -0 "$server" 2>/dev/null || { cat "$log" >&2; fail "$what: barkeep exited before serving"; }
         sleep 0.1
@@ -141,7 +143,7 @@ core=$(dpkg -L barkeep | grep '/barkeep/libbarkeep-core\.so\.[0-9]*$')
 loaded=$(ldd /usr/bin/barkeep | sed -n 's/.*libbarkeep-core[^ ]* => \([^ ]*\) .*/\1/p')
 [[ -n "$loaded" && "$(readlink -f "$loaded")" == "$(readlink -f "$core")" ]] \
     || fail "/usr/bin/barkeep loads libbarkeep-core from '$loaded', not $core"
-! ldconfig -p | grep -q libbarkeep || fail "libbarkeep is in the ldconfig cache: it is private"
+! ldconfig -p | grep >/dev/null libbarkeep || fail "libbarkeep is in the ldconfig cache: it is private"
 run_barkeep "installed $old_version, headless" "" --headless
 # The window module from the private directory (the offscreen platform needs no display).
 run_barkeep "installed $old_version, window" offscreen
