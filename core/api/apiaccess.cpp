@@ -2,12 +2,23 @@
 #include "apiaccess.h"
 
 #include <QHttpServerRequest>
+#include <QSet>
 #include <QUrl>
 #include <QUrlQuery>
 
 namespace barkeep {
 
 namespace {
+// Every live ApiAccess, for replaceToken(). A process has one or two (tests run several).
+QMutex g_instancesMutex;
+QSet<ApiAccess *> &instances()
+{
+    static QSet<ApiAccess *> set;
+    return set;
+}
+
+const QString kTokenItem = QStringLiteral("token");
+
 bool isLoopbackName(const QString &host)
 {
     return host == QLatin1String("localhost") || host == QLatin1String("127.0.0.1")
@@ -19,7 +30,50 @@ ApiAccess::ApiAccess(QByteArray token, QStringList allowedHosts, QStringList all
                      int maxHeaders)
     : m_token(std::move(token)), m_allowedHosts(std::move(allowedHosts)),
       m_allowedOrigins(std::move(allowedOrigins)), m_maxHeaders(maxHeaders)
-{}
+{
+    QMutexLocker lock(&g_instancesMutex);
+    instances().insert(this);
+}
+
+ApiAccess::~ApiAccess()
+{
+    QMutexLocker lock(&g_instancesMutex);
+    instances().remove(this);
+}
+
+QByteArray ApiAccess::token() const
+{
+    QMutexLocker lock(&m_tokenMutex);
+    return m_token;
+}
+
+void ApiAccess::setToken(const QByteArray &token)
+{
+    QMutexLocker lock(&m_tokenMutex);
+    m_token = token;
+}
+
+int ApiAccess::replaceToken(const QByteArray &oldToken, const QByteArray &newToken)
+{
+    if (oldToken.isEmpty() || newToken.isEmpty())
+        return 0;
+    int switched = 0;
+    QMutexLocker lock(&g_instancesMutex);
+    for (ApiAccess *a : std::as_const(instances())) {
+        QMutexLocker tokenLock(&a->m_tokenMutex);
+        if (tokensEqual(a->m_token, oldToken)) {
+            a->m_token = newToken;
+            ++switched;
+        }
+    }
+    return switched;
+}
+
+bool ApiAccess::presentsToken(const QHttpServerRequest &request)
+{
+    return !request.value("Authorization").isEmpty()
+        || (request.url().hasQuery() && request.query().hasQueryItem(kTokenItem));
+}
 
 bool ApiAccess::tokensEqual(const QByteArray &a, const QByteArray &b)
 {
@@ -83,19 +137,29 @@ std::optional<Error> ApiAccess::check(const QHttpServerRequest &request, bool ne
         return Error(Error::Kind::BadInput,
                      QStringLiteral("Host header '%1' is not allowed (add it to api.allowedHosts)")
                          .arg(QString::fromLatin1(host.left(200))));
+    // A URL token is for WebSocket clients that cannot set headers; elsewhere it would be
+    // written to proxy and shell histories, so it is refused even on routes that need none.
+    const bool streamPath = request.url().path() == QLatin1String(kStreamPath);
+    const bool queryToken = request.url().hasQuery() && request.query().hasQueryItem(kTokenItem);
+    if (queryToken && !streamPath)
+        return Error(Error::Kind::Unauthorized,
+                     QStringLiteral("a token in the URL (?token=) is accepted on %1 only: send "
+                                    "'Authorization: Bearer <token>' instead")
+                         .arg(QLatin1String(kStreamPath)));
     if (!needToken)
         return std::nullopt;
     QByteArray token;
     const QByteArray auth = request.value("Authorization");
     if (auth.startsWith("Bearer ") || auth.startsWith("bearer "))
         token = auth.mid(7).trimmed();
-    else
-        token = request.query().queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    else if (queryToken)
+        token = request.query().queryItemValue(kTokenItem, QUrl::FullyDecoded).toUtf8();
     if (token.isEmpty())
         return Error(Error::Kind::Unauthorized,
                      QStringLiteral("missing API token: send 'Authorization: Bearer <token>' "
-                                    "(or ?token=<token> on the WebSocket URL)"));
-    if (!tokensEqual(token, m_token))
+                                    "(or ?token=<token> on the WebSocket URL %1)")
+                         .arg(QLatin1String(kStreamPath)));
+    if (!tokensEqual(token, this->token()))
         return Error(Error::Kind::Unauthorized, QStringLiteral("wrong API token"));
     return std::nullopt;
 }

@@ -87,8 +87,16 @@ void SystemController::registerRoutes(QHttpServer &server)
     using Method = QHttpServerRequest::Method;
     ApiContext &ctx = m_ctx;
 
+    // Open to anyone who can reach the port (probes, service managers), so without the token
+    // it says only that the server is up: the store and cache descriptions name paths, hosts
+    // and users, and versions help an attacker pick an exploit. A presented token must be the
+    // right one (a wrong token is a 401, not a quiet downgrade a client would not notice).
     addRoute(server, ctx, QStringLiteral("/api/v1/health"), Method::Get, false,
-             [&ctx](const QHttpServerRequest &, const PendingResponse &r) {
+             [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
+                 if (!ApiAccess::presentsToken(req))
+                     return r.sendJson({{QStringLiteral("status"), QStringLiteral("ok")}});
+                 if (auto e = ctx.access.check(req, true))
+                     return r.sendError(*e);
                  r.sendJson({{QStringLiteral("status"), QStringLiteral("ok")},
                              {QStringLiteral("version"), QStringLiteral(BARKEEP_VERSION)},
                              {QStringLiteral("apiVersion"), LocalApiServer::kApiVersion},

@@ -9,7 +9,7 @@ namespace barkeep {
 
 struct ApiContext;
 
-// GET /health (no token), /metrics (Prometheus text) and /openapi.json (docs/openapi.json,
+// GET /health (without a token only "up"; details with it), /metrics (Prometheus text) and /openapi.json (docs/openapi.json,
 // compiled in).
 class SystemController
 {
