@@ -3,6 +3,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace barkeep::crypto {
@@ -11,7 +13,11 @@ namespace {
 constexpr quint32 kEndOfCentralDir = 0x06054b50;
 constexpr quint32 kCentralHeader = 0x02014b50;
 constexpr quint32 kLocalHeader = 0x04034b50;
-constexpr qsizetype kMaxMember = qsizetype(1) << 30; // 1 GiB: far above a month of 1m rows
+// Deflate's best ratio is 1032:1 (RFC 1951 blocks of 258-byte matches); with slack for the
+// block headers of tiny streams.
+constexpr qsizetype kMaxDeflateRatio = 1032;
+constexpr qsizetype kMaxDeflateSlack = 1024;
+constexpr qsizetype kInitialOutput = qsizetype(4) << 20;
 
 quint16 u16(const QByteArray &d, qsizetype at)
 {
@@ -26,17 +32,37 @@ Error bad(const QString &why)
     return Error(Error::Kind::BadResponse, u"zip: %1"_s.arg(why));
 }
 
+// Inflates into a buffer that grows with the output (doubling from at most 4 MiB), so a
+// stated size that lies costs only what the data really inflates to; more than `expected`
+// bytes, or fewer, is corrupt.
 Result<QByteArray> inflateRaw(const char *data, qsizetype size, qsizetype expected)
 {
-    QByteArray out(expected, Qt::Uninitialized);
+    QByteArray out(std::min(expected, kInitialOutput), Qt::Uninitialized);
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) // negative window bits: raw deflate, no header
         return bad(u"inflateInit2 failed"_s);
     zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data));
     zs.avail_in = uInt(size);
-    zs.next_out = reinterpret_cast<Bytef *>(out.data());
-    zs.avail_out = uInt(expected);
-    const int rc = inflate(&zs, Z_FINISH);
+    int rc = Z_OK;
+    for (;;) {
+        const qsizetype produced = qsizetype(zs.total_out);
+        if (produced == out.size()) {
+            if (out.size() >= expected) { // full: the stream must end here
+                // Room for one more byte tells "ends exactly" from "goes on".
+                char probe;
+                zs.next_out = reinterpret_cast<Bytef *>(&probe);
+                zs.avail_out = 1;
+                rc = inflate(&zs, Z_FINISH);
+                break;
+            }
+            out.resize(std::min(expected, out.size() * 2));
+        }
+        zs.next_out = reinterpret_cast<Bytef *>(out.data() + produced);
+        zs.avail_out = uInt(out.size() - produced);
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc != Z_OK)
+            break;
+    }
     const qsizetype produced = qsizetype(zs.total_out);
     inflateEnd(&zs);
     if (rc != Z_STREAM_END || produced != expected)
@@ -46,7 +72,8 @@ Result<QByteArray> inflateRaw(const char *data, qsizetype size, qsizetype expect
 }
 } // namespace
 
-Result<QByteArray> ZipReader::extractFirst(const QByteArray &zip, const QString &suffix)
+Result<QByteArray> ZipReader::extractFirst(const QByteArray &zip, const QString &suffix,
+                                           qsizetype maxBytes)
 {
     // The end-of-central-directory record sits in the last 22 + up to 65535 (comment) bytes.
     qsizetype eocd = -1;
@@ -77,8 +104,17 @@ Result<QByteArray> ZipReader::extractFirst(const QByteArray &zip, const QString 
             continue;
         if (flags & 1)
             return bad(u"%1 is encrypted"_s.arg(name));
-        if (packed == 0xffffffffu || size == 0xffffffffu || qsizetype(size) > kMaxMember)
+        if (packed == 0xffffffffu || size == 0xffffffffu)
             return bad(u"%1 needs zip64, not supported"_s.arg(name));
+        if (qsizetype(size) > maxBytes)
+            return bad(u"%1 states %2 bytes uncompressed, more than the %3 accepted"_s.arg(name)
+                           .arg(size)
+                           .arg(maxBytes));
+        if (method == 8 && qsizetype(size) > qsizetype(packed) * kMaxDeflateRatio + kMaxDeflateSlack)
+            return bad(u"%1 states %2 bytes uncompressed from %3 deflated: not possible, corrupt"_s
+                           .arg(name)
+                           .arg(size)
+                           .arg(packed));
         if (local + 30 > zip.size() || u32(zip, local) != kLocalHeader)
             return bad(u"broken local header of %1"_s.arg(name));
         // Sizes come from the central directory: the local copy is zero when bit 3 is set.
