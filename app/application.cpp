@@ -26,29 +26,10 @@
 namespace barkeep {
 
 namespace {
-// Prometheus text for every provider pacer in use (requests, weight, 429s, 418s).
+// Prometheus text for every provider gate in use (limits in force, usage, 429s, bans).
 QByteArray pacerMetrics(MarketService *market, const QStringList &providers)
 {
-    QByteArray out;
-    const std::pair<const char *, const char *> families[] = {
-        {"barkeep_provider_requests_total", "Requests sent to the provider."},
-        {"barkeep_provider_weight_total", "Request weight used at the provider."},
-        {"barkeep_provider_rate_limited_total", "HTTP 429 answers from the provider."},
-        {"barkeep_provider_banned_total", "HTTP 418 (ban) answers from the provider."}};
-    for (int f = 0; f < 4; ++f) {
-        out += QByteArray("# HELP ") + families[f].first + ' ' + families[f].second + '\n';
-        out += QByteArray("# TYPE ") + families[f].first + " counter\n";
-        for (const QString &p : providers) {
-            auto *pacer = dynamic_cast<RequestPacer *>(market->gate(p));
-            if (!pacer)
-                continue;
-            const PacerStats s = pacer->stats();
-            const qint64 v = f == 0 ? s.requests : f == 1 ? s.weightUsed : f == 2 ? s.rateLimited : s.banned;
-            out += QByteArray(families[f].first) + "{provider=\"" + p.toUtf8() + "\"} "
-                + QByteArray::number(v) + '\n';
-        }
-    }
-    return out;
+    return market->gateMetrics(providers);
 }
 } // namespace
 

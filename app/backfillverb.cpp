@@ -218,8 +218,8 @@ int runBackfillVerb(const QStringList &args, const Config &config)
         if (exitCode == kExitInterrupted)
             std::printf("  interrupted: run the same command again to resume\n");
     }
-    if (auto *pacer = dynamic_cast<RequestPacer *>(app.market()->gate(series.provider))) {
-        const PacerStats s = pacer->stats();
+    if (RequestGate *gate = app.market()->gate(series.provider)) {
+        const GateStats s = gate->stats();
         std::printf("  %s: %lld requests, weight %lld, %lld x 429, %lld x 418\n", qPrintable(series.provider),
                     qlonglong(s.requests), qlonglong(s.weightUsed), qlonglong(s.rateLimited), qlonglong(s.banned));
     }

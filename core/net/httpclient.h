@@ -5,7 +5,9 @@
 #include "util/result.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
+#include <QString>
 #include <QPair>
 #include <QUrl>
 
@@ -43,15 +45,140 @@ struct BARKEEPCORE_EXPORT HttpResponse
     bool isSuccess() const { return status >= 200 && status < 300; }
 };
 
-// Paces requests to one provider (issue 6 fills it in: a rate budget corrected from
-// response headers). acquire() blocks the calling worker thread until the request may go
-// out, or returns an error (banned, cancelled). observe() sees every response.
+// One limit a provider enforces per IP: at most `limit` units per `intervalMs`, the units being
+// request weight (Binance REQUEST_WEIGHT) or requests (RAW_REQUESTS, Coinbase, Kraken, Alpaca).
+struct RateLimit
+{
+    enum class Kind { Weight, Requests };
+    // Where the figure came from, most trusted last: the plugin's metadata (a first guess), the
+    // provider's announcement (Binance exchangeInfo.rateLimits, a 429 body stating the limit),
+    // the provider's rate headers (Alpaca X-Ratelimit-Limit), or learned from a "too many".
+    enum class Source { Metadata, Announced, Header, Learned };
+    Kind kind = Kind::Weight;
+    qint64 intervalMs = 60'000;
+    int limit = 0;
+    Source source = Source::Metadata;
+
+    // "1m" → 60000: the <n><unit> of X-MBX-USED-WEIGHT-<n><unit> or of a rateLimits entry's
+    // intervalNum and first letter of interval (s, m, h, d, any case); 0 if it is not one.
+    static qint64 intervalOf(QByteArrayView suffix)
+    {
+        if (suffix.size() < 2)
+            return 0;
+        bool ok = false;
+        const qint64 n = suffix.first(suffix.size() - 1).toLongLong(&ok);
+        if (!ok || n <= 0)
+            return 0;
+        switch (suffix.back()) {
+        case 's': case 'S': return n * 1000;
+        case 'm': case 'M': return n * 60'000;
+        case 'h': case 'H': return n * 3'600'000;
+        case 'd': case 'D': return n * 86'400'000;
+        default: return 0;
+        }
+    }
+    bool sameWindow(const RateLimit &o) const { return kind == o.kind && intervalMs == o.intervalMs; }
+    static const char *kindName(Kind k) { return k == Kind::Weight ? "weight" : "requests"; }
+    static const char *sourceName(Source s)
+    {
+        switch (s) {
+        case Source::Metadata: return "metadata";
+        case Source::Announced: return "announced";
+        case Source::Header: return "header";
+        case Source::Learned: return "learned";
+        }
+        return "?";
+    }
+};
+
+// Why a gate holds requests back now, and until when.
+struct GateState
+{
+    enum class Reason {
+        Open,        // a request may leave now
+        Budget,      // the window's budget is spent: the next one leaves at untilMs
+        RateLimited, // the provider said "too many" (429, Kraken's body error): all wait
+        Banned       // the provider banned this IP (418): all fail until untilMs
+    };
+    Reason reason = Reason::Open;
+    QString text;       // "banned by binance until 14:03:07", empty when open
+    qint64 untilMs = 0; // ms since the epoch; 0 when open
+
+    bool blocked() const { return reason == Reason::RateLimited || reason == Reason::Banned; }
+    static const char *reasonName(Reason r)
+    {
+        switch (r) {
+        case Reason::Open: return "open";
+        case Reason::Budget: return "budget";
+        case Reason::RateLimited: return "rate_limited";
+        case Reason::Banned: return "banned";
+        }
+        return "?";
+    }
+};
+
+// One limit in force and how much of it is spent (sent and in flight, plus what the provider
+// counted from elsewhere on this IP).
+struct LimitUsage
+{
+    RateLimit limit;
+    int budget = 0;    // the part of limit the gate allows itself
+    int used = 0;
+    int remaining = 0; // of the limit (not of the budget)
+};
+
+// Counters of one provider's gate, for /metrics, the health panel and the CLI.
+struct GateStats
+{
+    qint64 requests = 0;
+    qint64 weightUsed = 0;
+    qint64 rateLimited = 0; // "too many" answers seen (429s, Kraken's body error)
+    qint64 banned = 0;      // 418s seen
+    qint64 waits = 0;       // acquire() calls that had to wait for budget
+    int inFlight = 0;
+    int budget = 0;         // the tightest weight budget per window in force (0 = none)
+    qint64 bannedUntilMs = 0;
+    qint64 pausedUntilMs = 0; // after a 429: nothing goes out before this
+    QList<LimitUsage> limits;
+};
+
+// The gate of one provider: every request to it (backfill, on-demand fetches, stream heals,
+// symbol lists) passes acquire() first, and observe() sees every answer. acquire() blocks the
+// calling worker thread until the request may go out, or returns an error (banned,
+// cancelled, budget exhausted for longer than an interactive caller waits).
 class BARKEEPCORE_EXPORT RequestGate
 {
 public:
     virtual ~RequestGate();
     virtual VoidResult acquire(int weight, const std::atomic<bool> *cancel) = 0;
     virtual void observe(const HttpResponse &response) = 0;
+
+    // The provider stated its limits (Binance exchangeInfo.rateLimits, a 429 body naming the
+    // current limit): they replace the guesses of the same kind and interval. An empty list
+    // (the provider answered but named none) keeps the limits in force and counts as read.
+    virtual void announce(const QList<RateLimit> &limits) { Q_UNUSED(limits); }
+    // The provider said "too many" in its own words, not as a 429 the gate saw (Kraken's
+    // EGeneral:Too many requests in an HTTP 200 body): as a 429, nothing leaves before
+    // `retryAfterMs` (< 0: the gate's backoff) and the pace tightens.
+    virtual void throttled(qint64 retryAfterMs, const QString &why)
+    {
+        Q_UNUSED(retryAfterMs);
+        Q_UNUSED(why);
+    }
+    // True when the announced figures should be read again (never read, too old, or a header
+    // or an error contradicted them); the plugin re-reads them and announce()s.
+    virtual bool limitsStale() const { return false; }
+
+    virtual GateState state() const { return {}; }
+    virtual GateStats stats() const { return {}; }
+    // Blocks until a ban or a "too many" pause is over (or cancel is set, or `maxMs` passes;
+    // < 0 = no limit). False when cancelled or timed out.
+    virtual bool waitUntilClear(const std::atomic<bool> *cancel, qint64 maxMs = -1)
+    {
+        Q_UNUSED(cancel);
+        Q_UNUSED(maxMs);
+        return true;
+    }
 };
 
 // A small blocking HTTP GET for worker threads (plugins run on the backfill/orchestrator

@@ -65,6 +65,70 @@ RequestGate *MarketService::gate(const QString &providerId) const
     return m_gates.value(providerId).get();
 }
 
+QByteArray MarketService::gateMetrics(const QStringList &providers) const
+{
+    // Label values are provider ids from plugin metadata ([a-z0-9_]); nothing to escape.
+    QList<QPair<QByteArray, GateStats>> all;
+    QList<GateState> states;
+    for (const QString &p : providers)
+        if (RequestGate *g = gate(p)) {
+            all.append({p.toUtf8(), g->stats()});
+            states.append(g->state());
+        }
+    QByteArray out;
+    auto help = [&out](const char *name, const char *type, const char *text) {
+        out += QByteArray("# HELP ") + name + ' ' + text + '\n';
+        out += QByteArray("# TYPE ") + name + ' ' + type + '\n';
+    };
+    auto each = [&](const char *name, const char *type, const char *text, auto value) {
+        help(name, type, text);
+        for (const auto &[p, s] : all)
+            out += QByteArray(name) + "{provider=\"" + p + "\"} " + QByteArray::number(value(s)) + '\n';
+    };
+    each("barkeep_provider_requests_total", "counter", "Requests sent to the provider.",
+         [](const GateStats &s) { return s.requests; });
+    each("barkeep_provider_weight_total", "counter", "Request weight used at the provider.",
+         [](const GateStats &s) { return s.weightUsed; });
+    each("barkeep_provider_rate_limited_total", "counter",
+         "Too-many answers from the provider (HTTP 429, Kraken's body error).",
+         [](const GateStats &s) { return s.rateLimited; });
+    each("barkeep_provider_banned_total", "counter", "HTTP 418 (ban) answers from the provider.",
+         [](const GateStats &s) { return s.banned; });
+    each("barkeep_provider_in_flight", "gauge", "Requests to the provider in flight.",
+         [](const GateStats &s) { return qint64(s.inFlight); });
+    each("barkeep_provider_banned_until_seconds", "gauge",
+         "When the provider's ban of this IP ends (Unix time; 0 = none seen).",
+         [](const GateStats &s) { return s.bannedUntilMs / 1000; });
+    each("barkeep_provider_paused_until_seconds", "gauge",
+         "When the pause after the provider's last too-many answer ends (Unix time; 0 = none).",
+         [](const GateStats &s) { return s.pausedUntilMs / 1000; });
+    help("barkeep_provider_gate_state", "gauge",
+         "1 for the reason the provider's gate holds requests now (open, budget, rate_limited, banned).");
+    for (qsizetype i = 0; i < all.size(); ++i)
+        out += "barkeep_provider_gate_state{provider=\"" + all[i].first + "\",reason=\""
+            + GateState::reasonName(states[i].reason) + "\"} 1\n";
+    auto limitLabels = [](const QByteArray &p, const LimitUsage &u) {
+        return "{provider=\"" + p + "\",kind=\"" + RateLimit::kindName(u.limit.kind) + "\",interval_seconds=\""
+            + QByteArray::number(double(u.limit.intervalMs) / 1000.0) + "\",source=\""
+            + RateLimit::sourceName(u.limit.source) + "\"} ";
+    };
+    auto perLimit = [&](const char *name, const char *text, auto value) {
+        help(name, "gauge", text);
+        for (const auto &[p, s] : all)
+            for (const LimitUsage &u : s.limits)
+                out += QByteArray(name) + limitLabels(p, u) + QByteArray::number(value(u)) + '\n';
+    };
+    perLimit("barkeep_provider_limit", "A limit in force per interval, and where it came from "
+             "(metadata, announced, header, learned).", [](const LimitUsage &u) { return u.limit.limit; });
+    perLimit("barkeep_provider_limit_budget", "The part of the limit the gate allows itself.",
+             [](const LimitUsage &u) { return u.budget; });
+    perLimit("barkeep_provider_limit_used", "Used in the limit's window (sent, in flight, and "
+             "counted by the provider from elsewhere on this IP).", [](const LimitUsage &u) { return u.used; });
+    perLimit("barkeep_provider_limit_remaining", "Left of the limit in its window.",
+             [](const LimitUsage &u) { return u.remaining; });
+    return out;
+}
+
 Result<std::shared_ptr<MarketPlugin>> MarketService::plugin(const QString &market,
                                                             const QString &provider)
 {

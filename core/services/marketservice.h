@@ -34,8 +34,13 @@ public:
 
     PluginRegistry *registry() const { return m_registry; }
     void setGateFactory(GateFactory factory) { m_gateFactory = std::move(factory); }
-    // The provider's pacer, or nullptr before its first use.
+    // The provider's gate (pacer), or nullptr before its first use. One per provider for
+    // every request to it: backfill, on-demand fetches, stream heals, symbol lists.
     RequestGate *gate(const QString &providerId) const;
+    // Prometheus text for the gates of `providers` in use: request, weight, 429 and 418
+    // counters; every limit in force with its source, used and remaining; requests in flight;
+    // the gate's state and when a pause or ban ends.
+    QByteArray gateMetrics(const QStringList &providers) const;
 
     Result<std::shared_ptr<MarketPlugin>> plugin(const QString &market, const QString &provider);
     ProviderSettings settingsFor(const QString &market, const QString &provider) const;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace barkeep {
 
@@ -19,6 +20,12 @@ constexpr qint64 kWaitSliceMs = 50;
 // concurrency slot when its thread asks again, or after this long at the latest.
 constexpr qint64 kStaleInFlightMs = 120'000;
 constexpr qint64 kDefaultBanMs = 120'000;
+// A "too many" without Retry-After: the first backoff, doubled on each one that follows
+// before a request succeeds, up to the last.
+constexpr qint64 kFirstBackoffMs = 1'000;
+constexpr qint64 kMaxBackoffMs = 60'000;
+// Alpaca's X-Ratelimit-* figures count requests per minute.
+constexpr qint64 kRateHeaderWindowMs = 60'000;
 
 thread_local RequestPacer::ThreadUsage t_usage;
 
@@ -33,7 +40,8 @@ RequestPacer::RequestPacer(Limits limits) : m_limits(std::move(limits))
     if (m_limits.windowMs <= 0)
         m_limits.windowMs = 60'000;
     m_limits.target = std::clamp(m_limits.target, 0.1, 1.0);
-    m_stats.budget = budgetLocked();
+    for (const RateLimit &l : seedLimits(m_limits))
+        addWindowLocked(l, 0);
 }
 
 RequestPacer::~RequestPacer() = default;
@@ -47,6 +55,25 @@ RequestPacer::Limits RequestPacer::limitsFor(const ProviderInfo &info)
     l.requestsPerSecond = std::max(0.0, info.requestsPerSecond);
     l.maxConcurrency = std::max(0, info.maxConcurrency);
     return l;
+}
+
+QList<RateLimit> RequestPacer::seedLimits(const Limits &l)
+{
+    QList<RateLimit> out;
+    if (l.weightPerWindow > 0)
+        out.append({RateLimit::Kind::Weight, l.windowMs, l.weightPerWindow, RateLimit::Source::Metadata});
+    if (l.requestsPerSecond > 0) {
+        // A whole number of requests per interval: 3.3/s is 33 per 10 s, 0.5/s 1 per 2 s.
+        if (l.requestsPerSecond >= 1 && l.requestsPerSecond == std::floor(l.requestsPerSecond))
+            out.append({RateLimit::Kind::Requests, 1000, int(l.requestsPerSecond), RateLimit::Source::Metadata});
+        else if (l.requestsPerSecond < 1)
+            out.append({RateLimit::Kind::Requests, qint64(std::ceil(1000.0 / l.requestsPerSecond)), 1,
+                        RateLimit::Source::Metadata});
+        else
+            out.append({RateLimit::Kind::Requests, 10'000, int(std::floor(l.requestsPerSecond * 10)),
+                        RateLimit::Source::Metadata});
+    }
+    return out;
 }
 
 std::function<std::unique_ptr<RequestGate>(const ProviderInfo &)> RequestPacer::factory()
@@ -74,13 +101,43 @@ RequestPacer::ThreadUsage RequestPacer::takeThreadUsage()
     return u;
 }
 
+RequestPacer::Window *RequestPacer::windowLocked(RateLimit::Kind kind, qint64 intervalMs)
+{
+    for (Window &w : m_windows)
+        if (w.limit.kind == kind && w.limit.intervalMs == intervalMs)
+            return &w;
+    return nullptr;
+}
+
+RequestPacer::Window &RequestPacer::addWindowLocked(const RateLimit &limit, qint64 t)
+{
+    Window w;
+    w.limit = limit;
+    w.limit.intervalMs = std::max<qint64>(1, limit.intervalMs);
+    // What we already sent inside its interval counts at once: a longer window holds it.
+    const Window *from = nullptr;
+    for (const Window &o : m_windows)
+        if (!from || o.limit.intervalMs > from->limit.intervalMs)
+            from = &o;
+    if (from)
+        for (const Sent &s : from->sent)
+            if (s.t + w.limit.intervalMs > t) {
+                w.sent.push_back(s);
+                w.sum += w.units(s.weight);
+            }
+    m_windows.push_back(std::move(w));
+    return m_windows.back();
+}
+
 void RequestPacer::expireLocked(qint64 t)
 {
-    while (!m_sent.empty() && m_sent.front().t + m_limits.windowMs <= t)
-        m_sent.pop_front();
-    if (m_externalWindow >= 0 && t / m_limits.windowMs != m_externalWindow) {
-        m_external = 0;
-        m_externalWindow = -1;
+    for (Window &w : m_windows) {
+        while (!w.sent.empty() && w.sent.front().t + w.limit.intervalMs <= t) {
+            w.sum -= w.units(w.sent.front().weight);
+            w.sent.pop_front();
+        }
+        if (w.external > 0 && t >= w.externalUntil)
+            w.external = 0;
     }
     for (auto it = m_inFlight.begin(); it != m_inFlight.end();) {
         if (t - it.value() > kStaleInFlightMs)
@@ -90,43 +147,41 @@ void RequestPacer::expireLocked(qint64 t)
     }
 }
 
-int RequestPacer::slidingWeightLocked() const
+int RequestPacer::budgetOf(const Window &w) const
 {
-    qint64 sum = m_external;
-    for (const Sent &s : m_sent)
-        sum += s.weight;
-    return int(std::min<qint64>(sum, std::numeric_limits<int>::max()));
+    return std::max(1, int(std::floor(w.limit.limit * m_limits.target)));
 }
 
-int RequestPacer::budgetLocked() const
+qint64 RequestPacer::usedLocked(const Window &w, qint64) const
 {
-    if (m_limits.weightPerWindow <= 0)
-        return 0;
-    const int limit = m_learnedBudget > 0 ? std::min(m_learnedBudget, m_limits.weightPerWindow)
-                                          : m_limits.weightPerWindow;
-    return std::max(1, int(std::floor(limit * m_limits.target)));
+    return w.sum + w.external;
 }
 
 qint64 RequestPacer::nextAllowedLocked(int weight, qint64 t) const
 {
     qint64 at = std::max(t, m_pausedUntil);
-    if (m_limits.weightPerWindow > 0 && weight > 0) {
-        const int budget = budgetLocked();
-        const int used = slidingWeightLocked();
+    for (const Window &w : m_windows) {
+        const int units = w.units(std::max(0, weight));
+        if (units <= 0)
+            continue;
+        const qint64 used = usedLocked(w, t);
         // A single request heavier than the whole budget still goes out on an idle window.
-        if (used + weight > budget && used > 0) {
-            // The earliest moment some of the window's weight expires; the caller re-checks.
+        if (used + units > budgetOf(w) && used > 0) {
+            // The earliest moment some of the window's use expires; the caller re-checks.
             qint64 free = std::numeric_limits<qint64>::max();
-            if (!m_sent.empty())
-                free = m_sent.front().t + m_limits.windowMs;
-            if (m_external > 0)
-                free = std::min(free, (m_externalWindow + 1) * m_limits.windowMs);
+            if (!w.sent.empty())
+                free = w.sent.front().t + w.limit.intervalMs;
+            if (w.external > 0)
+                free = std::min(free, w.externalUntil);
             at = std::max(at, free);
         }
-    }
-    if (m_limits.requestsPerSecond > 0 && m_lastIssueMs > 0) {
-        const auto spacing = qint64(std::ceil(1000.0 / (m_limits.requestsPerSecond * m_limits.target)));
-        at = std::max(at, m_lastIssueMs + spacing);
+        // Per-second limits are also spread evenly: a burst of the whole second's budget is
+        // what the providers' token buckets refuse.
+        if (w.limit.kind == RateLimit::Kind::Requests && w.limit.intervalMs <= 1000 && m_lastIssueMs > 0) {
+            const auto spacing
+                = qint64(std::ceil(double(w.limit.intervalMs) / (w.limit.limit * m_limits.target)));
+            at = std::max(at, m_lastIssueMs + spacing);
+        }
     }
     return at;
 }
@@ -150,20 +205,25 @@ VoidResult RequestPacer::acquire(int weight, const std::atomic<bool> *cancel)
             || m_inFlight.size() < qsizetype(m_limits.maxConcurrency);
         const qint64 at = nextAllowedLocked(weight, t);
         if (slotFree && at <= t) {
-            m_sent.push_back({t, std::max(0, weight)});
+            const int w = std::max(0, weight);
+            for (Window &win : m_windows) {
+                win.sent.push_back({t, w});
+                win.sum += win.units(w);
+            }
             m_inFlight.insert(self, t);
             m_lastIssueMs = t;
             ++m_stats.requests;
-            m_stats.weightUsed += std::max(0, weight);
+            m_stats.weightUsed += w;
             ++t_usage.requests;
-            t_usage.weight += std::max(0, weight);
+            t_usage.weight += w;
             return {};
         }
         if (at - t > m_limits.maxBlockMs)
             return Error(Error::Kind::RateLimited,
-                         QStringLiteral("%1: request budget exhausted for %2 s")
-                             .arg(m_limits.provider)
-                             .arg((at - t + 999) / 1000),
+                         t < m_pausedUntil ? blockedReasonLocked(t)
+                                           : QStringLiteral("%1: request budget exhausted for %2 s")
+                                                 .arg(m_limits.provider)
+                                                 .arg((at - t + 999) / 1000),
                          {}, at - t);
         if (!counted) {
             ++m_stats.waits;
@@ -174,6 +234,25 @@ VoidResult RequestPacer::acquire(int weight, const std::atomic<bool> *cancel)
     }
 }
 
+void RequestPacer::correctLocked(Window &w, qint64 serverUsed, qint64 serverWindowStart,
+                                 qint64 serverWindowEnd)
+{
+    // What the provider counted in its current window beyond what we sent in it is someone
+    // else's (another process on this IP): it counts against our budget too, until the
+    // provider's window ends.
+    qint64 ours = 0;
+    for (const Sent &s : w.sent)
+        if (s.t >= serverWindowStart)
+            ours += w.units(s.weight);
+    const qint64 external = std::max<qint64>(0, serverUsed - ours);
+    if (w.externalUntil != serverWindowEnd) {
+        w.externalUntil = serverWindowEnd;
+        w.external = external;
+    } else {
+        w.external = std::max(w.external, external);
+    }
+}
+
 void RequestPacer::observe(const HttpResponse &response)
 {
     QMutexLocker lock(&m_mutex);
@@ -181,55 +260,171 @@ void RequestPacer::observe(const HttpResponse &response)
     m_inFlight.remove(QThread::currentThread());
     expireLocked(t);
 
-    bool ok = false;
-    const int serverUsed = response.header(m_limits.usedWeightHeader).trimmed().toInt(&ok);
-    if (ok && m_limits.weightPerWindow > 0) {
-        // What the server counted in its current window beyond what we sent in it is someone
-        // else's (another process on this IP): it counts against our budget too.
-        const qint64 window = t / m_limits.windowMs;
-        qint64 ours = 0;
-        for (const Sent &s : m_sent)
-            if (s.t / m_limits.windowMs == window)
-                ours += s.weight;
-        const qint64 external = std::max<qint64>(0, serverUsed - ours);
-        if (m_externalWindow != window) {
-            m_externalWindow = window;
-            m_external = external;
-        } else {
-            m_external = std::max(m_external, external);
+    // Binance: X-MBX-USED-WEIGHT-<n><unit>, the IP's weight in the provider's current fixed
+    // window of that length, for every interval it counts.
+    qint64 weightSeen = -1; // the largest used/limit ratio's used figure, for a 429
+    const Window *weightSeenIn = nullptr;
+    static constexpr QByteArrayView kUsedWeight = "x-mbx-used-weight-";
+    for (const auto &[name, value] : response.headers) {
+        if (!name.startsWith(kUsedWeight))
+            continue;
+        const qint64 interval = RateLimit::intervalOf(QByteArrayView(name).sliced(kUsedWeight.size()));
+        bool ok = false;
+        const qint64 used = value.trimmed().toLongLong(&ok);
+        if (!ok || interval <= 0)
+            continue;
+        Window *w = windowLocked(RateLimit::Kind::Weight, interval);
+        if (!w) {
+            // The provider counts in a window we hold no limit for: its announced limits
+            // changed since we read them.
+            m_stale = true;
+            continue;
+        }
+        const qint64 start = t / interval * interval;
+        correctLocked(*w, used, start, start + interval);
+        if (!weightSeenIn || used * weightSeenIn->limit.limit > weightSeen * w->limit.limit) {
+            weightSeen = used;
+            weightSeenIn = w;
         }
     }
 
+    // Alpaca (and others): X-Ratelimit-Limit / -Remaining / -Reset (epoch seconds).
+    bool okLimit = false, okRemaining = false, okReset = false;
+    const int hdrLimit = response.header("x-ratelimit-limit").trimmed().toInt(&okLimit);
+    const int hdrRemaining = response.header("x-ratelimit-remaining").trimmed().toInt(&okRemaining);
+    const qint64 hdrReset = response.header("x-ratelimit-reset").trimmed().toLongLong(&okReset);
+    if (okLimit && hdrLimit > 0) {
+        Window *w = windowLocked(RateLimit::Kind::Requests, kRateHeaderWindowMs);
+        const RateLimit stated{RateLimit::Kind::Requests, kRateHeaderWindowMs, hdrLimit, RateLimit::Source::Header};
+        if (!w)
+            w = &addWindowLocked(stated, t);
+        else if (w->limit.source != RateLimit::Source::Learned || hdrLimit < w->limit.limit)
+            w->limit = stated;
+        if (okRemaining && okReset) {
+            const qint64 end = std::max(t + 1, hdrReset * 1000);
+            correctLocked(*w, std::max(0, hdrLimit - hdrRemaining), end - kRateHeaderWindowMs, end);
+            // Nothing left: wait for the reset instead of meeting a 429.
+            if (hdrRemaining <= 0 && response.status != 429)
+                m_pausedUntil = std::max(m_pausedUntil, end);
+        }
+    }
+
+    if (response.isSuccess())
+        m_backoffMs = 0;
+
     if (response.status == 429) {
         ++m_stats.rateLimited;
-        qint64 wait = HttpClient::retryAfterMs(response);
-        if (wait < 0)
-            wait = m_limits.weightPerWindow > 0
-                ? (t / m_limits.windowMs + 1) * m_limits.windowMs - t
-                : 1000;
-        m_pausedUntil = std::max(m_pausedUntil, t + wait);
-        // Refused near our budget: the server's limit is lower than documented, keep under
-        // what it accepted. Refused far below it, the 429 has another cause: just wait.
-        if (ok && m_limits.weightPerWindow > 0 && serverUsed >= m_limits.weightPerWindow / 2) {
-            const int accepted = std::max(1, serverUsed - std::max(1, serverUsed / 20));
-            m_learnedBudget = m_learnedBudget > 0 ? std::min(m_learnedBudget, accepted) : accepted;
-            if (m_learnedBudget >= m_limits.weightPerWindow)
-                m_learnedBudget = 0;
+        if (weightSeenIn && weightSeen >= weightSeenIn->limit.limit / 2) {
+            // Refused near our figure: the provider's limit is lower than we were told. Keep
+            // under what it accepted, and read its announcement again.
+            Window *w = windowLocked(RateLimit::Kind::Weight, weightSeenIn->limit.intervalMs);
+            const int accepted = int(std::max<qint64>(1, weightSeen - std::max<qint64>(1, weightSeen / 20)));
+            if (accepted < w->limit.limit)
+                w->limit = {RateLimit::Kind::Weight, w->limit.intervalMs, accepted, RateLimit::Source::Learned};
+            m_stale = true;
+        } else if (!weightSeenIn) {
+            // A provider without usage headers (Coinbase): its real figure is below ours.
+            tightenLocked(QStringLiteral("HTTP 429"));
         }
+        qint64 wait = HttpClient::retryAfterMs(response);
+        if (wait < 0 && weightSeenIn) // until the provider's window ends
+            wait = (t / weightSeenIn->limit.intervalMs + 1) * weightSeenIn->limit.intervalMs - t;
+        pauseLocked(t, wait);
         qCWarning(lcNet).noquote() << m_limits.provider << "answered 429; pausing until"
                                    << clockText(m_pausedUntil);
     } else if (response.status == 418) {
         ++m_stats.banned;
         const qint64 wait = HttpClient::retryAfterMs(response);
         m_bannedUntil = std::max(m_bannedUntil, t + (wait > 0 ? wait : kDefaultBanMs));
+        m_stale = true;
         qCWarning(lcNet).noquote() << m_limits.provider << "banned this IP (418) until"
                                    << clockText(m_bannedUntil);
     }
     m_changed.wakeAll();
 }
 
-bool RequestPacer::waitUntilClear(const std::atomic<bool> *cancel, QDeadlineTimer max)
+void RequestPacer::pauseLocked(qint64 t, qint64 retryAfterMs)
 {
+    qint64 wait = retryAfterMs;
+    if (wait < 0) {
+        m_backoffMs = m_backoffMs > 0 ? std::min(kMaxBackoffMs, m_backoffMs * 2) : kFirstBackoffMs;
+        wait = m_backoffMs;
+    }
+    m_pausedUntil = std::max(m_pausedUntil, t + wait);
+}
+
+void RequestPacer::tightenLocked(const QString &why)
+{
+    // The request limits (per second first) lose a fifth: the provider refused at a pace we
+    // thought it allowed.
+    for (Window &w : m_windows) {
+        if (w.limit.kind != RateLimit::Kind::Requests)
+            continue;
+        const int lower = std::max(1, int(std::floor(w.limit.limit * 0.8)));
+        if (lower < w.limit.limit || w.limit.limit == 1) {
+            // 1 per interval cannot lose a fifth: the interval grows instead.
+            if (w.limit.limit == 1)
+                w.limit.intervalMs = qint64(std::ceil(w.limit.intervalMs * 1.25));
+            w.limit.limit = lower;
+            w.limit.source = RateLimit::Source::Learned;
+            qCInfo(lcNet).noquote() << m_limits.provider << "said too many (" << why << "); pacing at"
+                                    << w.limit.limit << "requests per" << w.limit.intervalMs << "ms";
+        }
+    }
+}
+
+void RequestPacer::throttled(qint64 retryAfterMs, const QString &why)
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 t = now();
+    ++m_stats.rateLimited;
+    tightenLocked(why);
+    pauseLocked(t, retryAfterMs);
+    qCWarning(lcNet).noquote() << m_limits.provider << "throttled:" << why << "; pausing until"
+                               << clockText(m_pausedUntil);
+    m_changed.wakeAll();
+}
+
+void RequestPacer::announce(const QList<RateLimit> &limits)
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 t = now();
+    bool any = false;
+    for (RateLimit l : limits) {
+        if (l.limit <= 0 || l.intervalMs <= 0)
+            continue;
+        any = true;
+        l.source = RateLimit::Source::Announced;
+        if (Window *w = windowLocked(l.kind, l.intervalMs)) {
+            if (w->limit.limit != l.limit || w->limit.source != l.source)
+                qCInfo(lcNet).noquote() << m_limits.provider << "announces" << l.limit
+                                        << RateLimit::kindName(l.kind) << "per" << l.intervalMs << "ms";
+            w->limit = l;
+        } else {
+            addWindowLocked(l, t);
+            qCInfo(lcNet).noquote() << m_limits.provider << "announces" << l.limit
+                                    << RateLimit::kindName(l.kind) << "per" << l.intervalMs << "ms";
+        }
+    }
+    // The provider has spoken: the metadata's guesses it did not confirm are dropped. An
+    // answer that named no limit (a server without rateLimits) keeps those in force, and is
+    // not asked again before the refresh period.
+    if (any)
+        std::erase_if(m_windows, [](const Window &w) { return w.limit.source == RateLimit::Source::Metadata; });
+    m_announcedAt = std::max<qint64>(1, t);
+    m_stale = false;
+    m_changed.wakeAll();
+}
+
+bool RequestPacer::limitsStale() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_stale || m_announcedAt == 0 || now() - m_announcedAt >= m_limits.refreshMs;
+}
+
+bool RequestPacer::waitUntilClear(const std::atomic<bool> *cancel, qint64 maxMs)
+{
+    QDeadlineTimer max = maxMs < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(maxMs);
     QMutexLocker lock(&m_mutex);
     for (;;) {
         if (cancel && cancel->load())
@@ -260,14 +455,65 @@ QString RequestPacer::blockedReasonLocked(qint64 t) const
     return {};
 }
 
-PacerStats RequestPacer::stats() const
+GateState RequestPacer::state() const
 {
     QMutexLocker lock(&m_mutex);
-    PacerStats s = m_stats;
+    const qint64 t = now();
+    GateState s;
+    if (t < m_bannedUntil) {
+        s.reason = GateState::Reason::Banned;
+        s.untilMs = m_bannedUntil;
+    } else if (t < m_pausedUntil) {
+        s.reason = GateState::Reason::RateLimited;
+        s.untilMs = m_pausedUntil;
+    } else {
+        // Without expiring (const): an entry past its interval only makes this later.
+        const qint64 at = nextAllowedLocked(1, t);
+        if (at > t) {
+            s.reason = GateState::Reason::Budget;
+            s.untilMs = at;
+            s.text = QStringLiteral("%1: waiting for budget until %2").arg(m_limits.provider, clockText(at));
+        }
+        return s;
+    }
+    s.text = blockedReasonLocked(t);
+    return s;
+}
+
+QList<RateLimit> RequestPacer::limitsInForce() const
+{
+    QMutexLocker lock(&m_mutex);
+    QList<RateLimit> out;
+    for (const Window &w : m_windows)
+        out.append(w.limit);
+    return out;
+}
+
+GateStats RequestPacer::stats() const
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 t = now();
+    GateStats s = m_stats;
     s.inFlight = int(m_inFlight.size());
-    s.budget = budgetLocked();
     s.bannedUntilMs = m_bannedUntil;
     s.pausedUntilMs = m_pausedUntil;
+    s.budget = 0;
+    for (const Window &w : m_windows) {
+        qint64 used = 0;
+        for (const Sent &e : w.sent)
+            if (e.t + w.limit.intervalMs > t)
+                used += w.units(e.weight);
+        if (w.external > 0 && t < w.externalUntil)
+            used += w.external;
+        LimitUsage u;
+        u.limit = w.limit;
+        u.budget = budgetOf(w);
+        u.used = int(std::min<qint64>(used, std::numeric_limits<int>::max()));
+        u.remaining = std::max(0, w.limit.limit - u.used);
+        s.limits.append(u);
+        if (w.limit.kind == RateLimit::Kind::Weight && (s.budget == 0 || u.budget < s.budget))
+            s.budget = u.budget;
+    }
     return s;
 }
 

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTimeZone>
 
 using namespace Qt::StringLiterals;
@@ -178,6 +179,7 @@ Result<BarBatch> BinanceExchange::fetchPages(const BarRequest &request, const Ti
     for (;;) {
         if (request.cancel && request.cancel->load())
             return Error(Error::Kind::Cancelled, u"cancelled"_s);
+        refreshLimits(sym.native, request.cancel);
         // Any bucket that ended before the request went out is final; the one holding this
         // instant may still be forming and is never returned.
         formingStart = tf.bucketStart(nowMs());
@@ -327,12 +329,86 @@ Result<QList<SymbolInfo>> BinanceExchange::loadMarkets()
                                         kProvider, &mapError);
     if (!answer)
         return answer.error();
+    if (RequestGate *g = gate())
+        g->announce(parseRateLimits(answer->doc.object().value(u"rateLimits"_s).toArray()));
     const QJsonValue list = answer->doc.object().value(u"symbols"_s);
     if (!list.isArray())
         return Error(Error::Kind::BadResponse, u"Binance exchangeInfo has no symbols array"_s,
                      fragment(answer->body, 0, 200));
     return parseMarkets(list.toArray(), {u"symbol"_s, u"baseAsset"_s, u"quoteAsset"_s},
                         u"Binance exchangeInfo: malformed symbol"_s);
+}
+
+QList<RateLimit> BinanceExchange::parseRateLimits(const QJsonArray &rateLimits)
+{
+    QList<RateLimit> out;
+    for (const QJsonValue &v : rateLimits) {
+        const QJsonObject o = v.toObject();
+        const QString type = o.value(u"rateLimitType"_s).toString();
+        RateLimit l;
+        if (type == u"REQUEST_WEIGHT"_s)
+            l.kind = RateLimit::Kind::Weight;
+        else if (type == u"RAW_REQUESTS"_s)
+            l.kind = RateLimit::Kind::Requests;
+        else
+            continue; // ORDERS: Barkeep places none
+        const qint64 unit
+            = RateLimit::intervalOf(QByteArray(QByteArray("1") + o.value(u"interval"_s).toString().left(1).toLatin1()));
+        const int num = o.value(u"intervalNum"_s).toInt(1);
+        const int limit = o.value(u"limit"_s).toInt(0);
+        if (unit <= 0 || num <= 0 || limit <= 0)
+            continue;
+        l.intervalMs = unit * num;
+        l.limit = limit;
+        l.source = RateLimit::Source::Announced;
+        out.append(l);
+    }
+    return out;
+}
+
+std::optional<RateLimit> BinanceExchange::limitStatedIn(const QByteArray &body)
+{
+    static const QRegularExpression stated(
+        u"current limit is (\\d+) request weight per (\\d+) (SECOND|MINUTE|HOUR|DAY)"_s,
+        QRegularExpression::CaseInsensitiveOption);
+    const QString msg = QJsonDocument::fromJson(body).object().value(u"msg"_s).toString();
+    const QRegularExpressionMatch m = stated.match(msg);
+    if (!m.hasMatch())
+        return std::nullopt;
+    const qint64 unit
+        = RateLimit::intervalOf(QByteArray(QByteArray("1") + m.captured(3).left(1).toLatin1()));
+    RateLimit l{RateLimit::Kind::Weight, unit * m.captured(2).toLongLong(), m.captured(1).toInt(),
+                RateLimit::Source::Announced};
+    if (l.intervalMs <= 0 || l.limit <= 0)
+        return std::nullopt;
+    return l;
+}
+
+void BinanceExchange::heard(const HttpResponse &response) const
+{
+    if (response.status != 429 && response.status != 418)
+        return;
+    if (RequestGate *g = gate())
+        if (const std::optional<RateLimit> l = limitStatedIn(response.body))
+            g->announce({*l});
+}
+
+void BinanceExchange::refreshLimits(const QString &native, const std::atomic<bool> *cancel)
+{
+    RequestGate *g = gate();
+    if (!g || !g->limitsStale() || nowMs() < m_nextRefreshMs.load())
+        return;
+    std::unique_lock lock(m_refreshMutex, std::try_to_lock);
+    if (!lock.owns_lock() || !g->limitsStale())
+        return;
+    // A failing exchangeInfo is not asked for again on every page.
+    m_nextRefreshMs = nowMs() + kRefreshSpacingMs;
+    QUrlQuery q;
+    q.addQueryItem(u"symbol"_s, native);
+    Result<HttpResponse> resp = get(endpoint(u"/api/v3/exchangeInfo"_s, q), kExchangeInfoWeight, cancel);
+    if (!resp || !resp->isSuccess())
+        return; // the limits in force stay; the next page asks again
+    g->announce(parseRateLimits(QJsonDocument::fromJson(resp->body).object().value(u"rateLimits"_s).toArray()));
 }
 
 } // namespace barkeep::crypto

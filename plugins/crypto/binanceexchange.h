@@ -7,7 +7,12 @@ namespace barkeep::crypto {
 
 // Binance Spot: /api/v3/klines paged forward by startTime (1000 per request, weight 2),
 // symbols from /api/v3/exchangeInfo (weight 20), and whole past months of 1m bars from the
-// public data archive (zip + .CHECKSUM). The RequestGate reads X-MBX-USED-WEIGHT-1M.
+// public data archive (zip + .CHECKSUM). The limits in force come from Binance: every
+// exchangeInfo.rateLimits entry is announced to the host's RequestGate when the plugin first
+// talks to Binance, again whenever the gate finds them stale (periodically, or after a
+// used-weight header naming an unknown interval, a 429 or a 418), and a refusal that states
+// the current limit ("current limit is 240 request weight per 1 MINUTE") announces it at once.
+// The gate reads X-MBX-USED-WEIGHT-<n><unit> for every interval itself.
 class BinanceExchange : public CryptoExchange
 {
 public:
@@ -34,14 +39,28 @@ public:
     // The archive's CSV: 12 columns, no header (one is skipped if present), open time in ms
     // or µs per value (µs values exceed 1e14).
     static Result<Bars> parseArchiveCsv(const QByteArray &csv);
+    // exchangeInfo.rateLimits: the REQUEST_WEIGHT and RAW_REQUESTS entries as limits (ORDERS
+    // and unknown types or intervals are skipped).
+    static QList<RateLimit> parseRateLimits(const QJsonArray &rateLimits);
+    // The limit a -1003 refusal states ("... current limit is 240 request weight per 1
+    // MINUTE ..."), if it states one.
+    static std::optional<RateLimit> limitStatedIn(const QByteArray &body);
 
 protected:
     Result<BarBatch> fetchPages(const BarRequest &request, const Timeframe &tf, const SymbolInfo &sym,
                                 BarBatch batch) override;
     Result<QList<SymbolInfo>> loadMarkets() override;
+    void heard(const HttpResponse &response) const override;
 
 private:
+    // Reads exchangeInfo for `native` again when the gate finds the announced limits stale;
+    // one thread does it, the others go on under the limits in force.
+    void refreshLimits(const QString &native, const std::atomic<bool> *cancel);
+
+    static constexpr qint64 kRefreshSpacingMs = 5'000;
     QString m_archiveUrl;
+    std::mutex m_refreshMutex;
+    std::atomic<qint64> m_nextRefreshMs{0};
 };
 
 } // namespace barkeep::crypto

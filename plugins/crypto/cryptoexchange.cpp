@@ -246,8 +246,12 @@ Result<CryptoExchange::JsonAnswer> CryptoExchange::getJson(
     Result<HttpResponse> resp = get(url, weight, nullptr);
     if (!resp)
         return resp.error();
-    if (!resp->isSuccess())
-        return mapError(*resp);
+    heard(*resp);
+    if (!resp->isSuccess()) {
+        Error e = mapError(*resp);
+        reportThrottle(e, *resp);
+        return e;
+    }
     Result<QJsonDocument> doc = parseJson(resp->body, provider);
     if (!doc)
         return doc.error();
@@ -263,9 +267,25 @@ Result<Bars> CryptoExchange::getBars(const QUrl &url, int weight, const std::ato
     if (!resp)
         return resp.error();
     ++batch.requests;
-    if (!resp->isSuccess())
-        return mapError(*resp);
-    return parse(resp->body);
+    heard(*resp);
+    if (!resp->isSuccess()) {
+        Error e = mapError(*resp);
+        reportThrottle(e, *resp);
+        return e;
+    }
+    Result<Bars> bars = parse(resp->body);
+    if (!bars)
+        reportThrottle(bars.error(), *resp);
+    return bars;
+}
+
+void CryptoExchange::reportThrottle(const Error &error, const HttpResponse &response) const
+{
+    RequestGate *g = gate();
+    if (!g || response.status == 429 || response.status == 418)
+        return;
+    if (error.kind() == Error::Kind::RateLimited || error.kind() == Error::Kind::Banned)
+        g->throttled(error.retryAfterMs() > 0 ? error.retryAfterMs() : -1, error.message());
 }
 
 Result<QList<SymbolInfo>> CryptoExchange::parseMarkets(const QJsonArray &list,

@@ -102,6 +102,17 @@ protected:
                          Error (*mapError)(const HttpResponse &),
                          Result<Bars> (*parse)(const QByteArray &), BarBatch &batch) const;
 
+    // The host's gate of this provider (nullptr without one, in some tests).
+    RequestGate *gate() const { return m_context ? m_context->http.gate() : nullptr; }
+    // Every answer of the provider that came through getJson()/getBars(), before it is
+    // mapped: an exchange reads there what its provider says about its limits.
+    virtual void heard(const HttpResponse &response) const { Q_UNUSED(response); }
+    // `error`, read from `response`, is the provider's "too many" or ban said in its own
+    // words (Kraken's EGeneral:Too many requests in an HTTP 200 body): the gate learns it as
+    // it learns a 429, so the whole provider pauses, not this one request. A 429 or 418 the
+    // gate has seen itself is not reported twice.
+    void reportThrottle(const Error &error, const HttpResponse &response) const;
+
     // Where a market list names a market's parts (Binance "symbol"/"baseAsset"/"quoteAsset").
     struct MarketKeys
     {

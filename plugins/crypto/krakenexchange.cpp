@@ -152,11 +152,17 @@ Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Tim
     if (!resp)
         return resp.error();
     batch.requests = 1;
-    if (!resp->isSuccess())
-        return mapHttpError(*resp);
+    if (!resp->isSuccess()) {
+        Error e = mapHttpError(*resp);
+        reportThrottle(e, *resp);
+        return e;
+    }
     Result<OhlcPage> page = parseOhlc(resp->body, sym.native);
-    if (!page)
+    if (!page) {
+        // EGeneral:Too many requests comes in an HTTP 200 body: the gate must hear it.
+        reportThrottle(page.error(), *resp);
         return page.error();
+    }
     const Bars &rows = page->rows;
     if (rows.size() < 2)
         return batch; // only the forming row (or nothing): no final bar to report
@@ -281,8 +287,13 @@ Result<QList<SymbolInfo>> KrakenExchange::loadMarkets()
         return answer.error();
     const QJsonObject root = answer->doc.object();
     const QStringList errors = errorsOf(root);
-    if (!errors.isEmpty())
-        return mapErrors(errors, answer->body);
+    if (!errors.isEmpty()) {
+        Error e = mapErrors(errors, answer->body);
+        HttpResponse said;
+        said.status = 200;
+        reportThrottle(e, said);
+        return e;
+    }
     const QJsonValue result = root.value(u"result"_s);
     if (!result.isObject())
         return Error(Error::Kind::BadResponse, u"Kraken AssetPairs: no result object"_s,

@@ -352,6 +352,139 @@ private slots:
         RequestPacer pacer(l);
         QCOMPARE(pacer.stats().budget, 5700);
     }
+
+    // Issue 16: the provider's own figures replace the metadata's, each says where it came
+    // from, and the gate says why it holds requests back.
+    void announcedLimitsReplaceTheMetadata()
+    {
+        FakeClock clock;
+        RequestPacer pacer(weightLimits(6000));
+        pacer.setClock(clock.fn());
+        QVERIFY(pacer.limitsStale()); // never announced
+        QCOMPARE(pacer.stats().limits.size(), 1);
+        QCOMPARE(pacer.stats().limits[0].limit.source, RateLimit::Source::Metadata);
+        std::atomic<bool> cancel{false};
+        QVERIFY(pacer.acquire(2, &cancel));
+        pacer.announce({{RateLimit::Kind::Weight, 60'000, 10, RateLimit::Source::Announced},
+                        {RateLimit::Kind::Requests, 300'000, 100, RateLimit::Source::Announced}});
+        QVERIFY(!pacer.limitsStale());
+        const GateStats s = pacer.stats();
+        QCOMPARE(s.limits.size(), 2);
+        QCOMPARE(s.limits[0].limit.limit, 10);
+        QCOMPARE(s.limits[0].limit.source, RateLimit::Source::Announced);
+        QCOMPARE(s.limits[0].used, 2);
+        QCOMPARE(s.limits[0].remaining, 8);
+        QCOMPARE(s.limits[1].used, 1); // the request already sent counts in the new window
+        // 2 of 10 spent: four more of weight 2.
+        QCOMPARE(immediateAcquires(pacer, 2, 10), 4);
+        QCOMPARE(pacer.state().reason, GateState::Reason::Budget);
+        QVERIFY(pacer.state().untilMs > clock.t.load());
+        // Stale again after the refresh period.
+        clock.t += pacer.limits().refreshMs;
+        QVERIFY(pacer.limitsStale());
+    }
+
+    void headerForAnUnknownIntervalMakesTheLimitsStale()
+    {
+        FakeClock clock;
+        RequestPacer pacer(weightLimits(6000));
+        pacer.setClock(clock.fn());
+        pacer.announce({{RateLimit::Kind::Weight, 60'000, 6000, RateLimit::Source::Announced}});
+        QVERIFY(!pacer.limitsStale());
+        HttpResponse r = answer(200, 10);
+        r.headers.append(qMakePair(QByteArray("x-mbx-used-weight-10s"), QByteArray("4")));
+        pacer.observe(r);
+        QVERIFY(pacer.limitsStale());
+    }
+
+    void usedWeightPerInterval()
+    {
+        // X-MBX-USED-WEIGHT-<n><unit> corrects the limit of its own interval.
+        FakeClock clock;
+        clock.t = 1'700'000'000'000; // on a 10 s boundary
+        RequestPacer pacer(weightLimits(6000));
+        pacer.setClock(clock.fn());
+        pacer.announce({{RateLimit::Kind::Weight, 60'000, 6000, RateLimit::Source::Announced},
+                        {RateLimit::Kind::Weight, 10'000, 20, RateLimit::Source::Announced}});
+        std::atomic<bool> cancel{false};
+        QVERIFY(pacer.acquire(2, &cancel));
+        HttpResponse r = answer(200, 2);
+        r.headers.append(qMakePair(QByteArray("x-mbx-used-weight-10s"), QByteArray("16"))); // another client spent 14
+        pacer.observe(r);
+        QCOMPARE(immediateAcquires(pacer, 2, 10), 2); // 20 - 16 left
+    }
+
+    void alpacaRateHeaders()
+    {
+        FakeClock clock;
+        RequestPacer::Limits l;
+        l.provider = QStringLiteral("alpaca");
+        l.requestsPerSecond = 3.3;
+        l.maxConcurrency = 0;
+        l.target = 1.0;
+        RequestPacer pacer(l);
+        pacer.setClock(clock.fn());
+        std::atomic<bool> cancel{false};
+        QVERIFY(pacer.acquire(1, &cancel));
+        HttpResponse r;
+        r.status = 200;
+        r.headers = {{"x-ratelimit-limit", "50"}, {"x-ratelimit-remaining", "0"},
+                     {"x-ratelimit-reset", QByteArray::number(clock.t.load() / 1000 + 7)}};
+        pacer.observe(r);
+        const LimitUsage *header = nullptr;
+        for (const LimitUsage &u : pacer.stats().limits)
+            if (u.limit.source == RateLimit::Source::Header)
+                header = &u;
+        QVERIFY(header);
+        QCOMPARE(header->limit.limit, 50);
+        QCOMPARE(header->limit.intervalMs, 60'000);
+        // Nothing remaining: the gate waits for the reset instead of meeting a 429.
+        const GateState st = pacer.state();
+        QCOMPARE(st.reason, GateState::Reason::RateLimited);
+        QCOMPARE(st.untilMs, (clock.t.load() / 1000 + 7) * 1000);
+        QCOMPARE(immediateAcquires(pacer, 1, 2), 0);
+    }
+
+    void stateSaysWhyAndUntilWhen()
+    {
+        FakeClock clock;
+        RequestPacer pacer(weightLimits(6000));
+        pacer.setClock(clock.fn());
+        QCOMPARE(pacer.state().reason, GateState::Reason::Open);
+        pacer.observe(answer(429, 10, 3));
+        GateState st = pacer.state();
+        QCOMPARE(st.reason, GateState::Reason::RateLimited);
+        QCOMPARE(st.untilMs, clock.t.load() + 3000);
+        QVERIFY(st.text.startsWith(QLatin1String("rate limited by binance until")));
+        pacer.observe(answer(418, 10, 60));
+        st = pacer.state();
+        QCOMPARE(st.reason, GateState::Reason::Banned);
+        QCOMPARE(st.untilMs, clock.t.load() + 60'000);
+        QVERIFY(st.text.startsWith(QLatin1String("banned by binance until")));
+        RequestGate &gate = pacer; // callers see only the interface
+        QCOMPARE(gate.stats().banned, 1);
+        QCOMPARE(gate.state().reason, GateState::Reason::Banned);
+    }
+
+    void throttleInTheProvidersWordsPausesAndTightens()
+    {
+        FakeClock clock;
+        RequestPacer::Limits l;
+        l.provider = QStringLiteral("kraken");
+        l.requestsPerSecond = 1;
+        l.maxConcurrency = 0;
+        RequestPacer pacer(l);
+        pacer.setClock(clock.fn());
+        pacer.throttled(-1, QStringLiteral("EGeneral:Too many requests"));
+        QCOMPARE(pacer.stats().rateLimited, 1);
+        QCOMPARE(pacer.state().reason, GateState::Reason::RateLimited);
+        QCOMPARE(pacer.state().untilMs, clock.t.load() + 1000); // first backoff
+        pacer.throttled(-1, QStringLiteral("EGeneral:Too many requests"));
+        QCOMPARE(pacer.state().untilMs, clock.t.load() + 2000); // doubled
+        const RateLimit r = pacer.stats().limits.value(0).limit;
+        QCOMPARE(r.source, RateLimit::Source::Learned);
+        QVERIFY(r.intervalMs > 1000); // 1 per second became 1 per more than a second
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRequestPacer)

@@ -89,16 +89,31 @@ FakeServer::Reply BinanceFake::serverError() const
     return json(502, error(-1000, "An unknown error occured while processing the request."));
 }
 
+QPair<QString, int> BinanceFake::windowName() const
+{
+    const qint64 w = std::max<qint64>(1000, m_faults.weightWindowMs);
+    if (w % 60'000 == 0)
+        return {QStringLiteral("MINUTE"), int(w / 60'000)};
+    return {QStringLiteral("SECOND"), int(std::max<qint64>(1, w / 1000))};
+}
+
+QByteArray BinanceFake::usedWeightHeader() const
+{
+    const auto [unit, num] = windowName();
+    return "X-MBX-USED-WEIGHT-" + QByteArray::number(num) + unit.at(0).toLatin1();
+}
+
 void BinanceFake::stamp(Reply &reply) const
 {
-    reply.headers.append({"X-MBX-USED-WEIGHT-1M", QByteArray::number(m_usedWeight)});
+    reply.headers.append({usedWeightHeader(), QByteArray::number(m_usedWeight)});
 }
 
 std::optional<FakeServer::Reply> BinanceFake::charge(int weight)
 {
     const qint64 t = now();
-    if (t / 60000 != m_window) {
-        m_window = t / 60000;
+    const qint64 windowMs = std::max<qint64>(1000, m_faults.weightWindowMs);
+    if (t / windowMs != m_window) {
+        m_window = t / windowMs;
         m_usedWeight = 0;
         m_refusedThisWindow = false;
         m_ignored429s = 0;
@@ -109,13 +124,15 @@ std::optional<FakeServer::Reply> BinanceFake::charge(int weight)
                                          "to avoid bans."));
         r.headers.append({"Retry-After", QByteArray::number((m_bannedUntil - t + 999) / 1000)});
         stamp(r);
+        ++m_418s;
         return r;
     }
     m_usedWeight += weight;
     m_totalWeight += weight;
     if (m_faults.weightPerMinute <= 0 || m_usedWeight <= m_faults.weightPerMinute)
         return std::nullopt;
-    if (m_refusedThisWindow && ++m_ignored429s >= m_faults.ignored429sBeforeBan) {
+    if (m_refusedThisWindow && t - m_first429At >= m_faults.inFlightGraceMs
+        && ++m_ignored429s >= m_faults.ignored429sBeforeBan) {
         // The client ignored Retry-After: ban the IP.
         m_bannedUntil = t + qint64(m_faults.banSeconds) * 1000;
         Reply r = json(418, error(-1003, "Way too much request weight used; IP banned until "
@@ -123,17 +140,23 @@ std::optional<FakeServer::Reply> BinanceFake::charge(int weight)
                                          "to avoid bans."));
         r.headers.append({"Retry-After", QByteArray::number(m_faults.banSeconds)});
         stamp(r);
+        ++m_418s;
         return r;
     }
+    if (!m_refusedThisWindow)
+        m_first429At = t;
     m_refusedThisWindow = true;
+    ++m_429s;
     Reply r = json(429, error(-1003, QStringLiteral("Too much request weight used; current limit "
-                                                    "is %1 request weight per 1 MINUTE. Please "
+                                                    "is %1 request weight per %2 %3. Please "
                                                     "use WebSocket Streams for live updates to "
                                                     "avoid polling the API.")
                                          .arg(m_faults.weightPerMinute)
+                                         .arg(windowName().second)
+                                         .arg(windowName().first)
                                          .toLatin1()
                                          .constData()));
-    const qint64 windowEnd = (m_window + 1) * 60000;
+    const qint64 windowEnd = (m_window + 1) * windowMs;
     r.headers.append({"Retry-After", QByteArray::number((windowEnd - t + 999) / 1000)});
     stamp(r);
     return r;
@@ -293,7 +316,8 @@ FakeServer::Reply BinanceFake::exchangeInfo() const
         {QStringLiteral("timezone"), QStringLiteral("UTC")},
         {QStringLiteral("serverTime"), double(now())},
         {QStringLiteral("rateLimits"),
-         QJsonArray{limit("REQUEST_WEIGHT", "MINUTE", 1, m_faults.weightPerMinute),
+         QJsonArray{limit("REQUEST_WEIGHT", qPrintable(windowName().first), windowName().second,
+                          m_faults.weightPerMinute),
                     limit("ORDERS", "SECOND", 10, 100), limit("ORDERS", "DAY", 1, 200000),
                     limit("RAW_REQUESTS", "MINUTE", 5, 61000)}},
         {QStringLiteral("exchangeFilters"), QJsonArray{}},

@@ -25,7 +25,12 @@ public:
     // real host has ready before anyone asks); returns how many. Benchmarks call it before
     // timing.
     int prebuildArchive(const QString &symbol, TimeRange range);
-    int usedWeight() const { return m_usedWeight; } // in the current minute
+    int usedWeight() const { return m_usedWeight; } // in the current window
+    int rateLimitedCount() const { return m_429s; }   // 429s answered since start
+    int bannedCount() const { return m_418s; }        // 418s answered since start
+    // The REQUEST_WEIGHT window as rateLimits names it ("MINUTE", 1) and the header suffix.
+    QPair<QString, int> windowName() const;
+    QByteArray usedWeightHeader() const;
     qint64 totalWeight() const { return m_totalWeight; } // since start, every minute
     bool isBanned() const;
 
@@ -48,6 +53,9 @@ private:
     qint64 m_totalWeight = 0;
     bool m_refusedThisWindow = false;
     int m_ignored429s = 0;
+    int m_429s = 0;
+    qint64 m_first429At = 0;
+    int m_418s = 0;
     qint64 m_bannedUntil = 0;
     struct ArchiveFile
     {

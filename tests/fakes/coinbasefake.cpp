@@ -58,8 +58,10 @@ FakeServer::Reply CoinbaseFake::serverError() const
 
 FakeServer::Reply CoinbaseFake::answer(const QHttpServerRequest &request)
 {
-    if (!m_bucket.take(m_faults.requestsPerSecond, m_faults.burst, now()))
+    if (!m_bucket.take(m_faults.requestsPerSecond, m_faults.burst, now())) {
+        ++m_throttled;
         return json(429, message(QStringLiteral("Public rate limit exceeded")));
+    }
     const QStringList parts = request.url().path().split(QLatin1Char('/'), Qt::SkipEmptyParts);
     if (parts == QStringList{QStringLiteral("products")})
         return productList();

@@ -22,6 +22,9 @@ public:
     explicit CoinbaseFake(quint64 seed = 1, QObject *parent = nullptr);
     static QStringList products();
 
+    // "Too many" answers given since start (in the provider's words).
+    int throttledCount() const { return m_throttled; }
+
 protected:
     Reply answer(const QHttpServerRequest &request) override;
     Reply serverError() const override;
@@ -30,6 +33,7 @@ private:
     Reply candles(const QString &product, const QHttpServerRequest &request);
     Reply productList() const;
     TokenBucket m_bucket;
+    int m_throttled = 0;
 };
 
 } // namespace barkeep::fakes

@@ -12,10 +12,19 @@ namespace barkeep::fakes {
 // fake's seeded generator, so a run with the same seed and requests fails the same way.
 struct FaultPlan
 {
-    // Binance: 429 once the weight used in the current minute passes this (0 = no limit).
+    // Binance: 429 once the weight used in the current window passes this (0 = no limit). It
+    // is what exchangeInfo.rateLimits announces and what a 429 states; change it mid-run to
+    // play a change of policy.
     int weightPerMinute = 6000;
+    // Binance: the REQUEST_WEIGHT window (fixed, aligned to the epoch, as Binance counts).
+    // A whole number of minutes is announced as MINUTE, else as SECOND; the used-weight
+    // header is named after it (X-MBX-USED-WEIGHT-1M, -2S). Tests use seconds.
+    qint64 weightWindowMs = 60'000;
     // Binance: requests sent after a 429 in the same minute before the IP is banned (418).
     int ignored429sBeforeBan = 3;
+    // Binance: requests arriving this soon after the window's first 429 were already in
+    // flight when it was answered; they get 429s but do not count as ignoring it.
+    int inFlightGraceMs = 0;
     int banSeconds = 120;
     // Coinbase (per IP) and Kraken (per IP and pair): a token bucket; 0 = no limit.
     double requestsPerSecond = 0;

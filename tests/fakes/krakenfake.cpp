@@ -128,8 +128,10 @@ FakeServer::Reply KrakenFake::ohlc(const QHttpServerRequest &request)
     if (key.isEmpty())
         return json(200, errors("EQuery:Unknown asset pair"));
     // The public throttle is per IP and pair, and answers with HTTP 200.
-    if (!m_buckets[key].take(m_faults.requestsPerSecond, m_faults.burst, now()))
+    if (!m_buckets[key].take(m_faults.requestsPerSecond, m_faults.burst, now())) {
+        ++m_throttled;
         return json(200, errors("EGeneral:Too many requests"));
+    }
     int minutes = 1;
     if (q.hasQueryItem(QStringLiteral("interval"))) {
         bool ok = false;

@@ -24,6 +24,9 @@ public:
     // Pair keys: XXBTZUSD, XETHZUSD, SOLUSD, XXBTZEUR.
     static QStringList pairs();
 
+    // "Too many" answers given since start (in the provider's words).
+    int throttledCount() const { return m_throttled; }
+
 protected:
     Reply answer(const QHttpServerRequest &request) override;
     Reply serverError() const override;
@@ -33,6 +36,7 @@ private:
     Reply assetPairs(const QHttpServerRequest &request) const;
     QString pairKey(const QString &name) const;
     QHash<QString, TokenBucket> m_buckets;
+    int m_throttled = 0;
 };
 
 } // namespace barkeep::fakes

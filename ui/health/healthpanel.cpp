@@ -150,16 +150,17 @@ void HealthPanel::sampleNow()
             snap.tMs = QDateTime::currentMSecsSinceEpoch();
             if (s.market && s.registry) {
                 for (const QString &id : s.registry->providerIds()) {
-                    auto *pacer = dynamic_cast<RequestPacer *>(s.market->gate(id));
-                    if (!pacer)
+                    RequestGate *gate = s.market->gate(id);
+                    if (!gate)
                         continue;
-                    const PacerStats st = pacer->stats();
+                    const GateStats st = gate->stats();
                     snap.requests += st.requests;
                     snap.weightUsed += st.weightUsed;
                     snap.rateLimited += st.rateLimited;
                     snap.banned += st.banned;
-                    if (pacer->limits().weightPerWindow > 0)
-                        snap.weightLimit += pacer->limits().weightPerWindow;
+                    for (const LimitUsage &u : st.limits)
+                        if (u.limit.kind == RateLimit::Kind::Weight && u.limit.intervalMs == 60'000)
+                            snap.weightLimit += u.limit.limit;
                 }
             }
             if (s.cache) {
