@@ -5,6 +5,7 @@
 #include "cliverbs.h"
 #include "signalwatcher.h"
 
+#include "log/logging.h"
 #include "services/backfillmanager.h"
 #include "services/requestpacer.h"
 #include "services/marketservice.h"
@@ -16,7 +17,9 @@
 #include <QTimeZone>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace barkeep {
@@ -38,7 +41,17 @@ QString duration(qint64 ms)
     return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
-// Draws the progress: one rewritten line on a terminal, a plain line per second otherwise.
+// Columns of the terminal on stderr (80 when it does not say).
+int terminalColumns()
+{
+    winsize ws{};
+    if (::ioctl(::fileno(stderr), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+// Draws the progress: on a terminal the logging's status line (log lines go above it, the bar
+// is redrawn under them), a plain line per second otherwise.
 class ProgressPrinter
 {
 public:
@@ -53,15 +66,16 @@ public:
             constexpr int kWidth = 30;
             const int filled = int(j.progress * kWidth);
             const QString bar = QString(filled, QLatin1Char('#')) + QString(kWidth - filled, QLatin1Char('.'));
-            const QString line = QStringLiteral("\r[%1] %2%  %3/%4 chunks  %5 bars  %6  ETA %7%8\x1b[K")
-                                     .arg(bar)
-                                     .arg(pct, 3)
-                                     .arg(j.chunksDone)
-                                     .arg(j.chunksTotal)
-                                     .arg(j.barsWritten)
-                                     .arg(rate, duration(j.etaMs), wait);
-            std::fputs(qPrintable(line), stderr);
-            std::fflush(stderr);
+            QString line = QStringLiteral("[%1] %2%  %3/%4 chunks  %5 bars  %6  ETA %7%8")
+                               .arg(bar)
+                               .arg(pct, 3)
+                               .arg(j.chunksDone)
+                               .arg(j.chunksTotal)
+                               .arg(j.barsWritten)
+                               .arg(rate, duration(j.etaMs), wait);
+            // One row only: a wrapped line cannot be taken back with a carriage return.
+            line.truncate(std::max(1, terminalColumns() - 1));
+            logging::setStatusLine(line);
             m_dirtyLine = true;
             return;
         }
@@ -78,7 +92,7 @@ public:
     void endLine()
     {
         if (m_tty && m_dirtyLine)
-            std::fputs("\n", stderr);
+            logging::endStatusLine();
         m_dirtyLine = false;
     }
 
@@ -94,6 +108,7 @@ private:
 int runBackfillVerb(const QStringList &args, const Config &config)
 {
     QCommandLineParser p;
+    p.addHelpOption();
     p.addOptions({{QStringLiteral("market"), QStringLiteral("Market."), QStringLiteral("m"), QStringLiteral("crypto")},
                   {QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("p")},
                   {QStringLiteral("symbol"), QStringLiteral("Symbol."), QStringLiteral("s")},
@@ -105,6 +120,13 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     if (!p.parse(QStringList{QStringLiteral("backfill")} + args)) {
         std::fprintf(stderr, "barkeep backfill: %s\n", qPrintable(p.errorText()));
         return kExitUsage;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        printVerbHelp(p, QStringLiteral("backfill --provider P --symbol S --since T --until T [options]"),
+                      QStringLiteral("Fills the range's gaps from the provider into the store, with a progress "
+                                     "bar on a terminal (log lines print above it). Ctrl-C pauses the job; "
+                                     "the same command again resumes it (exit 130 when interrupted)."));
+        return kExitDone;
     }
     QStringList problems;
     const std::optional<TimeRange> range =

@@ -3,6 +3,7 @@
 
 #include "application.h"
 #include "backfillverb.h"
+#include "commandline.h"
 #include "dataverbs.h"
 
 #include "api/barjsonencoder.h"
@@ -57,11 +58,23 @@ std::optional<TimeRange> requiredOptionsAndRange(const QCommandLineParser &parse
     return TimeRange{*since, *until};
 }
 
+void printVerbHelp(const QCommandLineParser &parser, const QString &usage, const QString &what)
+{
+    const QString own = parser.helpText();
+    const qsizetype options = own.indexOf(QLatin1String("Options:"));
+    const QString text = QStringLiteral("Usage: barkeep %1\n%2\n\n%3\n%4\n%5\n%6")
+                             .arg(usage, what, options >= 0 ? own.mid(options) : own,
+                                  globalOptionsHelp(), environmentHelp(), exitCodesHelp());
+    std::fputs(qPrintable(text), stdout);
+    std::fflush(stdout);
+}
+
 namespace {
 
 int runOhlcv(const QStringList &args, const Config &config)
 {
     QCommandLineParser p;
+    p.addHelpOption();
     p.addOptions({{QStringLiteral("market"), QStringLiteral("Market."), QStringLiteral("m"), QStringLiteral("crypto")},
                   {QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("p")},
                   {QStringLiteral("symbol"), QStringLiteral("Symbol."), QStringLiteral("s")},
@@ -72,6 +85,13 @@ int runOhlcv(const QStringList &args, const Config &config)
     if (!p.parse(QStringList{QStringLiteral("ohlcv")} + args)) {
         std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(p.errorText()));
         return 2;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        printVerbHelp(p, QStringLiteral("ohlcv --provider P --symbol S --since T --until T [options]"),
+                      QStringLiteral("Prints the bars of a series to stdout (CSV or JSON), fetching what the "
+                                     "store lacks. Times: 2024-01-01, 2024-01-01T10:00 (UTC unless an "
+                                     "offset is given) or epoch ms."));
+        return 0;
     }
     QStringList problems;
     const std::optional<TimeRange> range =

@@ -25,6 +25,10 @@ std::optional<TimeRange> requiredOptionsAndRange(const QCommandLineParser &parse
                                                  std::initializer_list<const char *> required,
                                                  QStringList *problems);
 
+// `barkeep VERB --help` on stdout: usage line, what the verb does, its options (from `parser`,
+// which must have addHelpOption()), then the global options, environment and exit codes.
+void printVerbHelp(const QCommandLineParser &parser, const QString &usage, const QString &what);
+
 int runVerb(const QString &verb, const QStringList &args, const Config &config);
 
 } // namespace barkeep

@@ -69,6 +69,7 @@ QJsonArray ranges(const TimeRanges &rs)
 int runExportVerb(const QStringList &args, const Config &config)
 {
     QCommandLineParser p;
+    p.addHelpOption();
     addSeriesOptions(p);
     p.addOptions({{QStringLiteral("since"), QStringLiteral("Start (inclusive)."), QStringLiteral("t")},
                   {QStringLiteral("until"), QStringLiteral("End (exclusive)."), QStringLiteral("t")},
@@ -76,6 +77,12 @@ int runExportVerb(const QStringList &args, const Config &config)
     if (!p.parse(QStringList{QStringLiteral("export")} + args)) {
         say("export", p.errorText());
         return kExitUsage;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        printVerbHelp(p, QStringLiteral("export --provider P --symbol S --since T --until T --out FILE"),
+                      QStringLiteral("Writes the stored 1m bars as CSV and FILE.manifest.json with the covered, "
+                                     "empty and never-fetched ranges. Reads the store only."));
+        return kExitOk;
     }
     QStringList problems;
     const std::optional<TimeRange> checked =
@@ -136,6 +143,7 @@ int runExportVerb(const QStringList &args, const Config &config)
 int runImportVerb(const QStringList &args, const Config &config)
 {
     QCommandLineParser p;
+    p.addHelpOption();
     addSeriesOptions(p);
     p.addOptions({{QStringLiteral("time-unit"), QStringLiteral("auto, s, ms or us."), QStringLiteral("unit"), QStringLiteral("auto")},
                   {QStringLiteral("timezone"), QStringLiteral("Zone of timestamps without one (IANA or +HH:MM); default UTC."), QStringLiteral("zone")},
@@ -144,6 +152,13 @@ int runImportVerb(const QStringList &args, const Config &config)
     if (!p.parse(QStringList{QStringLiteral("import")} + args)) {
         say("import", p.errorText());
         return kExitUsage;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        printVerbHelp(p, QStringLiteral("import --symbol S [options] FILE"),
+                      QStringLiteral("Imports a CSV file (Binance archive rows or t,o,h,l,c,v) into a series "
+                                     "with coverage. Idempotent; a file with bad rows is refused unless "
+                                     "--skip-bad."));
+        return kExitOk;
     }
     QStringList problems;
     if (p.positionalArguments().size() != 1)

@@ -8,8 +8,10 @@
 #include "guimodule.h"
 #include "signalwatcher.h"
 
+#include "api/apitoken.h"
 #include "config/config.h"
 #include "log/logging.h"
+#include "util/redact.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -27,12 +29,43 @@ using namespace barkeep;
 
 namespace {
 
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = exitcode::kUsage;
 
 bool hasDisplay()
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
         || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
+// --api-token-file, or BARKEEP_API_TOKEN_FILE (as if its content were BARKEEP_API_TOKEN, so
+// the usual precedence holds): the token never has to appear in argv, which `ps` shows to
+// every user. Problems are appended.
+void applyTokenFiles(const CommandLineOptions &cli, ConfigSources &sources, QStringList *problems)
+{
+    auto read = [problems](const QString &path) -> QByteArray {
+        Result<QByteArray> token = ApiToken::readFile(path);
+        if (!token) {
+            *problems << token.error().message();
+            return {};
+        }
+        if (ApiToken::readableByOthers(path))
+            std::fprintf(stderr, "barkeep: warning: the API token file %s is readable by other "
+                                 "users (chmod 600 it)\n", qPrintable(path));
+        return *token;
+    };
+    const QString envFile = sources.environment.value(QStringLiteral("BARKEEP_API_TOKEN_FILE"));
+    if (!envFile.isEmpty()) {
+        if (sources.environment.contains(QStringLiteral("BARKEEP_API_TOKEN")))
+            *problems << QStringLiteral("set BARKEEP_API_TOKEN or BARKEEP_API_TOKEN_FILE, not both");
+        else if (const QByteArray token = read(envFile); !token.isEmpty())
+            sources.environment.insert(QStringLiteral("BARKEEP_API_TOKEN"), QString::fromUtf8(token));
+    }
+    if (!cli.apiTokenFile.isEmpty()) {
+        if (const QByteArray token = read(cli.apiTokenFile); !token.isEmpty())
+            sources.sets << QStringLiteral("api.token=") + QString::fromUtf8(token);
+    }
+    if (!cli.apiToken.isEmpty())
+        sources.sets << QStringLiteral("api.token=") + cli.apiToken;
 }
 
 void printLines(const QStringList &lines)
@@ -83,11 +116,11 @@ int main(int argc, char **argv)
     CommandLineOptions cli = parseCommandLine(QCoreApplication::arguments());
     if (cli.showHelp) {
         std::fputs(qPrintable(cli.helpText), stdout);
-        return 0;
+        return exitcode::kOk;
     }
     if (cli.showVersion) {
         std::printf("barkeep %s\n", BARKEEP_VERSION);
-        return 0;
+        return exitcode::kOk;
     }
     if (!cli.problems.isEmpty()) {
         printLines(cli.problems);
@@ -97,15 +130,19 @@ int main(int argc, char **argv)
 
     ConfigSources sources;
     sources.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    // A verb's --help answers whatever the configuration says (it starts nothing).
+    if (cli.verbHelp)
+        return runVerb(cli.verb, cli.verbArgs, Config::defaults(sources.dataDir));
     const QString defaultConfig =
         QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/config.json");
     sources.filePath = cli.configFile.isEmpty() ? defaultConfig : cli.configFile;
     sources.fileRequired = !cli.configFile.isEmpty();
     sources.environment = QProcessEnvironment::systemEnvironment();
     sources.sets = cli.sets;
-    if (!cli.apiToken.isEmpty())
-        sources.sets << QStringLiteral("api.token=") + cli.apiToken;
+    QStringList tokenProblems;
+    applyTokenFiles(cli, sources, &tokenProblems);
     Config::LoadResult loaded = Config::load(sources);
+    loaded.problems = tokenProblems + loaded.problems;
     if (!loaded.ok()) {
         printLines(loaded.problems);
         std::fprintf(stderr, "barkeep: %lld configuration problem(s); nothing was started\n",
@@ -118,7 +155,9 @@ int main(int argc, char **argv)
     const bool json = format == QLatin1String("json")
         || (format == QLatin1String("auto") && headless && cli.verb.isEmpty());
     logging::install(json ? logging::Format::Json : logging::Format::Text);
-    logging::applyRules(config.string(QStringLiteral("log.rules")));
+    // -v comes last, so it wins over log.rules' debug=false lines.
+    logging::applyRules(config.string(QStringLiteral("log.rules"))
+                        + (cli.verbose ? QStringLiteral(";barkeep.*.debug=true") : QString()));
     if (noDisplay && cli.verb.isEmpty())
         qCInfo(lcApp) << "no display found: running headless";
     if (guiMissing)
@@ -150,7 +189,7 @@ int main(int argc, char **argv)
         return kExitUsage;
     }
     const QString where = QStringLiteral("data: %1; API: http://%2:%3/api/v1/; token: %4")
-        .arg(config.storeUrl(), config.apiHost())
+        .arg(redactedUrl(config.storeUrl()), config.apiHost())
         .arg(app.apiPort())
         .arg(app.tokenFile().isEmpty() ? QStringLiteral("from api.token") : app.tokenFile());
     std::fprintf(stderr, "barkeep %s: %s\n", BARKEEP_VERSION, qPrintable(where));

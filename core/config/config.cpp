@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "log/logging.h"
+#include "util/redact.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -67,8 +68,10 @@ const KeySpec kSpecs[] = {
     {"providers.*.feed", Type::Enum, "iex", 0, 0, "iex|sip|delayed_sip|otc|boats"},
 };
 
-// Environment variables that are not config keys.
-const char *const kNonKeyEnv[] = {"BARKEEP_PLUGIN_PATH"};
+// Environment variables that are not config keys: read by main() (the token file), by
+// application start (plugins) or by API clients such as examples/ (BARKEEP_URL), so a shell
+// that exports them for a script can still start barkeep.
+const char *const kNonKeyEnv[] = {"BARKEEP_PLUGIN_PATH", "BARKEEP_API_TOKEN_FILE", "BARKEEP_URL"};
 
 QString typeName(Type t)
 {
@@ -226,51 +229,54 @@ private:
             return {text, {}};
         }
         case Type::StoreUrl: {
+            const QString shown = redactedUrl(text); // messages reach stderr and logs
             const QUrl url(text, QUrl::StrictMode);
             const QString scheme = url.scheme();
             if (scheme == QLatin1String("sqlite")) {
                 if (url.path().isEmpty() || !url.host().isEmpty())
-                    return {{}, QStringLiteral("'%1': a SQLite URL is sqlite:///absolute/path.db").arg(text)};
+                    return {{}, QStringLiteral("'%1': a SQLite URL is sqlite:///absolute/path.db").arg(shown)};
                 return {text, {}};
             }
             if (scheme == QLatin1String("postgresql") || scheme == QLatin1String("postgres")) {
                 if (!url.isValid() || url.host().isEmpty())
-                    return {{}, QStringLiteral("'%1': a PostgreSQL URL is postgresql://user@host:port/db").arg(text)};
+                    return {{}, QStringLiteral("'%1': a PostgreSQL URL is postgresql://user@host:port/db").arg(shown)};
                 if (url.port() == 0 || url.port() > 65535)
-                    return {{}, QStringLiteral("bad port in '%1'").arg(text)};
+                    return {{}, QStringLiteral("bad port in '%1'").arg(shown)};
                 return {text, {}};
             }
-            return {{}, QStringLiteral("'%1' is not %2").arg(text, typeName(spec.type))};
+            return {{}, QStringLiteral("'%1' is not %2").arg(shown, typeName(spec.type))};
         }
         case Type::CacheUrl: {
             if (text == QLatin1String("memory:"))
                 return {text, {}};
+            const QString shown = redactedUrl(text);
             const QUrl url(text, QUrl::StrictMode);
             if (url.scheme() == QLatin1String("redis") && url.isValid() && !url.host().isEmpty()) {
                 if (url.port() == 0 || url.port() > 65535)
-                    return {{}, QStringLiteral("bad port in '%1'").arg(text)};
+                    return {{}, QStringLiteral("bad port in '%1'").arg(shown)};
                 const QString db = url.path().mid(1);
                 bool ok = db.isEmpty();
                 if (!ok)
                     db.toInt(&ok);
                 if (!ok)
-                    return {{}, QStringLiteral("'%1': the Redis database must be a number").arg(text)};
+                    return {{}, QStringLiteral("'%1': the Redis database must be a number").arg(shown)};
                 return {text, {}};
             }
-            return {{}, QStringLiteral("'%1' is not %2").arg(text, typeName(spec.type))};
+            return {{}, QStringLiteral("'%1' is not %2").arg(shown, typeName(spec.type))};
         }
         case Type::HttpUrl:
         case Type::WsUrl: {
             if (text.isEmpty())
                 return {text, {}};
+            const QString shown = redactedUrl(text);
             const QUrl url(text, QUrl::StrictMode);
             const QStringList schemes = spec.type == Type::HttpUrl
                 ? QStringList{QStringLiteral("http"), QStringLiteral("https")}
                 : QStringList{QStringLiteral("ws"), QStringLiteral("wss")};
             if (!url.isValid() || !schemes.contains(url.scheme()) || url.host().isEmpty())
-                return {{}, QStringLiteral("'%1' is not %2").arg(text, typeName(spec.type))};
+                return {{}, QStringLiteral("'%1' is not %2").arg(shown, typeName(spec.type))};
             if (url.port() == 0)
-                return {{}, QStringLiteral("bad port in '%1'").arg(text)};
+                return {{}, QStringLiteral("bad port in '%1'").arg(shown)};
             return {text, {}};
         }
         case Type::Enum: {

@@ -4,6 +4,7 @@
 #include "sqlitebarstore.h"
 #include "storage/coverageledger.h"
 #include "storage/rollup.h"
+#include "util/redact.h"
 #if __has_include("postgresbarstore.h") && !defined(BARKEEP_NO_POSTGRES_STORE)
 #include "postgresbarstore.h"
 #define BARKEEP_HAVE_POSTGRES_STORE 1
@@ -92,17 +93,17 @@ Result<std::unique_ptr<BarStore>> createBarStore(const QString &url)
             return Error(Error::Kind::BadInput,
                          QStringLiteral("store.url '%1': the SQLite path must be absolute, "
                                         "like sqlite:///home/me/barkeep.db")
-                             .arg(url));
+                             .arg(redactedUrl(url)));
         const QString path = QUrl::fromPercentEncoding(trimmed.mid(9).toUtf8());
         const QFileInfo info(path);
         if (path.size() < 2 || info.isDir())
             return Error(Error::Kind::BadInput,
                          QStringLiteral("store.url '%1': no database file name in '%2'")
-                             .arg(url, path));
+                             .arg(redactedUrl(url), path));
         if (!QDir().mkpath(info.absolutePath()))
             return Error(Error::Kind::Storage,
                          QStringLiteral("store.url '%1': cannot create directory %2")
-                             .arg(url, info.absolutePath()));
+                             .arg(redactedUrl(url), info.absolutePath()));
         return std::unique_ptr<BarStore>(new SqliteBarStore(info.absoluteFilePath()));
     }
     if (scheme == QLatin1String("postgresql") || scheme == QLatin1String("postgres")) {
@@ -110,12 +111,12 @@ Result<std::unique_ptr<BarStore>> createBarStore(const QString &url)
         return std::unique_ptr<BarStore>(new PostgresBarStore(trimmed));
 #else
         return Error(Error::Kind::Unsupported,
-                     QStringLiteral("store.url '%1': this build has no PostgreSQL store").arg(url));
+                     QStringLiteral("store.url '%1': this build has no PostgreSQL store").arg(redactedUrl(url)));
 #endif
     }
     return Error(Error::Kind::BadInput,
                  QStringLiteral("store.url '%1': unknown scheme '%2'; %3")
-                     .arg(url, scheme.isEmpty() ? QStringLiteral("(none)") : scheme, kExpected));
+                     .arg(redactedUrl(url), scheme.isEmpty() ? QStringLiteral("(none)") : scheme, kExpected));
 }
 
 } // namespace barkeep

@@ -7,6 +7,7 @@
 #include "storage/barvalidator.h"
 #include "storage/coverageledger.h"
 #include "storage/rollup.h"
+#include "util/redact.h"
 
 #include <libpq-fe.h>
 
@@ -796,23 +797,7 @@ PostgresBarStore::~PostgresBarStore()
 
 QString PostgresBarStore::redactedUrl(const QString &url)
 {
-    if (url.startsWith(QLatin1String("postgresql://")) || url.startsWith(QLatin1String("postgres://"))) {
-        QUrl u(url);
-        if (!u.isValid())
-            return QStringLiteral("postgresql://(unparsable URL)");
-        u.setPassword(QString());
-        QUrlQuery q(u);
-        if (q.hasQueryItem(QStringLiteral("password"))) {
-            q.removeAllQueryItems(QStringLiteral("password"));
-            u.setQuery(q);
-        }
-        return u.toString();
-    }
-    // key=value conninfo
-    QString s = url;
-    s.replace(QRegularExpression(QStringLiteral(R"(password\s*=\s*('(?:[^'\\]|\\.)*'|\S+))")),
-              QStringLiteral("password=***"));
-    return s;
+    return barkeep::redactedUrl(url);
 }
 
 QString PostgresBarStore::describe() const

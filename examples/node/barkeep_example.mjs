@@ -3,11 +3,28 @@
 // Lists providers, fetches bars (paging with `next`), starts a backfill and follows its
 // progress, and streams live bars.
 //
-//   BK_URL=http://127.0.0.1:8765 BK_TOKEN=$(cat ~/.config/barkeep/api-token) \
-//       node barkeep_example.mjs [--stream-seconds 5]
+//   BARKEEP_URL=http://127.0.0.1:8765 node barkeep_example.mjs [--stream-seconds 5]
+//
+// The token: BARKEEP_API_TOKEN, else the file BARKEEP_API_TOKEN_FILE, else
+// ~/.config/barkeep/api-token (the names barkeep itself reads).
 
-const url = (process.env.BK_URL ?? 'http://127.0.0.1:8765').replace(/\/$/, '');
-const token = process.env.BK_TOKEN ?? '';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const url = (process.env.BARKEEP_URL ?? 'http://127.0.0.1:8765').replace(/\/$/, '');
+
+function apiToken() {
+  if (process.env.BARKEEP_API_TOKEN) return process.env.BARKEEP_API_TOKEN;
+  const config = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const file = process.env.BARKEEP_API_TOKEN_FILE || join(config, 'barkeep', 'api-token');
+  try {
+    return readFileSync(file, 'utf8').split('\n')[0].trim();
+  } catch {
+    return '';
+  }
+}
+const token = apiToken();
 const argi = process.argv.indexOf('--stream-seconds');
 const streamSeconds = argi > 0 ? Number(process.argv[argi + 1]) : 5;
 const JAN_2024 = 1704067200000;

@@ -5,10 +5,11 @@
 Lists providers, fetches bars (paging with `next`), starts a backfill and follows its
 progress, and streams live bars over the WebSocket /api/v1/stream.
 
-    BK_URL=http://127.0.0.1:8765 BK_TOKEN=$(cat ~/.config/barkeep/api-token) \
-        python3 barkeep_example.py
+    BARKEEP_URL=http://127.0.0.1:8765 python3 barkeep_example.py
 
-Options: --url, --token (else BK_URL / BK_TOKEN), --stream-seconds N (default 5).
+The token: --token-file FILE, else BARKEEP_API_TOKEN, else BARKEEP_API_TOKEN_FILE, else
+~/.config/barkeep/api-token (a token given with --token is visible to other users in ps).
+Options: --url (else BARKEEP_URL), --token, --token-file, --stream-seconds N (default 5).
 """
 import argparse
 import base64
@@ -133,12 +134,31 @@ class WebSocket:
             self.sock.close()
 
 
+def api_token(args):
+    """The token, by the same names barkeep itself reads."""
+    if args.token:
+        return args.token
+    path = args.token_file
+    if not path:
+        if os.environ.get("BARKEEP_API_TOKEN"):
+            return os.environ["BARKEEP_API_TOKEN"]
+        config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+        path = os.environ.get("BARKEEP_API_TOKEN_FILE") or os.path.join(config, "barkeep", "api-token")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().strip()
+    except OSError:
+        return ""
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--url", default=os.environ.get("BK_URL", "http://127.0.0.1:8765"))
-    p.add_argument("--token", default=os.environ.get("BK_TOKEN", ""))
+    p.add_argument("--url", default=os.environ.get("BARKEEP_URL", "http://127.0.0.1:8765"))
+    p.add_argument("--token", default=None)
+    p.add_argument("--token-file", default=None)
     p.add_argument("--stream-seconds", type=float, default=5)
     args = p.parse_args()
+    args.token = api_token(args)
     api = Api(args.url, args.token)
 
     status, health = api.call("GET", "/api/v1/health")

@@ -40,8 +40,8 @@ class TstExamples : public QObject
     {
         QProcess p;
         QProcessEnvironment env = cleanEnv();
-        env.insert(QStringLiteral("BK_URL"), QStringLiteral("http://127.0.0.1:%1").arg(m_port));
-        env.insert(QStringLiteral("BK_TOKEN"), QStringLiteral("example-token"));
+        env.insert(QStringLiteral("BARKEEP_URL"), QStringLiteral("http://127.0.0.1:%1").arg(m_port));
+        env.insert(QStringLiteral("BARKEEP_API_TOKEN"), QStringLiteral("example-token"));
         p.setProcessEnvironment(env);
         p.setProcessChannelMode(QProcess::MergedChannels);
         const qint64 started = QDateTime::currentMSecsSinceEpoch();

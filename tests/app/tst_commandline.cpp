@@ -2,6 +2,7 @@
 #include "commandline.h"
 #include "support/testsupport.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -64,6 +65,64 @@ private slots:
         QVERIFY(o.headless);
     }
 
+    // Global options are taken out of the verb's arguments wherever they stand (issue 23).
+    void globalOptionsAfterTheVerb()
+    {
+        const QString b = QStringLiteral("barkeep");
+        CommandLineOptions o = parseCommandLine(
+            {b, QStringLiteral("backfill"), QStringLiteral("--provider"), QStringLiteral("binance"),
+             QStringLiteral("--set"), QStringLiteral("providers.binance.baseUrl=http://127.0.0.1:9"),
+             QStringLiteral("--symbol"), QStringLiteral("BTC/USDT"), QStringLiteral("-v"),
+             QStringLiteral("--config=/tmp/c.json"), QStringLiteral("--api-token-file"), QStringLiteral("/tmp/t")});
+        QVERIFY2(o.problems.isEmpty(), qPrintable(o.problems.join(QLatin1Char('\n'))));
+        QCOMPARE(o.verb, QStringLiteral("backfill"));
+        QCOMPARE(o.verbArgs, (QStringList{QStringLiteral("--provider"), QStringLiteral("binance"),
+                                          QStringLiteral("--symbol"), QStringLiteral("BTC/USDT")}));
+        QCOMPARE(o.sets, QStringList{QStringLiteral("providers.binance.baseUrl=http://127.0.0.1:9")});
+        QVERIFY(o.verbose);
+        QCOMPARE(o.configFile, QStringLiteral("/tmp/c.json"));
+        QCOMPARE(o.apiTokenFile, QStringLiteral("/tmp/t"));
+        QVERIFY(!o.verbHelp);
+
+        // Before and after mix; "--" ends the taking out.
+        o = parseCommandLine({b, QStringLiteral("--set"), QStringLiteral("a.b=1"), QStringLiteral("import"),
+                              QStringLiteral("--set"), QStringLiteral("c.d=2"), QStringLiteral("--"),
+                              QStringLiteral("--set")});
+        QCOMPARE(o.sets, (QStringList{QStringLiteral("a.b=1"), QStringLiteral("c.d=2")}));
+        QCOMPARE(o.verbArgs, (QStringList{QStringLiteral("--"), QStringLiteral("--set")}));
+
+        // --help after the verb is the verb's.
+        o = parseCommandLine({b, QStringLiteral("import"), QStringLiteral("--help")});
+        QVERIFY(o.verbHelp);
+        QVERIFY(!o.showHelp);
+        QCOMPARE(o.verbArgs, QStringList{QStringLiteral("--help")});
+
+        o = parseCommandLine({b, QStringLiteral("--api-token"), QStringLiteral("a"), QStringLiteral("--api-token-file"),
+                              QStringLiteral("/tmp/t")});
+        QCOMPARE(o.problems.size(), 1);
+    }
+
+    // The real binary: --set after the verb reaches the configuration (it said "Unknown option
+    // 'set'" before), both for a bad key (exit 2 naming it) and a store path that gets used.
+    void globalOptionsAfterTheVerbRealBinary()
+    {
+        const QStringList range{QStringLiteral("--provider"), QStringLiteral("demo"), QStringLiteral("--symbol"),
+                                QStringLiteral("BTC/USDT"), QStringLiteral("--since"), QStringLiteral("2024-01-01"),
+                                QStringLiteral("--until"), QStringLiteral("2024-01-01T00:10")};
+        Run r = run(QStringList{QStringLiteral("ohlcv")} + range
+                    + QStringList{QStringLiteral("--set"), QStringLiteral("store.ulr=x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("did you mean 'store.url'")), qPrintable(r.err));
+        QVERIFY(!r.err.contains(QStringLiteral("Unknown option")));
+
+        const QString db = m_home.filePath(QStringLiteral("after-the-verb.db"));
+        r = run(QStringList{QStringLiteral("ohlcv")} + range
+                + QStringList{QStringLiteral("--set"), QStringLiteral("store.url=sqlite://") + db, QStringLiteral("-v")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.count(QLatin1Char('\n')), 11); // header + 10 bars
+        QVERIFY2(QFile::exists(db), "the store named after the verb was not used");
+    }
+
     void helpAndVersionExitZero()
     {
         Run r = run({QStringLiteral("--version")});
@@ -71,8 +130,36 @@ private slots:
         QVERIFY(r.out.startsWith(QStringLiteral("barkeep ")));
         r = run({QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
-        for (const char *opt : {"--headless", "--config", "--set", "--api-token"})
+        for (const char *opt : {"--headless", "--config", "--set", "--api-token", "--api-token-file", "--verbose",
+                                "BARKEEP_API_TOKEN_FILE", "BARKEEP_URL", "BARKEEP_PLUGIN_PATH", "Exit status", "130"})
             QVERIFY2(r.out.contains(QLatin1String(opt)), opt);
+        QVERIFY(r.out.startsWith(QStringLiteral("Usage: barkeep ")));
+    }
+
+    // Every verb answers --help (and -h) with exit 0, its own options, the global options and
+    // the exit codes, even when the configuration is broken (help starts nothing).
+    void everyVerbAnswersHelp_data()
+    {
+        QTest::addColumn<QString>("verb");
+        QTest::addColumn<QString>("option");
+        QTest::addRow("backfill") << QStringLiteral("backfill") << QStringLiteral("--no-archive");
+        QTest::addRow("ohlcv") << QStringLiteral("ohlcv") << QStringLiteral("--timeframe");
+        QTest::addRow("export") << QStringLiteral("export") << QStringLiteral("--out");
+        QTest::addRow("import") << QStringLiteral("import") << QStringLiteral("--skip-bad");
+    }
+    void everyVerbAnswersHelp()
+    {
+        QFETCH(QString, verb);
+        QFETCH(QString, option);
+        for (const QString &help : {QStringLiteral("--help"), QStringLiteral("-h")}) {
+            const Run r = run({verb, help}, {QStringLiteral("BARKEEP_CACHE_URL=memcached://x")});
+            QCOMPARE(r.exitCode, 0);
+            QVERIFY2(r.out.startsWith(QStringLiteral("Usage: barkeep ") + verb), qPrintable(r.out.left(200)));
+            for (const QString &want : {option, QStringLiteral("--set"), QStringLiteral("--api-token-file"),
+                                        QStringLiteral("Exit status"), QStringLiteral("BARKEEP_")})
+                QVERIFY2(r.out.contains(want), qPrintable(want));
+            QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        }
     }
 
     // Usage and config problems exit 2 and list every problem on stderr.
