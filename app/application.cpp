@@ -22,10 +22,64 @@
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <unistd.h>
 
 namespace barkeep {
 
 namespace {
+
+// The longest Application::stop() may take: a service manager waits ~5 s after SIGTERM before
+// SIGKILL, and stopping must never wait on unbounded I/O (a provider or store that stopped
+// answering with its socket open, a plugin blocked in a read). Requests in flight are aborted
+// first, so a normal stop takes milliseconds; this is the backstop for whatever still blocks.
+// Ending the process is safe: every store write is one transaction (WAL), as after kill -9.
+constexpr int kStopDeadlineMs = 4500;
+constexpr int kExitStopDeadline = 3;
+
+// Ends the process if it is still alive `ms` after construction; the destructor disarms it.
+// Its own thread: the thread that stops is the one that may be stuck.
+class StopDeadline
+{
+public:
+    explicit StopDeadline(int ms)
+        : m_thread([this, ms] {
+              std::unique_lock lock(m_mutex);
+              if (m_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_done; }))
+                  return;
+              // Not through the logger: the stuck thread may hold its lock.
+              std::fprintf(stderr, "barkeep: stopping did not finish within %d ms (stuck while %s): "
+                                   "exiting now\n", ms, m_stage.load());
+              std::fflush(stderr);
+              ::_exit(kExitStopDeadline);
+          })
+    {}
+    ~StopDeadline()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+    void stage(const char *what) { m_stage.store(what); }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;
+    std::atomic<const char *> m_stage{"aborting provider requests"};
+    std::thread m_thread; // last: starts once the members above exist
+};
+
 // Prometheus text for every provider gate in use (limits in force, usage, 429s, bans).
 QByteArray pacerMetrics(MarketService *market, const QStringList &providers)
 {
@@ -182,23 +236,35 @@ void Application::stopApi()
 
 void Application::stop()
 {
+    std::optional<StopDeadline> deadline;
+    if (m_running)
+        deadline.emplace(kStopDeadlineMs);
+    const auto stage = [&](const char *what) {
+        if (deadline)
+            deadline->stage(what);
+    };
     // Reverse order of start(), after cutting provider requests short: an API call or a live
     // stream's REST heal waiting on a slow provider would otherwise hold the stop for up to
     // the request deadline (two minutes).
     if (m_market)
         m_market->abortRequests();
+    stage("stopping the API (waiting for its worker pool)");
     stopApi();
+    stage("stopping the backfill manager");
     if (m_backfill)
         m_backfill->stop();
     m_backfill.reset();
     m_orchestrator.reset();
+    stage("closing provider instances");
     if (m_market)
         m_market->closeAll();
     m_market.reset();
     m_registry.reset();
+    stage("closing the cache");
     if (m_cache)
         m_cache->close();
     m_cache.reset();
+    stage("closing the store");
     if (m_store)
         m_store->close();
     m_store.reset();

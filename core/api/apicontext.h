@@ -22,7 +22,7 @@ struct ApiContext
     ApiContext(const ApiServices &s, const ApiOptions &o)
         : services(s), options(o),
           access(o.token, o.allowedHosts, o.allowedOrigins, o.maxHeaders),
-          symbols(s.market),
+          symbols(s.market, s.store),
           responses(o.responseCacheBytes, o.qjsonBaseline ? 0 : o.responseCacheTtlMs)
     {}
 

@@ -3,6 +3,7 @@
 
 #include "plugin/pluginregistry.h"
 #include "services/marketservice.h"
+#include "storage/barstore.h"
 
 #include <QDateTime>
 #include <QHttpServerRequest>
@@ -71,11 +72,47 @@ VoidResult checkSymbolText(const QString &symbol)
 {
     if (symbol.isEmpty())
         return badInput(QStringLiteral("missing 'symbol'"));
-    if (symbol.size() > 64)
-        return badInput(QStringLiteral("'symbol' is longer than 64 characters"));
+    if (symbol.size() > kMaxSymbolLength)
+        return badInput(QStringLiteral("'symbol' is longer than %1 characters").arg(kMaxSymbolLength));
     for (QChar c : symbol)
         if (c.isSpace() || !c.isPrint())
             return badInput(QStringLiteral("'symbol' must not contain spaces or control characters"));
+    if (const QString why = pathLikeReason(symbol); !why.isEmpty())
+        return badInput(QStringLiteral("'symbol' %1: a symbol names an instrument of the provider "
+                                       "(BTC/USDT, BTC/USDT:USDT, AAPL), never a file or URL; CSV "
+                                       "files are imported with `barkeep import FILE`")
+                            .arg(why));
+    return {};
+}
+
+QString pathLikeReason(const QString &symbol)
+{
+    // No provider reads the file system any more; this keeps it that way for any plugin a
+    // later version adds, and keeps such text out of logs and store keys.
+    if (symbol.startsWith(QLatin1String("file:"), Qt::CaseInsensitive))
+        return QStringLiteral("must not be a file: URL");
+    static const QString leading = QStringLiteral("/.~\\");
+    if (!symbol.isEmpty() && leading.contains(symbol.front()))
+        return QStringLiteral("must not start with '%1'").arg(symbol.front());
+    if (symbol.contains(QLatin1String("..")))
+        return QStringLiteral("must not contain '..'");
+    if (symbol.contains(QLatin1Char('\\')))
+        return QStringLiteral("must not contain '\\'");
+    if (symbol.count(QLatin1Char('/')) > 1)
+        return QStringLiteral("must not contain more than one '/'");
+    // A URL scheme (letters, digits, + - . before ':') followed by '/': "http://", "c:/".
+    // BTC/USDT:USDT has its ':' after the '/', so its text before ':' is no scheme.
+    const qsizetype colon = symbol.indexOf(QLatin1Char(':'));
+    if (colon > 0 && colon + 1 < symbol.size() && symbol[colon + 1] == QLatin1Char('/')) {
+        bool scheme = symbol[0].isLetter();
+        for (qsizetype i = 1; scheme && i < colon; ++i) {
+            const QChar c = symbol[i];
+            scheme = c.isLetterOrNumber() || c == QLatin1Char('+') || c == QLatin1Char('-')
+                || c == QLatin1Char('.');
+        }
+        if (scheme)
+            return QStringLiteral("must not be a URL");
+    }
     return {};
 }
 
@@ -131,11 +168,24 @@ VoidResult SymbolCheck::check(const QString &market, const QString &provider, co
     e.loadedMs = now;
     for (const SymbolInfo &s : *list)
         e.symbols.insert(s.symbol);
+    const bool fromStore = list->isEmpty() && m_store;
+    if (fromStore) {
+        Result<QList<SeriesKey>> series = m_store->listSeries();
+        if (!series)
+            return series.error();
+        for (const SeriesKey &k : *series)
+            if (k.market == market && k.provider == provider)
+                e.symbols.insert(k.symbol);
+    }
     const bool known = e.symbols.contains(symbol);
     {
         QMutexLocker lock(&m_mutex);
         m_entries.insert(id, std::move(e));
     }
+    if (!known && fromStore)
+        return badInput(QStringLiteral("no series '%1' stored for provider '%2': it serves "
+                                       "imported bars only (barkeep import FILE)")
+                            .arg(shown(symbol), provider));
     if (!known)
         return badInput(QStringLiteral("unknown symbol '%1' at provider '%2' "
                                        "(GET /api/v1/symbols?market=%3&provider=%2 lists them)")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "barkeepcore_export.h"
 #include "model/series.h"
 #include "model/timeframe.h"
 #include "util/result.h"
@@ -16,6 +17,7 @@ class QHttpServerRequest;
 
 namespace barkeep {
 
+class BarStore;
 class MarketService;
 class PluginRegistry;
 
@@ -47,15 +49,26 @@ private:
 Result<qint64> checkedInteger(const QString &name, const QString &text, qint64 min, qint64 max);
 VoidResult checkMarketProvider(const PluginRegistry &registry, const QString &market,
                                const QString &provider);
-VoidResult checkSymbolText(const QString &symbol);
+// The one rule for a symbol a client sends (query string, POST /backfills body, stream
+// subscribe): 1..kMaxSymbolLength printable characters without spaces, and nothing that reads
+// as a path or URL (pathLikeReason), so no client input ever names a file.
+constexpr int kMaxSymbolLength = 64;
+BARKEEPCORE_EXPORT VoidResult checkSymbolText(const QString &symbol);
+// Why `symbol` looks like a path or URL ("must not start with '/'"), empty when it does not:
+// file:, a leading / . ~ \, "..", a backslash, more than one '/', a scheme followed by '/'.
+// BTC/USDT and the ccxt perpetual form BTC/USDT:USDT pass.
+BARKEEPCORE_EXPORT QString pathLikeReason(const QString &symbol);
 
 // Which symbols a provider has, to turn "unknown symbol" into a 400 before any fetch. Lists
-// are the plugins' own (cached there); this keeps a set per provider for a few minutes.
-// Blocking (may fetch the list): call on a worker thread. Thread-safe.
+// are the plugins' own (cached there); this keeps a set per provider for a few minutes. A
+// provider that lists none (csv: its bars are imported) has the symbols of its series in
+// `store`. Blocking (may fetch the list): call on a worker thread. Thread-safe.
 class SymbolCheck
 {
 public:
-    explicit SymbolCheck(MarketService *market) : m_market(market) {}
+    explicit SymbolCheck(MarketService *market, BarStore *store = nullptr)
+        : m_market(market), m_store(store)
+    {}
     VoidResult check(const QString &market, const QString &provider, const QString &symbol);
 
 private:
@@ -65,6 +78,7 @@ private:
         qint64 loadedMs = 0;
     };
     MarketService *m_market;
+    BarStore *m_store;
     QMutex m_mutex;
     QHash<QString, Entry> m_entries;
 };

@@ -62,6 +62,11 @@ StreamClient::StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *trans
     }
     if (!m_tcp)
         qCDebug(lcStream) << "WebSocket transport unknown: frames go through QWebSocket";
+    // A client message is a small JSON command; QWebSocket would otherwise buffer frames and
+    // messages of any size the peer announces (up to 2 GiB) before we see them. Over the cap
+    // Qt closes the connection with 1009 (message too big).
+    m_socket->setMaxAllowedIncomingFrameSize(kMaxIncomingBytes);
+    m_socket->setMaxAllowedIncomingMessageSize(kMaxIncomingBytes);
     connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &StreamClient::onText);
     connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
         sendError({}, QStringLiteral("bad_input"), QStringLiteral("send JSON text messages"));

@@ -39,6 +39,9 @@ class StreamClient : public QObject
     Q_OBJECT
 
 public:
+    // The largest frame and message a client may send (a subscribe is ~200 bytes).
+    static constexpr qint64 kMaxIncomingBytes = 64 * 1024;
+
     // `transport` is the QTcpSocket `socket` was upgraded from (LocalApiServer finds it;
     // QWebSocket does not expose it); null: every frame takes QWebSocket's own path.
     StreamClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, SubscriptionService *service,

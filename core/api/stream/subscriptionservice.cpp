@@ -69,6 +69,8 @@ void SubscriptionService::removeClient(StreamClient *client)
 {
     if (!m_clients.removeOne(client))
         return;
+    for (auto it = m_pending.begin(); it != m_pending.end();)
+        it = it.key().first == client ? m_pending.erase(it) : std::next(it);
     const int before = m_registry.size();
     stopUpstreams(m_registry.removeClient(client));
     m_ctx.metrics.wsSubscriptions -= before - m_registry.size();
@@ -126,13 +128,21 @@ void SubscriptionService::handleMessage(StreamClient *client, const QJsonObject 
     subscribe(client, *command);
 }
 
+int SubscriptionService::pendingCount(StreamClient *client) const
+{
+    int n = 0;
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
+        n += it.key().first == client;
+    return n;
+}
+
 void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &command)
 {
     const QString &id = command.id;
-    if (m_registry.contains(client, id))
+    if (m_registry.contains(client, id) || m_pending.contains({client, id}))
         return client->sendError(id, Error(Error::Kind::Conflict,
                                            QStringLiteral("subscription '%1' exists; unsubscribe first").arg(id)));
-    if (m_registry.subscriptionCount(client) >= m_ctx.options.maxSubscriptionsPerClient)
+    if (m_registry.subscriptionCount(client) + pendingCount(client) >= m_ctx.options.maxSubscriptionsPerClient)
         return client->sendError(id, badInput(QStringLiteral("at most %1 subscriptions per connection")
                                                   .arg(m_ctx.options.maxSubscriptionsPerClient)));
     const SeriesKey key = command.series;
@@ -143,6 +153,30 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
         return client->sendError(id, badInput(tf.error().message()));
     const qint64 limit = command.limit.value_or(m_ctx.options.snapshotBars);
 
+    // The symbol is checked before anything runs for it: an unknown one never starts an
+    // upstream (a worker polls its provider every few seconds for as long as it lives).
+    const quint64 ticket = ++m_nextTicket;
+    m_pending.insert({client, id}, ticket);
+    QPointer<StreamClient> guarded(client);
+    whenFinished(QtConcurrent::run(&m_ctx.pool, [ctx = &m_ctx, key]() -> VoidResult {
+        return ctx->symbols.check(key.market, key.provider, key.symbol);
+    }), this, [this, guarded, client, id, key, limit, ticket](const VoidResult &ok) {
+        const auto it = m_pending.constFind({client, id});
+        if (it == m_pending.cend() || *it != ticket)
+            return; // unsubscribed or gone meanwhile
+        m_pending.erase(it);
+        if (!guarded)
+            return;
+        if (!ok)
+            return guarded->sendError(id, ok.error());
+        activate(guarded, id, key, limit);
+    });
+}
+
+void SubscriptionService::activate(StreamClient *client, const QString &id, const SeriesKey &key,
+                                   qint64 limit)
+{
+    const Timeframe tf = *Timeframe::parse(key.timeframe);
     if (m_registry.add(client, id, key)) {
         if (m_fanout)
             m_fanout->watch(key); // runs our upstream, or receives the holder's bars
@@ -153,12 +187,14 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
     client->beginSnapshot(id);
 
     // Recent closed buckets only: the one in progress comes from the upstream as final:false.
-    const qint64 end = tf->bucketStart(m_ctx.now());
-    const qint64 from = std::max<qint64>(0, end - limit * tf->durationMs() * (tf->isMonthly() ? 2 : 1));
+    // The same bounds as /ohlcv: at most `limit` bars (≤ api.maxBarsPerAnswer) and never more
+    // than api.maxSpanDays of history, whatever the timeframe.
+    const qint64 end = tf.bucketStart(m_ctx.now());
+    const qint64 span = std::min(limit * tf.durationMs() * (tf.isMonthly() ? 2 : 1),
+                                 qint64(m_ctx.options.maxSpanDays) * kDayMs);
+    const qint64 from = std::max<qint64>(0, end - span);
     QPointer<StreamClient> guarded(client);
     whenFinished(QtConcurrent::run(&m_ctx.pool, [ctx = &m_ctx, key, from, end, limit]() -> Result<Bars> {
-        if (VoidResult ok = ctx->symbols.check(key.market, key.provider, key.symbol); !ok)
-            return ok.error();
         if (limit == 0 || from >= end)
             return Bars{};
         Result<Bars> bars = ctx->services.orchestrator->bars(key, {from, end}, 0);
@@ -196,6 +232,10 @@ void SubscriptionService::subscribe(StreamClient *client, const StreamCommand &c
 
 void SubscriptionService::unsubscribe(StreamClient *client, const QString &id)
 {
+    if (m_pending.remove({client, id})) { // its symbol check is still running
+        client->sendControl({{QStringLiteral("type"), QStringLiteral("unsubscribed")}, {QStringLiteral("id"), id}}, id);
+        return;
+    }
     if (!m_registry.contains(client, id))
         return client->sendError(id, Error(Error::Kind::NotFound, QStringLiteral("no subscription '%1'").arg(id)));
     client->forget(id);

@@ -21,9 +21,11 @@ class SubscriptionWorker;
 class RedisFanout;
 struct StreamCommand;
 
-// The seed's SubscriptionService: the WebSocket stream's subscriptions. subscribe → checks,
-// registers, starts the series' upstream if it is the first subscriber, sends a snapshot of
-// recent closed bars (fetched on the worker pool) and from then on the upstream's bars;
+// The seed's SubscriptionService: the WebSocket stream's subscriptions. subscribe → checks the
+// message, then the symbol against the provider's list (or the store, for a provider that
+// lists none) on the worker pool, and only then registers, starts the series' upstream if it
+// is the first subscriber, sends a snapshot of recent closed bars (fetched on the worker pool,
+// within the span and bar limits of /ohlcv) and from then on the upstream's bars;
 // unsubscribe and disconnect stop the upstream with its last subscriber. With several
 // instances on one Redis (options.fanoutUrl) a RedisFanout decides whether this instance runs
 // the series' upstream (it holds the lease) or receives its bars from the one that does.
@@ -46,6 +48,9 @@ public:
 
 private:
     void subscribe(StreamClient *client, const StreamCommand &command);
+    // The symbol passed its check: register, start the upstream, fetch the snapshot.
+    void activate(StreamClient *client, const QString &id, const SeriesKey &key, qint64 limit);
+    int pendingCount(StreamClient *client) const;
     void unsubscribe(StreamClient *client, const QString &id);
     void removeClient(StreamClient *client);
     void stopUpstreams(const QList<SeriesKey> &series);
@@ -57,6 +62,10 @@ private:
     BroadcastManager m_broadcast;
     QHash<SeriesKey, SubscriptionWorker *> m_workers;
     QList<StreamClient *> m_clients;
+    // Subscriptions whose symbol check is running, by client and id, with a ticket so that a
+    // check that outlived an unsubscribe (and a new subscribe of the same id) is ignored.
+    QHash<QPair<StreamClient *, QString>, quint64> m_pending;
+    quint64 m_nextTicket = 0;
     RedisFanout *m_fanout = nullptr; // null: single instance
 };
 
