@@ -121,7 +121,7 @@ int runBackfillVerb(const QStringList &args, const Config &config)
         std::fprintf(stderr, "barkeep backfill: %s\n", qPrintable(p.errorText()));
         return kExitUsage;
     }
-    if (p.isSet(QStringLiteral("help"))) {
+    if (wantsVerbHelp(p)) {
         printVerbHelp(p, QStringLiteral("backfill --provider P --symbol S --since T --until T [options]"),
                       QStringLiteral("Fills the range's gaps from the provider into the store, with a progress "
                                      "bar on a terminal (log lines print above it). Ctrl-C pauses the job; "

@@ -69,6 +69,11 @@ void printVerbHelp(const QCommandLineParser &parser, const QString &usage, const
     std::fflush(stdout);
 }
 
+bool wantsVerbHelp(const QCommandLineParser &parser)
+{
+    return parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"));
+}
+
 namespace {
 
 int runOhlcv(const QStringList &args, const Config &config)
@@ -86,7 +91,7 @@ int runOhlcv(const QStringList &args, const Config &config)
         std::fprintf(stderr, "barkeep ohlcv: %s\n", qPrintable(p.errorText()));
         return 2;
     }
-    if (p.isSet(QStringLiteral("help"))) {
+    if (wantsVerbHelp(p)) {
         printVerbHelp(p, QStringLiteral("ohlcv --provider P --symbol S --since T --until T [options]"),
                       QStringLiteral("Prints the bars of a series to stdout (CSV or JSON), fetching what the "
                                      "store lacks. Times: 2024-01-01, 2024-01-01T10:00 (UTC unless an "

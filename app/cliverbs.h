@@ -28,6 +28,8 @@ std::optional<TimeRange> requiredOptionsAndRange(const QCommandLineParser &parse
 // `barkeep VERB --help` on stdout: usage line, what the verb does, its options (from `parser`,
 // which must have addHelpOption()), then the global options, environment and exit codes.
 void printVerbHelp(const QCommandLineParser &parser, const QString &usage, const QString &what);
+// -h, --help or --help-all (addHelpOption() adds all three).
+bool wantsVerbHelp(const QCommandLineParser &parser);
 
 int runVerb(const QString &verb, const QStringList &args, const Config &config);
 

@@ -46,7 +46,8 @@ const GlobalOption *globalOption(const QString &arg)
 
 bool isHelp(const QString &arg)
 {
-    return arg == QLatin1String("--help") || arg == QLatin1String("-h") || arg == QLatin1String("-?");
+    return arg == QLatin1String("--help") || arg == QLatin1String("-h") || arg == QLatin1String("-?")
+        || arg == QLatin1String("--help-all");
 }
 
 QString tr(const char *text)
@@ -105,7 +106,7 @@ bool wantsHeadless(int argc, char **argv)
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (!std::strcmp(a, "--headless") || !std::strcmp(a, "--help") || !std::strcmp(a, "-h")
-            || !std::strcmp(a, "-?") || !std::strcmp(a, "--version") || isVerb(QString::fromLocal8Bit(a)))
+            || !std::strcmp(a, "-?") || !std::strcmp(a, "--help-all") || !std::strcmp(a, "--version") || isVerb(QString::fromLocal8Bit(a)))
             return true;
     }
     return false;
@@ -152,6 +153,7 @@ CommandLineOptions parseCommandLine(const QStringList &arguments)
         "Barkeep: OHLCV market data — fetch candles, keep them, find and fill the holes, "
         "chart them, serve them to scripts.\n\n"
         "Without a verb: the window, or with --headless a local server (REST + WebSocket).\n"
+        "Options may stand before or after the verb.\n"
         "Verbs (run headless against the same store; `barkeep VERB --help` for each):\n"
         "  backfill   fill a range: backfill --provider P --symbol S --since D --until D\n"
         "  ohlcv      print bars: ohlcv --provider P --symbol S [--timeframe 1h] --format csv|json\n"
@@ -181,7 +183,7 @@ CommandLineOptions parseCommandLine(const QStringList &arguments)
     text.replace(0, text.indexOf(QLatin1Char('\n')),
                  QStringLiteral("Usage: barkeep [options] [VERB [verb options]]"));
     o.helpText = text + QLatin1Char('\n') + environmentHelp() + QLatin1Char('\n') + exitCodesHelp();
-    o.showHelp = p.isSet(help);
+    o.showHelp = p.isSet(help) || p.isSet(QStringLiteral("help-all"));
     o.showVersion = p.isSet(version);
     o.verbose = p.isSet(verbose);
     o.headless = p.isSet(headless);

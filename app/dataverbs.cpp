@@ -78,7 +78,7 @@ int runExportVerb(const QStringList &args, const Config &config)
         say("export", p.errorText());
         return kExitUsage;
     }
-    if (p.isSet(QStringLiteral("help"))) {
+    if (wantsVerbHelp(p)) {
         printVerbHelp(p, QStringLiteral("export --provider P --symbol S --since T --until T --out FILE"),
                       QStringLiteral("Writes the stored 1m bars as CSV and FILE.manifest.json with the covered, "
                                      "empty and never-fetched ranges. Reads the store only."));
@@ -153,7 +153,7 @@ int runImportVerb(const QStringList &args, const Config &config)
         say("import", p.errorText());
         return kExitUsage;
     }
-    if (p.isSet(QStringLiteral("help"))) {
+    if (wantsVerbHelp(p)) {
         printVerbHelp(p, QStringLiteral("import --symbol S [options] FILE"),
                       QStringLiteral("Imports a CSV file (Binance archive rows or t,o,h,l,c,v) into a series "
                                      "with coverage. Idempotent; a file with bad rows is refused unless "

@@ -134,6 +134,9 @@ private slots:
                                 "BARKEEP_API_TOKEN_FILE", "BARKEEP_URL", "BARKEEP_PLUGIN_PATH", "Exit status", "130"})
             QVERIFY2(r.out.contains(QLatin1String(opt)), opt);
         QVERIFY(r.out.startsWith(QStringLiteral("Usage: barkeep ")));
+        r = run({QStringLiteral("--help-all")}); // Qt's variant: help too, never a start
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("Usage: barkeep ")));
     }
 
     // Every verb answers --help (and -h) with exit 0, its own options, the global options and
@@ -151,7 +154,7 @@ private slots:
     {
         QFETCH(QString, verb);
         QFETCH(QString, option);
-        for (const QString &help : {QStringLiteral("--help"), QStringLiteral("-h")}) {
+        for (const QString &help : {QStringLiteral("--help"), QStringLiteral("-h"), QStringLiteral("--help-all")}) {
             const Run r = run({verb, help}, {QStringLiteral("BARKEEP_CACHE_URL=memcached://x")});
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.startsWith(QStringLiteral("Usage: barkeep ") + verb), qPrintable(r.out.left(200)));
