@@ -262,8 +262,11 @@ void RequestPacer::observe(const HttpResponse &response)
 
     // Binance: X-MBX-USED-WEIGHT-<n><unit>, the IP's weight in the provider's current fixed
     // window of that length, for every interval it counts.
-    qint64 weightSeen = -1; // the largest used/limit ratio's used figure, for a 429
-    const Window *weightSeenIn = nullptr;
+    // The fullest weight window the headers named (used figure, its limit and interval), for
+    // a 429; kept by value, as adding a window below may move the others.
+    qint64 weightSeen = -1;
+    int weightSeenLimit = 0;
+    qint64 weightSeenInterval = 0;
     static constexpr QByteArrayView kUsedWeight = "x-mbx-used-weight-";
     for (const auto &[name, value] : response.headers) {
         if (!name.startsWith(kUsedWeight))
@@ -282,9 +285,10 @@ void RequestPacer::observe(const HttpResponse &response)
         }
         const qint64 start = t / interval * interval;
         correctLocked(*w, used, start, start + interval);
-        if (!weightSeenIn || used * weightSeenIn->limit.limit > weightSeen * w->limit.limit) {
+        if (weightSeenInterval == 0 || used * weightSeenLimit > weightSeen * w->limit.limit) {
             weightSeen = used;
-            weightSeenIn = w;
+            weightSeenLimit = w->limit.limit;
+            weightSeenInterval = interval;
         }
     }
 
@@ -314,21 +318,21 @@ void RequestPacer::observe(const HttpResponse &response)
 
     if (response.status == 429) {
         ++m_stats.rateLimited;
-        if (weightSeenIn && weightSeen >= weightSeenIn->limit.limit / 2) {
+        if (weightSeenInterval > 0 && weightSeen >= weightSeenLimit / 2) {
             // Refused near our figure: the provider's limit is lower than we were told. Keep
             // under what it accepted, and read its announcement again.
-            Window *w = windowLocked(RateLimit::Kind::Weight, weightSeenIn->limit.intervalMs);
+            Window *w = windowLocked(RateLimit::Kind::Weight, weightSeenInterval);
             const int accepted = int(std::max<qint64>(1, weightSeen - std::max<qint64>(1, weightSeen / 20)));
             if (accepted < w->limit.limit)
                 w->limit = {RateLimit::Kind::Weight, w->limit.intervalMs, accepted, RateLimit::Source::Learned};
             m_stale = true;
-        } else if (!weightSeenIn) {
+        } else if (weightSeenInterval == 0) {
             // A provider without usage headers (Coinbase): its real figure is below ours.
             tightenLocked(QStringLiteral("HTTP 429"));
         }
         qint64 wait = HttpClient::retryAfterMs(response);
-        if (wait < 0 && weightSeenIn) // until the provider's window ends
-            wait = (t / weightSeenIn->limit.intervalMs + 1) * weightSeenIn->limit.intervalMs - t;
+        if (wait < 0 && weightSeenInterval > 0) // until the provider's window ends
+            wait = (t / weightSeenInterval + 1) * weightSeenInterval - t;
         pauseLocked(t, wait);
         qCWarning(lcNet).noquote() << m_limits.provider << "answered 429; pausing until"
                                    << clockText(m_pausedUntil);
