@@ -11,7 +11,7 @@
 #include "services/dataorchestrator.h"
 #include "services/requestpacer.h"
 #include "services/marketservice.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 #include "util/epolleventdispatcher.h"
 
 #include <QDir>
@@ -108,7 +108,7 @@ VoidResult Application::start()
     if (m_running)
         return {};
     // 1. store
-    Result<std::unique_ptr<BarStore>> store = createBarStore(m_config.storeUrl());
+    Result<std::unique_ptr<Store>> store = createBarStore(m_config.storeUrl());
     if (!store)
         return store.error();
     m_store = std::move(store).value();

@@ -11,7 +11,7 @@
 
 namespace barkeep {
 
-class BarStore;
+class Store;
 class BarCache;
 class PluginRegistry;
 class MarketService;
@@ -35,7 +35,7 @@ public:
     bool isRunning() const { return m_running; }
 
     const Config &config() const { return m_config; }
-    BarStore *store() const { return m_store.get(); }
+    Store *store() const { return m_store.get(); }
     BarCache *cache() const { return m_cache.get(); }
     PluginRegistry *registry() const { return m_registry.get(); }
     MarketService *market() const { return m_market.get(); }
@@ -54,7 +54,7 @@ private:
     void stopApi();
 
     Config m_config;
-    std::unique_ptr<BarStore> m_store;
+    std::unique_ptr<Store> m_store;
     std::unique_ptr<BarCache> m_cache;
     std::unique_ptr<PluginRegistry> m_registry;
     std::unique_ptr<MarketService> m_market;

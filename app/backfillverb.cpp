@@ -84,7 +84,7 @@ public:
         m_sinceLine.restart();
         m_lastState = j.state;
         std::fprintf(stderr, "backfill %lld: %s %d%% chunks %d/%d bars %lld %s ETA %s%s\n",
-                     qlonglong(j.id), qPrintable(j.state), pct, j.chunksDone, j.chunksTotal,
+                     qlonglong(j.id), jobStateName(j.state).data(), pct, j.chunksDone, j.chunksTotal,
                      qlonglong(j.barsWritten), qPrintable(rate), qPrintable(duration(j.etaMs)),
                      qPrintable(wait));
     }
@@ -100,7 +100,7 @@ private:
     bool m_tty;
     bool m_dirtyLine = false;
     QElapsedTimer m_sinceLine;
-    QString m_lastState;
+    std::optional<JobState> m_lastState;
 };
 
 } // namespace
@@ -166,11 +166,11 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     bool interrupted = false;
 
     auto finish = [&](const BackfillJobInfo &j) {
-        if (j.state == QLatin1String("done"))
+        if (j.state == JobState::Done)
             exitCode = kExitDone;
-        else if (j.state == QLatin1String("failed") || j.state == QLatin1String("cancelled"))
+        else if (j.state == JobState::Failed || j.state == JobState::Cancelled)
             exitCode = kExitFailed;
-        else if (j.state == QLatin1String("paused") && interrupted)
+        else if (j.state == JobState::Paused && interrupted)
             exitCode = kExitInterrupted;
         if (exitCode >= 0)
             loop.exit(exitCode);
@@ -203,9 +203,9 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     const qint64 to = (range->to + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
     for (const BackfillJobInfo &j : manager.jobs()) {
         if (j.series == series && j.range.from == from && j.range.to == to
-            && j.state != QLatin1String("done") && j.state != QLatin1String("cancelled")) {
+            && j.state != JobState::Done && j.state != JobState::Cancelled) {
             id = j.id;
-            if (j.state == QLatin1String("paused") || j.state == QLatin1String("failed"))
+            if (j.state == JobState::Paused || j.state == JobState::Failed)
                 (void)manager.resume(id);
             std::fprintf(stderr, "barkeep backfill: resuming job %lld\n", qlonglong(id));
             break;
@@ -233,7 +233,7 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     manager.stop();
     if (j) {
         std::printf("job %lld %s: %lld bars written, chunks %d/%d (%d failed), %lld requests, weight %lld\n",
-                    qlonglong(j->id), qPrintable(j->state), qlonglong(j->barsWritten), j->chunksDone,
+                    qlonglong(j->id), jobStateName(j->state).data(), qlonglong(j->barsWritten), j->chunksDone,
                     j->chunksTotal, j->chunksFailed, qlonglong(j->requests), qlonglong(j->weightUsed));
         if (!j->error.isEmpty())
             std::printf("  %s\n", qPrintable(j->error));

@@ -6,7 +6,7 @@
 #include "csvbarparser.h"
 
 #include "api/barjsonencoder.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QCommandLineParser>
 #include <QCryptographicHash>

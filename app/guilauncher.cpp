@@ -9,6 +9,7 @@
 #include "services/backfillmanager.h"
 #include "services/marketservice.h"
 #include "settings/credentialstore.h"
+#include "storage/store.h"
 
 #include <QFile>
 #include <QStandardPaths>

@@ -53,7 +53,7 @@ QJsonObject BackfillsController::jobJson(const BackfillJobInfo &job)
             {QStringLiteral("symbol"), job.series.symbol},
             {QStringLiteral("since"), job.range.from},
             {QStringLiteral("until"), job.range.to},
-            {QStringLiteral("state"), job.state},
+            {QStringLiteral("state"), jobStateName(job.state)},
             {QStringLiteral("progress"), job.progress},
             {QStringLiteral("barsWritten"), job.barsWritten},
             {QStringLiteral("chunksDone"), job.chunksDone},

@@ -52,7 +52,7 @@ QByteArray SystemController::metricsText() const
         QMap<QString, PerProvider> by;
         for (const BackfillJobInfo &j : m_ctx.services.backfill->jobs()) {
             PerProvider &p = by[j.series.provider];
-            ++p.states[j.state];
+            ++p.states[jobStateName(j.state)];
             p.bars += j.barsWritten;
             p.requests += j.requests;
             p.weight += j.weightUsed;

@@ -4,6 +4,7 @@
 #include "barkeepcore_export.h"
 #include "config/config.h"
 #include "model/bar.h"
+#include "model/jobstate.h"
 #include "model/series.h"
 #include "util/result.h"
 
@@ -15,7 +16,7 @@
 
 namespace barkeep {
 
-class BarStore;
+class Store;
 class BarCache;
 class MarketService;
 
@@ -25,7 +26,7 @@ struct BackfillJobInfo
     qint64 id = 0;
     SeriesKey series;   // always 1m
     TimeRange range;
-    QString state;      // queued|running|paused|done|failed|cancelled
+    JobState state = JobState::Queued;
     int priority = 0;   // higher first (the range on screen)
     double progress = 0; // 0..1
     qint64 barsWritten = 0;
@@ -53,7 +54,7 @@ struct BackfillTuning
     int backoffMaxMs = 15'000;
     int maxRateLimitWaits = 50; // 429/418 waits per chunk before it fails
     int maxThreads = 32;       // the dedicated pool (per-provider limits apply inside it)
-    // Cross-process fetch claims (BarStore::claim()): a claim lives this long unless renewed
+    // Cross-process fetch claims (ClaimStore::claim()): a claim lives this long unless renewed
     // (renewed every third of it while held), so a process killed -9 blocks its chunks for
     // at most this long; a job whose chunks another process holds plans again after
     // claimRetryMs, from the ledger, so what the other process stored is not fetched again.
@@ -69,14 +70,14 @@ struct BackfillTuning
 // Pacing is the MarketService's gate: whoever owns the service installs
 // RequestPacer::factory() on it (Application::start() does); the manager does not.
 // Several processes may share one store: before fetching, a chunk claims its range in the
-// store (BarStore::claim(), owner = this manager), so a chunk is fetched by one process only;
+// store (ClaimStore::claim(), owner = this manager), so a chunk is fetched by one process only;
 // the parts another process holds are left for a later plan.
 class BARKEEPCORE_EXPORT BackfillManager : public QObject
 {
     Q_OBJECT
 
 public:
-    BackfillManager(BarStore *store, BarCache *cache, MarketService *market, const Config &config,
+    BackfillManager(Store *store, BarCache *cache, MarketService *market, const Config &config,
                     QObject *parent = nullptr);
     ~BackfillManager() override;
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "barstore.h"
 
+#include "store.h"
+
 #include "sqlitebarstore.h"
 #include "storage/coverageledger.h"
 #include "storage/rollup.h"
@@ -19,6 +21,9 @@
 namespace barkeep {
 
 BarStore::~BarStore() = default;
+JobStore::~JobStore() = default;
+ClaimStore::~ClaimStore() = default;
+Store::~Store() = default;
 
 void BarStore::setSessionCalendar(SessionCalendar calendar)
 {
@@ -42,7 +47,7 @@ Result<TimeRanges> BarStore::gaps(const SeriesKey &series, TimeRange range)
     return calendar ? ledger.gaps(range, calendar(series, range)) : ledger.gaps(range);
 }
 
-TimeRanges BarStore::unheldParts(TimeRange range, std::vector<TimeRange> held)
+TimeRanges ClaimStore::unheldParts(TimeRange range, std::vector<TimeRange> held)
 {
     std::sort(held.begin(), held.end(), [](TimeRange a, TimeRange b) { return a.from < b.from; });
     TimeRanges out;
@@ -81,7 +86,7 @@ const QString kExpected = QStringLiteral("expected sqlite:///absolute/path.db or
                                          "postgresql://user@host:port/database");
 }
 
-Result<std::unique_ptr<BarStore>> createBarStore(const QString &url)
+Result<std::unique_ptr<Store>> createBarStore(const QString &url)
 {
     const QString trimmed = url.trimmed();
     const int colon = trimmed.indexOf(QLatin1Char(':'));
@@ -104,11 +109,11 @@ Result<std::unique_ptr<BarStore>> createBarStore(const QString &url)
             return Error(Error::Kind::Storage,
                          QStringLiteral("store.url '%1': cannot create directory %2")
                              .arg(redactedUrl(url), info.absolutePath()));
-        return std::unique_ptr<BarStore>(new SqliteBarStore(info.absoluteFilePath()));
+        return std::unique_ptr<Store>(new SqliteBarStore(info.absoluteFilePath()));
     }
     if (scheme == QLatin1String("postgresql") || scheme == QLatin1String("postgres")) {
 #ifdef BARKEEP_HAVE_POSTGRES_STORE
-        return std::unique_ptr<BarStore>(new PostgresBarStore(trimmed));
+        return std::unique_ptr<Store>(new PostgresBarStore(trimmed));
 #else
         return Error(Error::Kind::Unsupported,
                      QStringLiteral("store.url '%1': this build has no PostgreSQL store").arg(redactedUrl(url)));

@@ -9,10 +9,8 @@
 
 #include <QList>
 #include <QString>
-#include <QStringList>
 
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -61,25 +59,11 @@ struct QuarantinedBar
 // Crypto series have none (always open). Supplied by the Alpaca plugin's calendar.
 using SessionCalendar = std::function<TimeRanges(const SeriesKey &, TimeRange)>;
 
-// A persisted backfill job (issue "BackfillManager"); the store keeps them so jobs survive
-// restarts and kill -9.
-struct StoredJob
-{
-    qint64 id = 0;
-    SeriesKey series;
-    TimeRange range;
-    QString state;    // queued|running|paused|done|failed|cancelled
-    int priority = 0;
-    QString error;
-    qint64 barsWritten = 0;
-    qint64 createdMs = 0;
-    qint64 updatedMs = 0;
-    QByteArray extra; // JSON: options and counters the manager wants to keep
-};
-
-// Where bars live (the seed's DbSource): SQLite by default, PostgreSQL when shared.
-// Implementations are thread-safe: each thread uses its own connection, opened on first use
-// in that thread (database connections belong to the thread that opened them).
+// Bars, their coverage ledger and the quarantine: what readers of bars (the chart, the gap
+// map, the API) and the backfill's writer see of the store. Implementations are thread-safe:
+// each thread uses its own connection, opened on first use in that thread (database
+// connections belong to the thread that opened them). Store (store.h) adds jobs, claims and
+// the lifecycle.
 class BARKEEPCORE_EXPORT BarStore
 {
 public:
@@ -87,9 +71,6 @@ public:
 
     // "sqlite:///home/u/.local/share/barkeep/barkeep.db" (no passwords).
     virtual QString describe() const = 0;
-    // Opens (creating or migrating the schema) and checks it is usable.
-    virtual VoidResult open() = 0;
-    virtual void close() = 0;
 
     // Writes 1m bars of `series` (timeframe "1m") and records `covered` as fetched, in one
     // transaction: minutes of `covered` with a bar become `bars`, the others `empty`.
@@ -119,34 +100,8 @@ public:
 
     virtual Result<std::vector<QuarantinedBar>> quarantine(const SeriesKey &series) = 0;
 
-    // Backfill jobs.
-    virtual Result<qint64> insertJob(const StoredJob &job) = 0;
-    virtual VoidResult updateJob(const StoredJob &job) = 0;
-    virtual Result<std::vector<StoredJob>> jobs() = 0;
-
-    // Fetch claims (leases), so that several processes sharing this store (two headless
-    // servers, the GUI and a `barkeep backfill` run) never fetch the same minutes. In one
-    // transaction, serialized per series across processes: drops expired claims, returns the
-    // parts of `range` (ascending) not held by another owner's unexpired claim, and records
-    // them as held by `owner` until nowMs + ttlMs. An owner's own claims never block it. A
-    // claimer killed -9 blocks nobody for longer than its TTL.
-    virtual Result<TimeRanges> claim(const SeriesKey &series, TimeRange range,
-                                     const QString &owner, qint64 ttlMs, qint64 nowMs) = 0;
-    // Drops the claims of `owner` lying inside `range` (what claim() granted for it).
-    virtual VoidResult release(const SeriesKey &series, TimeRange range, const QString &owner) = 0;
-    // Moves the expiry of every claim of `owner` to nowMs + ttlMs (a fetch outliving the
-    // TTL, e.g. waiting out a ban); returns how many claims it holds.
-    virtual Result<qint64> renewClaims(const QString &owner, qint64 ttlMs, qint64 nowMs) = 0;
-    // The owners holding claims (expired or not), so a caller that can tell an owner is dead
-    // (its process is gone) can drop its claims at once with releaseAll() instead of waiting
-    // for them to expire.
-    virtual Result<QStringList> claimOwners() = 0;
-    virtual VoidResult releaseAll(const QString &owner) = 0;
-
 protected:
     SessionCalendar sessionCalendar() const;
-    // The parts of `range` outside every range of `held` (claim()'s answer), ascending.
-    static TimeRanges unheldParts(TimeRange range, std::vector<TimeRange> held);
     // The readRollup() answer from what a backend read in one snapshot: `oneMinute` and the
     // ledger `coverage` of Rollup::sourceRange(timeframe, range). A bucket is incomplete
     // where the ledger, with the session calendar applied, leaves a gap.
@@ -157,8 +112,5 @@ private:
     mutable std::mutex m_calendarMutex;
     SessionCalendar m_calendar;
 };
-
-// Creates the store for a store.url (sqlite:///path | postgresql://...).
-BARKEEPCORE_EXPORT Result<std::unique_ptr<BarStore>> createBarStore(const QString &url);
 
 } // namespace barkeep

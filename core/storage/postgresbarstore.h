@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "barstore.h"
+#include "store.h"
 
 #include <QString>
 
@@ -10,46 +10,36 @@
 
 namespace barkeep {
 
-// The shared store (the seed's DbSource on TimescaleDB), on PostgreSQL through libpq.
+namespace pg {
+class Connections;
+}
+
+// The shared store, on PostgreSQL through libpq (the toolkit is in storage/pg/).
 //
-// Layout (schema version in `schema_version`, migrated on open()):
+// Tables (schema version in `schema_version`, migrated on open(); pg/pgschema.cpp):
 //   series     (id, market, provider, symbol)            one row per instrument
-//   bar_days   (series_id, day, first_t, last_t, n, bars) 1m bars packed per UTC day: `bars` is
-//              the BarBlockCodec encoding (the SQLite store's codec, ~12 B/bar), ascending t
+//   bar_days   (series_id, day, first_t, last_t, n, bars) 1m bars packed per UTC day, `bars`
+//              the BarBlockCodec encoding, ascending t
 //   coverage   (series_id, t_from, t_to, state)           the ledger, normalized intervals
 //   quarantine (series_id, bar, reason, quarantined_at)   rejected bars, kept for inspection
-//   jobs       (...)                                       backfill jobs
-//   claims     (market, provider, symbol, t_from, t_to, owner, expires_ms)  fetch leases of
-//              the processes sharing the database (BarStore::claim(), schema version 2)
+//   jobs, claims                                          backfill jobs and fetch leases
 //
-// Why packed days and not a row per bar: a row per bar costs ~60 B of tuple header, index
-// entry and per-row executor work; INSERT ... ON CONFLICT of 525,600 rows ran at ~120k rows/s
-// here and a 1000-row VALUES insert at ~230k/s, far from the 600k bars/s goal. A year is 365
-// rows of ~17 kB instead (~6 MB, a quarter of 48 B/bar), read back as 365 binary bytea values.
-// `bars` is STORAGE EXTERNAL: the codec already compressed it, so pglz would only burn CPU.
+// Why packed days and not a row per bar: a row per bar pays tuple header, index entry and
+// executor work per bar, which keeps ingest far below the goal (BENCHMARKS.md); a day block
+// is one row and one binary value to read back. The same reason rules out TimescaleDB
+// continuous aggregates and GROUP BY rollups (both need a row per bar): rollups are computed
+// on read from the blocks (BarStore::rollupFrom, shared with SQLite), exact and with
+// per-bucket completeness from the ledger.
 //
-// A write is one transaction in three round trips: (1) a libpq pipeline of statements
-// prepared once per connection: BEGIN, lock the series row, read the stored blocks of the
-// covered days, take out the ledger intervals touching the range; (2)+(3) one query string:
-// `COPY bk_stage FROM STDIN (FORMAT binary)` of the merged day blocks (binary COPY built by
-// hand; bk_stage is a temporary table created once per connection, which also carries the
-// merged ledger intervals), `COPY quarantine` of any rejected bars, `INSERT INTO bar_days
-// SELECT ... FROM bk_stage ON CONFLICT DO UPDATE`, the ledger insert, `DELETE FROM bk_stage`,
-// COMMIT. The string is sent before the client merges, so the server's go-ahead for the COPY
-// arrives while it works; the data is the third round trip (ARCHITECTURE.md measures it).
+// Why the write path is shaped as it is (writeBars): a write is one transaction, serialized
+// per series by locking the series row, in as few round trips as the protocol allows, since
+// on a loaded machine every round trip is a scheduler wait on both ends: a pipeline of
+// prepared statements, then one query string whose COPY data follows once the server is ready.
 //
-// Rollups are computed on read from the 1m blocks (BarStore::rollupFrom, the SQLite code),
-// exact and with per-bucket completeness from the ledger. TimescaleDB continuous aggregates
-// and plain-SQL GROUP BY both need a row per bar, so neither is used; open() detects
-// TimescaleDB and logs that (rollupPath()).
-//
-// A write of bars, its coverage and its quarantined bars is one transaction, serialized per
-// series by locking the series row. Each thread uses its own connection (opened on first
-// use in that thread, closed when the thread exits or on close()). A connection lost to a
-// server restart is re-established (a few attempts with backoff, statements prepared again)
-// and the interrupted operation retried once; every operation is idempotent, so a retry
-// cannot duplicate bars.
-class BARKEEPCORE_EXPORT PostgresBarStore final : public BarStore
+// Each thread uses its own connection (pg::Connections). A connection lost to a server
+// restart is re-established and the interrupted operation retried once; every operation is
+// idempotent, so a retry cannot duplicate bars.
+class BARKEEPCORE_EXPORT PostgresBarStore final : public Store
 {
 public:
     // A libpq URI: postgresql://user[:password]@host:port/db[?params].
@@ -105,12 +95,9 @@ public:
 
 private:
     struct Shared;
-    struct Connection;
-    template <typename T, typename Fn>
-    Result<T> run(const char *what, Fn &&fn);
-    Result<Connection *> connection();
-    bool reconnect(Connection *c);
 
+    const QString m_url;
+    std::shared_ptr<pg::Connections> m_connections;
     std::shared_ptr<Shared> m_shared;
 };
 

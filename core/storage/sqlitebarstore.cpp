@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// Over 700 lines: the schema, its prepared statements, the per-thread connections and every
+// query share the private Connection and Stmt types of this file; the jobs and claims parts
+// could move to their own file as postgresjobstore.cpp did once those types have a header.
 #include "sqlitebarstore.h"
 
 #include "barblockcodec.h"
@@ -845,7 +848,7 @@ void bindJob(sqlite3_stmt *st, const StoredJob &job)
     bindSeriesKey(st, job.series);
     sqlite3_bind_int64(st, 5, job.range.from);
     sqlite3_bind_int64(st, 6, job.range.to);
-    bindText(st, 7, job.state);
+    bindText(st, 7, jobStateName(job.state));
     sqlite3_bind_int(st, 8, job.priority);
     bindText(st, 9, job.error);
     sqlite3_bind_int64(st, 10, job.barsWritten);
@@ -918,7 +921,7 @@ Result<std::vector<StoredJob>> SqliteBarStore::jobs()
                      j.series = {columnText(st, 1), columnText(st, 2), columnText(st, 3),
                                  columnText(st, 4)};
                      j.range = {sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6)};
-                     j.state = columnText(st, 7);
+                     j.state = jobStateFromName(columnText(st, 7)).value_or(JobState::Queued);
                      j.priority = sqlite3_column_int(st, 8);
                      j.error = columnText(st, 9);
                      j.barsWritten = sqlite3_column_int64(st, 10);

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "barkeepcore_export.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QHash>
 #include <QMutex>
@@ -18,7 +18,7 @@ namespace barkeep {
 // write of bars and coverage is one transaction, so a crash leaves both or neither.
 // Thread-safe: each thread gets its own connection on first use, closed when the thread
 // exits or on close(). See ARCHITECTURE.md "Storage" for the measurements behind the layout.
-class BARKEEPCORE_EXPORT SqliteBarStore : public BarStore
+class BARKEEPCORE_EXPORT SqliteBarStore : public Store
 {
 public:
     // `path` of the database file; its parent directory is created on open().

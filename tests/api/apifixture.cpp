@@ -22,7 +22,7 @@ Result<qint64> FakeBackfill::submit(const SeriesKey &series, TimeRange range)
     j.id = m_next++;
     j.series = series;
     j.range = range;
-    j.state = QStringLiteral("queued");
+    j.state = JobState::Queued;
     m_jobs.insert(j.id, j);
     return j.id;
 }
@@ -33,9 +33,9 @@ VoidResult FakeBackfill::cancel(qint64 id)
     auto it = m_jobs.find(id);
     if (it == m_jobs.end())
         return Error(Error::Kind::NotFound, QStringLiteral("no backfill %1").arg(id));
-    if (it->state == QLatin1String("done"))
+    if (it->state == JobState::Done)
         return Error(Error::Kind::Conflict, QStringLiteral("backfill %1 is done").arg(id));
-    it->state = QStringLiteral("cancelled");
+    it->state = JobState::Cancelled;
     return {};
 }
 

@@ -8,7 +8,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QJsonObject>
 #include <QMap>
@@ -72,7 +72,7 @@ public:
 
 private:
     QTemporaryDir m_dir;
-    std::unique_ptr<BarStore> m_store;
+    std::unique_ptr<Store> m_store;
     std::unique_ptr<BarCache> m_cache;
     std::unique_ptr<PluginRegistry> m_registry;
     std::unique_ptr<MarketService> m_market;

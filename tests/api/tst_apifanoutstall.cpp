@@ -18,7 +18,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 #include "support/redisserver.h"
 #include "support/testsupport.h"
 

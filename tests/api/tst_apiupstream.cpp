@@ -17,7 +17,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

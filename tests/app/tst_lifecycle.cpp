@@ -5,7 +5,7 @@
 #include "scriptedserver.h"
 #include "support/testsupport.h"
 
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QDirIterator>
 #include <QElapsedTimer>

@@ -8,7 +8,7 @@
 #include "services/backfillmanager.h"
 #include "services/marketservice.h"
 #include "services/requestpacer.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QDateTime>
 #include <QHttpServerRequest>
@@ -103,7 +103,7 @@ protected:
 struct BackfillEnv
 {
     QTemporaryDir dir;
-    std::unique_ptr<BarStore> store;
+    std::unique_ptr<Store> store;
     std::unique_ptr<PluginRegistry> registry;
     Config config;
     std::unique_ptr<MarketService> market;

@@ -26,7 +26,7 @@ const SeriesKey kBtc{QStringLiteral("crypto"), QStringLiteral("binance"), QStrin
 QString stateOf(BackfillManager *m, qint64 id)
 {
     const auto j = m->job(id);
-    return j ? j->state : QStringLiteral("missing");
+    return j ? QString(jobStateName(j->state)) : QStringLiteral("missing");
 }
 
 } // namespace

@@ -54,7 +54,7 @@ class TestBackfillCli : public QObject
     }
 
     // Our own connection to the database the child writes.
-    std::unique_ptr<BarStore> openStore()
+    std::unique_ptr<Store> openStore()
     {
         auto s = createBarStore(QStringLiteral("sqlite://") + dbPath());
         if (!s || !(*s)->open())
@@ -117,7 +117,7 @@ private slots:
         Result<std::vector<StoredJob>> jobs = store->jobs();
         QVERIFY(jobs);
         QCOMPARE(jobs->size(), size_t(1));
-        QCOMPARE(jobs->front().state, QStringLiteral("paused"));
+        QCOMPARE(jobs->front().state, JobState::Paused);
         QVERIFY(!store->gaps(kBtc, range)->empty());
 
         fake.faults().latencyMs = 2;
@@ -132,7 +132,7 @@ private slots:
         QVERIFY(!err.contains('\r'));
         jobs = store->jobs();
         QCOMPARE(jobs->size(), size_t(1));
-        QCOMPARE(jobs->front().state, QStringLiteral("done"));
+        QCOMPARE(jobs->front().state, JobState::Done);
         QVERIFY(store->gaps(kBtc, range)->empty());
     }
 

@@ -23,13 +23,13 @@ const SeriesKey kDemo{QStringLiteral("crypto"), QStringLiteral("demo"), QStringL
 QString stateOf(BackfillManager *m, qint64 id)
 {
     const auto j = m->job(id);
-    return j ? j->state : QStringLiteral("missing");
+    return j ? QString(jobStateName(j->state)) : QStringLiteral("missing");
 }
 
 QString describe(const BackfillJobInfo &j)
 {
     return QStringLiteral("%1 chunks %2/%3 failed %4: %5")
-        .arg(j.state)
+        .arg(jobStateName(j.state))
         .arg(j.chunksDone)
         .arg(j.chunksTotal)
         .arg(j.chunksFailed)
@@ -155,7 +155,7 @@ private slots:
         QVERIFY(env.store->gaps(kDemo, range)->empty());
         // Progress went through the states and reached the UI as signals.
         QVERIFY(!changed.isEmpty());
-        QCOMPARE(changed.last().at(0).value<BackfillJobInfo>().state, QStringLiteral("done"));
+        QCOMPARE(changed.last().at(0).value<BackfillJobInfo>().state, JobState::Done);
 
         // Done is done: a second job over the same range fetches nothing.
         Result<qint64> again = env.manager->submit(kDemo, range);
@@ -190,7 +190,7 @@ private slots:
                                      || stateOf(env.manager.get(), *id) == QLatin1String("failed"),
                                  45'000);
         const BackfillJobInfo j = *env.manager->job(*id);
-        QVERIFY2(j.state == QLatin1String("done"), qPrintable(describe(j)));
+        QVERIFY2(j.state == JobState::Done, qPrintable(describe(j)));
         QCOMPARE(j.chunksDone, j.chunksTotal);
         QCOMPARE(j.chunksTotal, 29);
 
@@ -340,7 +340,7 @@ private slots:
         QVERIFY(id);
         QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 12, 30'000);
         env.manager->stop();
-        QCOMPARE(env.store->jobs()->front().state, QStringLiteral("queued"));
+        QCOMPARE(env.store->jobs()->front().state, JobState::Queued);
         Result<CoverageIntervals> before = env.store->coverage(kBtc, range);
         QVERIFY(before && !before->empty());
         const int firstRun = fake.requestCount(QStringLiteral("/api/v3/klines"));
@@ -421,7 +421,7 @@ private slots:
                                      || stateOf(env.manager.get(), *id) == QLatin1String("failed"),
                                  30'000);
         const BackfillJobInfo j = *env.manager->job(*id);
-        QVERIFY2(j.state == QLatin1String("done"), qPrintable(describe(j)));
+        QVERIFY2(j.state == JobState::Done, qPrintable(describe(j)));
         const int klines = fake.requestCount(QStringLiteral("/api/v3/klines"));
         // Each day is 2 chunks of at most 1000 minutes; February is one zip or 42 chunks.
         QCOMPARE(klines, badChecksum ? 4 + (29 * 1440 + 999) / 1000 : 4);
@@ -447,7 +447,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 3, 20'000);
         QVERIFY(env.manager->pause(*id));
         QCOMPARE(stateOf(env.manager.get(), *id), QStringLiteral("paused"));
-        QCOMPARE(env.store->jobs()->front().state, QStringLiteral("paused"));
+        QCOMPARE(env.store->jobs()->front().state, JobState::Paused);
         // In-flight requests are cut; nothing goes out while paused.
         QTest::qWait(300);
         const int whilePaused = fake.requestCount(QStringLiteral("/api/v3/klines"));
@@ -496,7 +496,7 @@ private slots:
         qint64 firstDone = 0;
         for (const auto &args : changed) {
             const auto j = args.at(0).value<BackfillJobInfo>();
-            if (j.state == QLatin1String("done") && firstDone == 0)
+            if (j.state == JobState::Done && firstDone == 0)
                 firstDone = j.id;
         }
         QCOMPARE(firstDone, *high);

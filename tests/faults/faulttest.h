@@ -4,7 +4,7 @@
 // Shared by the fault suites: times, the seed of the random fault moments, and reading a
 // store the way the child wrote it.
 #include "model/series.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QDateTime>
 #include <QRandomGenerator>
@@ -32,7 +32,7 @@ inline QRandomGenerator faultRandom()
     return QRandomGenerator(seed);
 }
 
-inline std::unique_ptr<BarStore> openStore(const QString &url)
+inline std::unique_ptr<Store> openStore(const QString &url)
 {
     auto s = createBarStore(url);
     if (!s || !(*s)->open())

@@ -81,7 +81,7 @@ private slots:
         Result<std::vector<StoredJob>> jobs = store->jobs();
         QVERIFY(jobs);
         QCOMPARE(jobs->size(), size_t(1));
-        QCOMPARE(jobs->front().state, QStringLiteral("done"));
+        QCOMPARE(jobs->front().state, JobState::Done);
     }
 };
 

@@ -2,7 +2,7 @@
 // The shared behaviour suite of BarStore: every test runs once per backend (a global data
 // row): SQLite always, PostgreSQL when tools/test.sh provides a server and the build has the
 // store. Each test gets a fresh store (a new SQLite file, or a new PostgreSQL database).
-#include "storage/barstore.h"
+#include "storage/store.h"
 #include "storage/coverageledger.h"
 #include "storage/rollup.h"
 #include "support/pgtestdb.h"
@@ -94,13 +94,13 @@ private slots:
     void badUrls();
 
 private:
-    std::unique_ptr<BarStore> reopen();
+    std::unique_ptr<Store> reopen();
 
     QTemporaryDir m_dir;
     QString m_url;
     // A database of its own per test on PostgreSQL (ctest runs -j2), dropped in cleanup().
     std::optional<test::PgTestDatabase> m_pgDb;
-    std::unique_ptr<BarStore> m_store;
+    std::unique_ptr<Store> m_store;
     int m_counter = 0;
 };
 
@@ -142,7 +142,7 @@ void TstBarStore::cleanup()
     m_pgDb.reset();
 }
 
-std::unique_ptr<BarStore> TstBarStore::reopen()
+std::unique_ptr<Store> TstBarStore::reopen()
 {
     m_store->close();
     m_store.reset();
@@ -415,7 +415,7 @@ void TstBarStore::jobsRoundTrip()
     StoredJob a;
     a.series = key(QStringLiteral("JOB/A"));
     a.range = {kT0, kT0 + kDayMs};
-    a.state = QStringLiteral("queued");
+    a.state = JobState::Queued;
     a.priority = 5;
     a.createdMs = 1000;
     a.updatedMs = 1000;
@@ -428,7 +428,7 @@ void TstBarStore::jobsRoundTrip()
     QVERIFY(idA && idB);
     QVERIFY(*idA != *idB);
     a.id = *idA;
-    a.state = QStringLiteral("failed");
+    a.state = JobState::Failed;
     a.error = QStringLiteral("rate limited: wait 5 s");
     a.barsWritten = 12345;
     a.updatedMs = 2000;
@@ -448,7 +448,7 @@ void TstBarStore::jobsRoundTrip()
     QCOMPARE(ra.updatedMs, qint64(2000));
     QCOMPARE(ra.extra, a.extra);
     QCOMPARE((*jobs)[1].id, *idB);
-    QCOMPARE((*jobs)[1].state, QStringLiteral("queued"));
+    QCOMPARE((*jobs)[1].state, JobState::Queued);
     StoredJob ghost = a;
     ghost.id = 999999;
     const VoidResult missing = m_store->updateJob(ghost);
@@ -603,7 +603,7 @@ void TstBarStore::claimsBetweenOwners()
 {
     auto second = createBarStore(m_url);
     QVERIFY(second && (*second)->open());
-    BarStore *other = second->get();
+    Store *other = second->get();
     const SeriesKey s = key(QStringLiteral("CLAIM/A"));
     const QString a = QStringLiteral("host:1:a"), b = QStringLiteral("host:2:b");
     const qint64 now = 1'000'000, ttl = 60'000;
@@ -683,7 +683,7 @@ void TstBarStore::claimsRaceAcrossInstances()
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i) {
         threads.emplace_back([&, i] {
-            BarStore *store = i % 2 ? second->get() : m_store.get();
+            Store *store = i % 2 ? second->get() : m_store.get();
             const QString owner = QStringLiteral("host:%1:race").arg(i);
             for (int k = 0; k < 20; ++k) {
                 const qint64 from = (k * 7 + i * 3) % 100;

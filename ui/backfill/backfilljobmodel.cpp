@@ -93,21 +93,23 @@ int BackfillJobModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QString BackfillJobModel::stateText(const QString &state)
+QString BackfillJobModel::stateText(JobState state)
 {
-    if (state == QLatin1String("queued"))
+    switch (state) {
+    case JobState::Queued:
         return tr("queued");
-    if (state == QLatin1String("running"))
+    case JobState::Running:
         return tr("running");
-    if (state == QLatin1String("paused"))
+    case JobState::Paused:
         return tr("paused");
-    if (state == QLatin1String("done"))
+    case JobState::Done:
         return tr("done");
-    if (state == QLatin1String("failed"))
+    case JobState::Failed:
         return tr("failed");
-    if (state == QLatin1String("cancelled"))
+    case JobState::Cancelled:
         return tr("cancelled");
-    return state;
+    }
+    return QString(jobStateName(state));
 }
 
 QString BackfillJobModel::durationText(qint64 ms)
@@ -130,11 +132,11 @@ QVariant BackfillJobModel::data(const QModelIndex &index, int role) const
     if (role == JobIdRole)
         return j.id;
     if (role == StateRole)
-        return j.state;
+        return QString(jobStateName(j.state));
     if (role == ProgressRole)
         return j.progress;
     const QLocale locale;
-    const bool active = j.state == QLatin1String("running") || j.state == QLatin1String("queued");
+    const bool active = j.state == JobState::Running || j.state == JobState::Queued;
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case Series:
@@ -148,7 +150,7 @@ QVariant BackfillJobModel::data(const QModelIndex &index, int role) const
         case Bars:
             return locale.toString(j.barsWritten);
         case Rate:
-            return j.state == QLatin1String("running")
+            return j.state == JobState::Running
                        ? tr("%1 bars/s").arg(locale.toString(j.barsPerSecond, 'f', 0))
                        : QString();
         case Eta:
@@ -173,7 +175,7 @@ QVariant BackfillJobModel::data(const QModelIndex &index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
     }
     if (role == Qt::ForegroundRole && index.column() == Error && !j.error.isEmpty()) {
-        if (j.state == QLatin1String("failed"))
+        if (j.state == JobState::Failed)
             return QBrush(QColor(0xD5, 0x5E, 0x00));
     }
     return {};

@@ -41,7 +41,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    static QString stateText(const QString &state);
+    static QString stateText(JobState state);
     static QString durationText(qint64 ms);
 
 signals:

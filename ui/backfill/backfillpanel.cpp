@@ -73,7 +73,7 @@ void BackfillPanel::setManager(BackfillManager *manager)
         m_summary->setText(tr("Backfill is not available."));
 }
 
-QList<qint64> BackfillPanel::selectedJobs(const QStringList &states) const
+QList<qint64> BackfillPanel::selectedJobs(const QList<JobState> &states) const
 {
     QList<qint64> ids;
     for (const QModelIndex &i : m_view->selectionModel()->selectedRows()) {
@@ -89,17 +89,17 @@ void BackfillPanel::apply(Command command)
     BackfillManager *manager = m_model->manager();
     if (!manager)
         return;
-    const QStringList active{QStringLiteral("queued"), QStringLiteral("running")};
+    const QList<JobState> active{JobState::Queued, JobState::Running};
     QList<qint64> ids;
     switch (command) {
     case Command::Pause:
         ids = selectedJobs(active);
         break;
     case Command::Resume:
-        ids = selectedJobs({QStringLiteral("paused"), QStringLiteral("failed")});
+        ids = selectedJobs({JobState::Paused, JobState::Failed});
         break;
     case Command::Cancel:
-        ids = selectedJobs(active + QStringList{QStringLiteral("paused")});
+        ids = selectedJobs(active + QList<JobState>{JobState::Paused});
         break;
     }
     if (ids.isEmpty())
@@ -125,20 +125,20 @@ void BackfillPanel::apply(Command command)
 
 void BackfillPanel::updateButtons()
 {
-    const QStringList active{QStringLiteral("queued"), QStringLiteral("running")};
+    const QList<JobState> active{JobState::Queued, JobState::Running};
     m_pause->setEnabled(!selectedJobs(active).isEmpty());
     m_resume->setEnabled(
-        !selectedJobs({QStringLiteral("paused"), QStringLiteral("failed")}).isEmpty());
-    m_cancel->setEnabled(!selectedJobs(active + QStringList{QStringLiteral("paused")}).isEmpty());
+        !selectedJobs({JobState::Paused, JobState::Failed}).isEmpty());
+    m_cancel->setEnabled(!selectedJobs(active + QList<JobState>{JobState::Paused}).isEmpty());
     int running = 0;
     int queued = 0;
     double rate = 0;
     for (int r = 0; r < m_model->rowCount(); ++r) {
         const BackfillJobInfo j = m_model->jobAt(r);
-        if (j.state == QLatin1String("running")) {
+        if (j.state == JobState::Running) {
             ++running;
             rate += j.barsPerSecond;
-        } else if (j.state == QLatin1String("queued")) {
+        } else if (j.state == JobState::Queued) {
             ++queued;
         }
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "model/jobstate.h"
+
 #include <QThreadPool>
 #include <QWidget>
 
@@ -44,7 +46,7 @@ private:
     // for them so no task outlives the services it uses.
     QThreadPool m_pool;
     void updateButtons();
-    QList<qint64> selectedJobs(const QStringList &states) const;
+    QList<qint64> selectedJobs(const QList<JobState> &states) const;
 
     BackfillJobModel *m_model;
     QTableView *m_view;

@@ -6,7 +6,7 @@
 #include "configfile.h"
 #include "credentialstore.h"
 #include "plugin/pluginregistry.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -376,7 +376,7 @@ void SettingsDialog::testStore()
     runAsync(
         &m_pool, this,
         [url]() -> QPair<bool, QString> {
-            Result<std::unique_ptr<BarStore>> store = createBarStore(url);
+            Result<std::unique_ptr<Store>> store = createBarStore(url);
             if (!store)
                 return {false, store.error().userMessage()};
             VoidResult ok = (*store)->open();

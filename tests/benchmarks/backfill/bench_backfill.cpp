@@ -10,7 +10,7 @@
 #include "services/backfillmanager.h"
 #include "services/marketservice.h"
 #include "services/requestpacer.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -73,7 +73,7 @@ Run backfill(BinanceFake &fake, TimeRange range, bool archive)
     QEventLoop loop;
     qint64 id = 0;
     QObject::connect(&manager, &BackfillManager::jobChanged, &loop, [&](const BackfillJobInfo &j) {
-        if (j.id == id && (j.state == QLatin1String("done") || j.state == QLatin1String("failed")))
+        if (j.id == id && (j.state == JobState::Done || j.state == JobState::Failed))
             loop.quit();
     });
     // How many requests the pacer has in flight, sampled while the job runs.
@@ -96,13 +96,13 @@ Run backfill(BinanceFake &fake, TimeRange range, bool archive)
         return r;
     }
     id = *submitted;
-    if (auto j = manager.job(id); j && j->state != QLatin1String("done") && j->state != QLatin1String("failed"))
+    if (auto j = manager.job(id); j && j->state != JobState::Done && j->state != JobState::Failed)
         loop.exec();
     r.seconds = timer.nsecsElapsed() / 1e9;
     sampler.stop();
     r.meanInFlight = samples > 0 ? double(inFlightSum) / samples : 0;
     const BackfillJobInfo j = *manager.job(id);
-    r.ok = j.state == QLatin1String("done");
+    r.ok = j.state == JobState::Done;
     r.bars = j.barsWritten;
     r.requests = j.requests;
     r.weight = j.weightUsed;

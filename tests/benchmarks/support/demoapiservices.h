@@ -7,7 +7,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QTemporaryDir>
 
@@ -22,7 +22,7 @@ struct DemoApiServices
 {
     QTemporaryDir dir;
     Config config;
-    std::unique_ptr<BarStore> store;
+    std::unique_ptr<Store> store;
     std::unique_ptr<BarCache> cache;
     PluginRegistry registry;
     std::unique_ptr<MarketService> market;

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     // Two finished jobs from "earlier", then one for the older ETH hole and a big one for
     // DOGE that is still running when the pictures are taken.
     auto waitDone = [&](qint64 id) {
-        (void)QTest::qWaitFor([&] { return fx.backfill->job(id)->state == QLatin1String("done"); },
+        (void)QTest::qWaitFor([&] { return fx.backfill->job(id)->state == JobState::Done; },
                               60000);
     };
     if (auto id = fx.backfill->submit(sol, {day0 - 16 * kDayMs, day0 - 12 * kDayMs}))
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
     settle(3500);
     ok = save(window.healthDock(), outDir + QStringLiteral("/health.png")) && ok;
     for (const BackfillJobInfo &j : fx.backfill->jobs())
-        if (j.state == QLatin1String("running") || j.state == QLatin1String("queued"))
+        if (j.state == JobState::Running || j.state == JobState::Queued)
             (void)fx.backfill->cancel(j.id);
     window.close();
     fx.stop();

@@ -17,7 +17,7 @@ using namespace barkeep::ui;
 namespace {
 constexpr qint64 kT0 = 1709596800000; // 2024-03-05
 
-BackfillJobInfo job(qint64 id, const QString &state, double progress = 0, const QString &error = {})
+BackfillJobInfo job(qint64 id, JobState state, double progress = 0, const QString &error = {})
 {
     BackfillJobInfo j;
     j.id = id;
@@ -26,8 +26,8 @@ BackfillJobInfo job(qint64 id, const QString &state, double progress = 0, const 
     j.state = state;
     j.progress = progress;
     j.barsWritten = qint64(progress * 1440);
-    j.barsPerSecond = state == QLatin1String("running") ? 1234 : 0;
-    j.etaMs = state == QLatin1String("running") ? 65'000 : -1;
+    j.barsPerSecond = state == JobState::Running ? 1234 : 0;
+    j.etaMs = state == JobState::Running ? 65'000 : -1;
     j.error = error;
     return j;
 }
@@ -46,8 +46,8 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.columnCount(), int(BackfillJobModel::ColumnCount));
 
-        model.setJobs({job(1, QStringLiteral("done"), 1), job(3, QStringLiteral("running"), 0.25),
-                       job(2, QStringLiteral("failed"), 0.5,
+        model.setJobs({job(1, JobState::Done, 1), job(3, JobState::Running, 0.25),
+                       job(2, JobState::Failed, 0.5,
                            QStringLiteral("banned by binance until 14:03:07"))});
         QCOMPARE(model.rowCount(), 3);
         // Newest first.
@@ -78,7 +78,7 @@ private slots:
 
         // An update changes one row in place.
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        model.upsertJob(job(3, QStringLiteral("running"), 0.75));
+        model.upsertJob(job(3, JobState::Running, 0.75));
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.first().at(0).toModelIndex().row(), 0);
         QCOMPARE(model.index(0, BackfillJobModel::Progress)
@@ -88,8 +88,8 @@ private slots:
 
         // A new job is inserted on top; an older unknown one in its place.
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        model.upsertJob(job(7, QStringLiteral("queued")));
-        model.upsertJob(job(0, QStringLiteral("cancelled")));
+        model.upsertJob(job(7, JobState::Queued));
+        model.upsertJob(job(0, JobState::Cancelled));
         QCOMPARE(inserted.size(), 2);
         QCOMPARE(model.rowCount(), 5);
         QCOMPARE(model.jobAt(0).id, 7);
@@ -116,7 +116,7 @@ private slots:
             = fx.backfill->submit(test::PanelsFixture::demo(), {kT0, kT0 + 6 * kHourMs});
         QVERIFY(id);
         QTRY_VERIFY_WITH_TIMEOUT(model.rowOfJob(*id) >= 0, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(model.jobAt(model.rowOfJob(*id)).state, QStringLiteral("done"),
+        QTRY_COMPARE_WITH_TIMEOUT(model.jobAt(model.rowOfJob(*id)).state, JobState::Done,
                                   60000);
         QCOMPARE(model.jobAt(model.rowOfJob(*id)).barsWritten, 6 * 60);
         QCOMPARE(model.index(model.rowOfJob(*id), BackfillJobModel::Progress)
@@ -132,15 +132,15 @@ private slots:
         model.setManager(fx.backfill.get());
         QVERIFY(reloaded.wait(10000));
         QVERIFY(model.rowOfJob(*id) >= 0);
-        QCOMPARE(model.jobAt(model.rowOfJob(*id)).state, QStringLiteral("done"));
+        QCOMPARE(model.jobAt(model.rowOfJob(*id)).state, JobState::Done);
     }
 
     void panelButtonsFollowTheSelection()
     {
         BackfillPanel panel;
-        panel.model()->setJobs({job(1, QStringLiteral("running"), 0.5),
-                                job(2, QStringLiteral("paused"), 0.1),
-                                job(3, QStringLiteral("done"), 1)});
+        panel.model()->setJobs({job(1, JobState::Running, 0.5),
+                                job(2, JobState::Paused, 0.1),
+                                job(3, JobState::Done, 1)});
         panel.show();
         QVERIFY(!panel.pauseButton()->isEnabled());
         panel.view()->selectRow(panel.model()->rowOfJob(1));
@@ -171,12 +171,12 @@ private slots:
         panel.view()->selectRow(panel.model()->rowOfJob(*id));
         QTRY_VERIFY_WITH_TIMEOUT(panel.pauseButton()->isEnabled(), 10000);
         panel.pauseButton()->click();
-        QTRY_COMPARE_WITH_TIMEOUT(fx.backfill->job(*id)->state, QStringLiteral("paused"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(fx.backfill->job(*id)->state, JobState::Paused, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(panel.model()->jobAt(panel.model()->rowOfJob(*id)).state,
-                                  QStringLiteral("paused"), 10000);
+                                  JobState::Paused, 10000);
         QTRY_VERIFY(panel.resumeButton()->isEnabled());
         panel.cancelButton()->click();
-        QTRY_COMPARE_WITH_TIMEOUT(fx.backfill->job(*id)->state, QStringLiteral("cancelled"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(fx.backfill->job(*id)->state, JobState::Cancelled, 20000);
     }
 };
 

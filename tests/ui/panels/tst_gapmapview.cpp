@@ -5,7 +5,7 @@
 #include "gapmap/gapmapview.h"
 #include "panelsfixture.h"
 #include "services/dataorchestrator.h"
-#include "storage/barstore.h"
+#include "storage/store.h"
 
 #include <QAction>
 #include <QApplication>
