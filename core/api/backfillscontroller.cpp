@@ -45,6 +45,41 @@ Result<qint64> pathId(const QString &text)
 }
 } // namespace
 
+VoidResult BackfillsController::admit(const QList<BackfillJobInfo> &jobs, const SeriesKey &series,
+                                     const TimeRange &range)
+{
+    int active = 0, ofSeries = 0;
+    for (const BackfillJobInfo &j : jobs) {
+        if (isFinished(j.state))
+            continue;
+        ++active;
+        if (j.series.market != series.market || j.series.provider != series.provider
+            || j.series.symbol != series.symbol)
+            continue;
+        ++ofSeries;
+        if (j.range.from <= range.from && range.to <= j.range.to)
+            return Error(Error::Kind::Conflict,
+                         QStringLiteral("backfill %1 of %2/%3/%4 is still %5 and covers this range: "
+                                        "follow it with GET /api/v1/backfills/%1")
+                             .arg(j.id)
+                             .arg(series.market, series.provider, series.symbol, jobStateName(j.state)));
+    }
+    if (ofSeries >= kMaxActivePerSeries)
+        return Error(Error::Kind::RateLimited,
+                     QStringLiteral("%1 backfills of %2/%3/%4 are unfinished (at most %5 per series): "
+                                    "wait for one to end or cancel one")
+                         .arg(ofSeries)
+                         .arg(series.market, series.provider, series.symbol)
+                         .arg(kMaxActivePerSeries));
+    if (active >= kMaxActive)
+        return Error(Error::Kind::RateLimited,
+                     QStringLiteral("%1 backfills are unfinished (at most %2): wait for one to end "
+                                    "or cancel one")
+                         .arg(active)
+                         .arg(kMaxActive));
+    return {};
+}
+
 QJsonObject BackfillsController::jobJson(const BackfillJobInfo &job)
 {
     return {{QStringLiteral("id"), job.id},
@@ -71,7 +106,7 @@ void BackfillsController::registerRoutes(QHttpServer &server)
     const QString item = QStringLiteral("/api/v1/backfills/{id}");
 
     addRoute(server, ctx, collection, Method::Post, true,
-             [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
+             [&ctx, mutex = &m_submitMutex](const QHttpServerRequest &req, const PendingResponse &r) {
                  if (!ctx.services.backfill)
                      return r.sendError(unavailable());
                  QJsonParseError perr;
@@ -111,8 +146,11 @@ void BackfillsController::registerRoutes(QHttpServer &server)
                                                      .arg((*until - *since) / kDayMs)
                                                      .arg(ctx.options.maxRangeDays)));
                  const TimeRange range{*since, *until};
-                 whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, key, range]() -> Result<qint64> {
+                 whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, mutex, key, range]() -> Result<qint64> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
+                         return ok.error();
+                     QMutexLocker lock(mutex);
+                     if (VoidResult ok = admit(ctx.services.backfill->jobs(), key, range); !ok)
                          return ok.error();
                      return ctx.services.backfill->submit(key, range);
                  }), ctx.receiver, [r](const Result<qint64> &id) {
