@@ -939,8 +939,8 @@ Befehle (laufen ohne Fenster auf demselben Speicher):
     </message>
     <message>
         <location filename="../ui/settings/settingsdialog.cpp" line="213"/>
-        <source>Scripts using the current token will be refused after the next restart. Continue?</source>
-        <translation>Skripte mit dem aktuellen Token werden nach dem nächsten Neustart abgewiesen. Fortfahren?</translation>
+        <source>Scripts using the current token will be refused from now on. Continue?</source>
+        <translation>Skripte mit dem aktuellen Token werden ab sofort abgewiesen. Fortfahren?</translation>
     </message>
     <message>
         <location filename="../ui/settings/settingsdialog.cpp" line="255"/>

@@ -627,7 +627,15 @@ void MainWindow::showSettings()
     ctx.configFile = m_services.configFile;
     ctx.tokenFile = m_services.tokenFile;
     ctx.token = m_services.apiToken;
-    ctx.regenerateToken = m_services.regenerateToken;
+    // The running server switches to the new token at once (ApiToken::regenerate), so the
+    // next opening of the dialog must show that one.
+    if (m_services.regenerateToken)
+        ctx.regenerateToken = [this] {
+            Result<QByteArray> token = m_services.regenerateToken();
+            if (token)
+                m_services.apiToken = *token;
+            return token;
+        };
     auto *dialog = new SettingsDialog(ctx, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SettingsDialog::saved, this, [this](bool ok) {

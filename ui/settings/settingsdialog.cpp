@@ -210,7 +210,7 @@ void SettingsDialog::regenerateToken()
         return;
     if (QMessageBox::question(
             this, tr("Regenerate the API token"),
-            tr("Scripts using the current token will be refused after the next restart. "
+            tr("Scripts using the current token will be refused from now on. "
                "Continue?"))
         != QMessageBox::Yes)
         return;
