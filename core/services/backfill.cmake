@@ -4,4 +4,5 @@ target_sources(barkeep_core PRIVATE
     services/requestpacer.h services/requestpacer.cpp
     services/backfillplanner.h services/backfillplanner.cpp
     services/backfillmanager.h services/backfillmanager.cpp
+    services/backfillclaimkeeper.h services/backfillclaimkeeper.cpp
 )

@@ -4,6 +4,7 @@
 // issue 20 item 1, not done yet (the chunk runner already returns one ChunkOutcome).
 #include "backfillmanager.h"
 
+#include "backfillclaimkeeper.h"
 #include "backfillplanner.h"
 #include "cache/barcache.h"
 #include "log/logging.h"
@@ -21,22 +22,15 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QRecursiveMutex>
-#include <QSysInfo>
 #include <QThread>
 #include <QThreadPool>
 #include <QTimeZone>
 #include <QTimer>
-#include <QUuid>
 #include <QWaitCondition>
 
 #include <algorithm>
 #include <atomic>
 #include <deque>
-
-#ifdef Q_OS_UNIX
-#include <cerrno>
-#include <csignal>
-#endif
 
 namespace barkeep {
 
@@ -54,25 +48,6 @@ bool overlaps(TimeRange a, TimeRange b)
     return a.from < b.to && b.from < a.to;
 }
 
-// True when a claim owner ("host:pid:random", see Private::claimOwner) is a process of this
-// host that no longer exists (killed -9 or crashed before releasing). Anything unsure (another
-// host, a live or reused pid, no way to ask) is false: its claims then expire by their TTL.
-bool ownerIsDeadHere(const QString &owner)
-{
-#ifdef Q_OS_UNIX
-    const QStringList parts = owner.split(QLatin1Char(':'));
-    if (parts.size() != 3 || parts[0] != QSysInfo::machineHostName())
-        return false;
-    bool ok = false;
-    const qint64 pid = parts[1].toLongLong(&ok);
-    if (!ok || pid <= 0 || pid == QCoreApplication::applicationPid())
-        return false;
-    return ::kill(pid_t(pid), 0) == -1 && errno == ESRCH;
-#else
-    Q_UNUSED(owner);
-    return false;
-#endif
-}
 } // namespace
 
 struct BackfillChunk
@@ -130,29 +105,20 @@ public:
     bool started = false;
     bool stopping = false;
 
-    // This manager's name in the store's claims: unique per process and manager.
-    const QString claimOwner = QStringLiteral("%1:%2:%3")
-                              .arg(QSysInfo::machineHostName())
-                              .arg(QCoreApplication::applicationPid())
-                              .arg(QUuid::createUuid().toString(QUuid::Id128).left(12));
-    std::atomic<int> storeClaims{0}; // claims held in the store now
-    qint64 lastRenewMs = 0;          // manager thread only
-    std::atomic<bool> renewing{false};
 
     QRecursiveMutex emitMutex;
     QList<BackfillJobInfo> outbox;
     QTimer *flushTimer = nullptr;
-    // Claim renewals, off the manager's thread and never queued behind chunk tasks. Last
-    // member: destroyed (waited for) first.
-    QThreadPool renewPool;
+    // This manager's fetch claims in the store. Last member: destroyed (its renewal waited
+    // for) first.
+    BackfillClaimKeeper claims;
 
     Private(BackfillManager *owner, Store *s, BarCache *c, MarketService *m, const Config &cfg)
-        : q(owner), store(s), cache(c), market(m), config(cfg)
+        : q(owner), store(s), cache(c), market(m), config(cfg), claims(s)
     {
         pool.setObjectName(QStringLiteral("backfill"));
         pool.setMaxThreadCount(tuning.maxThreads);
         pool.setExpiryTimeout(30'000);
-        renewPool.setMaxThreadCount(1);
         maxConcurrentJobs = int(std::max<qint64>(1, cfg.integer(QStringLiteral("backfill.maxConcurrentJobs"))));
         if (!cfg.contains(QStringLiteral("backfill.maxConcurrentJobs")))
             maxConcurrentJobs = 2;
@@ -274,25 +240,9 @@ public:
             }
             if (replan)
                 scheduleLocked();
-            renewClaimsLocked(t);
+            claims.renewIfDue(t, tuning.claimTtlMs);
         }
         emitPending();
-    }
-
-    // Keeps this manager's store claims alive while chunks hold them (a chunk may wait out a
-    // ban for longer than the TTL).
-    void renewClaimsLocked(qint64 t)
-    {
-        if (storeClaims.load() == 0 || renewing.load() || t - lastRenewMs < tuning.claimTtlMs / 3)
-            return;
-        lastRenewMs = t;
-        renewing = true;
-        const qint64 ttl = tuning.claimTtlMs;
-        renewPool.start([this, ttl] {
-            if (Result<qint64> n = store->renewClaims(claimOwner, ttl, nowMs()); !n)
-                qCWarning(lcBackfill).noquote() << "cannot renew fetch claims:" << n.error().toString();
-            renewing = false;
-        });
     }
 
     // Chunk tasks per provider: twice its request slots. A chunk holds its task while it
@@ -393,25 +343,9 @@ public:
 
     // --- worker side ----------------------------------------------------------------------
 
-    // Drops the claims of owners whose process is gone from this host, so a rerun after a
-    // kill -9 continues at once instead of waiting for the dead process' claims to expire.
-    void reapDeadOwners()
-    {
-        Result<QStringList> owners = store->claimOwners();
-        if (!owners)
-            return;
-        for (const QString &o : *owners) {
-            if (!ownerIsDeadHere(o))
-                continue;
-            qCInfo(lcBackfill).noquote() << "dropping the fetch claims of" << o << "(process gone)";
-            if (VoidResult ok = store->releaseAll(o); !ok)
-                qCWarning(lcBackfill).noquote() << "cannot drop the claims of" << o << ok.error().toString();
-        }
-    }
-
     void plan(std::shared_ptr<BackfillJob> job, int gen)
     {
-        reapDeadOwners();
+        claims.reapDeadOwners();
         const SeriesKey series = job->info.series;
         Result<std::vector<BackfillChunk>> planned = [&]() -> Result<std::vector<BackfillChunk>> {
             Result<TimeRanges> todo = BackfillPlanner::todo(store, series, job->info.range,
@@ -478,7 +412,7 @@ public:
     // Waits (cancellable) for the minutes of `range` no other chunk of this process is
     // fetching, claims them in the store against other processes, then returns what of the
     // granted part is still to fetch (its hull), registered as in flight. `whole` (an archive
-    // month) is all or nothing. release() and releaseClaim() undo it.
+    // month) is all or nothing. release() and claims.release() undo it.
     Result<Claimed> claim(const BackfillJob &job, TimeRange range, bool whole)
     {
         const SeriesKey &series = job.info.series;
@@ -509,7 +443,7 @@ public:
             }
             changed.wakeAll();
         };
-        Result<TimeRanges> granted = store->claim(series, range, claimOwner, tuning.claimTtlMs, nowMs());
+        Result<TimeRanges> granted = claims.claim(series, range, tuning.claimTtlMs, nowMs());
         if (!granted) {
             narrow({});
             return granted.error();
@@ -519,14 +453,14 @@ public:
             piece = {};
         for (const TimeRange &g : *granted)
             if (g != piece)
-                releaseClaim(series, g, false);
+                claims.release(series, g, false);
         out.deferred = piece != range;
         if (piece.isEmpty()) {
             narrow({});
             return out;
         }
         out.held = piece;
-        ++storeClaims;
+        claims.hold();
         // The whole piece stays registered here until released: another chunk of this
         // process claiming inside it would share this owner's claim rows, which the release
         // of this piece drops.
@@ -536,7 +470,7 @@ public:
         Result<TimeRanges> todo = BackfillPlanner::todo(store, series, piece, job.options.recheckEmpty,
                                                         nowMs());
         if (!todo || todo->empty()) {
-            releaseClaim(series, piece);
+            claims.release(series, piece, true);
             release(series, piece);
             if (!todo)
                 return todo.error();
@@ -545,15 +479,6 @@ public:
         }
         out.fetch = whole ? piece : TimeRange{todo->front().from, todo->back().to};
         return out;
-    }
-
-    void releaseClaim(const SeriesKey &series, TimeRange held, bool counted = true)
-    {
-        if (VoidResult ok = store->release(series, held, claimOwner); !ok)
-            qCWarning(lcBackfill).noquote() << "cannot release a fetch claim (it expires):"
-                                            << ok.error().toString();
-        if (counted)
-            --storeClaims;
     }
 
     void release(const SeriesKey &series, TimeRange range)
@@ -629,7 +554,7 @@ public:
             TimeRange held;
             ~Release()
             {
-                d->releaseClaim(series, held);
+                d->claims.release(series, held, true);
                 d->release(series, held);
             }
         } releaseOnExit{this, series, claimed->held};
@@ -944,7 +869,7 @@ void BackfillManager::stop()
                 d->abortLocked(*job);
     }
     d->pool.waitForDone();
-    d->renewPool.waitForDone();
+    d->claims.waitForDone();
     {
         QMutexLocker lock(&d->mutex);
         for (auto &job : d->jobs) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "barkeepcore_export.h"
+#include "model/bar.h"
 #include "model/series.h"
 #include "util/result.h"
 
