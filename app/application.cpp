@@ -10,6 +10,7 @@
 #include "services/backfillmanager.h"
 #include "services/dataorchestrator.h"
 #include "services/requestpacer.h"
+#include "services/sharedbudget.h"
 #include "services/marketservice.h"
 #include "storage/store.h"
 #include "util/epolleventdispatcher.h"
@@ -139,7 +140,12 @@ VoidResult Application::start()
     // 4. services
     m_market = std::make_unique<MarketService>(m_registry.get(), m_config);
     // Every provider request, interactive or backfill, goes through its provider's pacer.
-    m_market->setGateFactory(RequestPacer::factory());
+    // Providers count per IP: instances sharing the cache's Redis share each provider's
+    // budget through it; without Redis each instance paces alone.
+    m_market->setGateFactory(RequestPacer::factory(
+        m_config.cacheUrl().startsWith(QLatin1String("redis://"))
+            ? std::make_shared<SharedBudget>(m_config.cacheUrl())
+            : nullptr));
     m_orchestrator = std::make_unique<DataOrchestrator>(m_store.get(), m_cache.get(), m_market.get());
     m_backfill = std::make_unique<BackfillManager>(m_store.get(), m_cache.get(), m_market.get(), m_config);
     if (VoidResult ok = m_backfill->start(); !ok) {

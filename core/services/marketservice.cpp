@@ -107,7 +107,8 @@ QByteArray MarketService::gateMetrics(const QStringList &providers) const
     for (qsizetype i = 0; i < all.size(); ++i)
         out += "barkeep_provider_gate_state{provider=\"" + all[i].first + "\",reason=\""
             + GateState::reasonName(states[i].reason) + "\"} 1\n";
-    auto limitLabels = [](const QByteArray &p, const LimitUsage &u) {
+    // -> QByteArray: a QStringBuilder returned from here would outlive its temporaries.
+    auto limitLabels = [](const QByteArray &p, const LimitUsage &u) -> QByteArray {
         return "{provider=\"" + p + "\",kind=\"" + RateLimit::kindName(u.limit.kind) + "\",interval_seconds=\""
             + QByteArray::number(double(u.limit.intervalMs) / 1000.0) + "\",source=\""
             + RateLimit::sourceName(u.limit.source) + "\"} ";

@@ -2,6 +2,7 @@
 #include "requestpacer.h"
 
 #include "log/logging.h"
+#include "sharedbudget.h"
 
 #include <QDateTime>
 #include <QThread>
@@ -24,6 +25,8 @@ constexpr qint64 kDefaultBanMs = 120'000;
 // before a request succeeds, up to the last.
 constexpr qint64 kFirstBackoffMs = 1'000;
 constexpr qint64 kMaxBackoffMs = 60'000;
+// Request limits up to this interval are spaced evenly, not only counted.
+constexpr qint64 kSpacedUpToMs = 10'000;
 // Alpaca's X-Ratelimit-* figures count requests per minute.
 constexpr qint64 kRateHeaderWindowMs = 60'000;
 
@@ -76,11 +79,20 @@ QList<RateLimit> RequestPacer::seedLimits(const Limits &l)
     return out;
 }
 
-std::function<std::unique_ptr<RequestGate>(const ProviderInfo &)> RequestPacer::factory()
+std::function<std::unique_ptr<RequestGate>(const ProviderInfo &)>
+RequestPacer::factory(std::shared_ptr<SharedBudget> shared)
 {
-    return [](const ProviderInfo &info) -> std::unique_ptr<RequestGate> {
-        return std::make_unique<RequestPacer>(limitsFor(info));
+    return [shared](const ProviderInfo &info) -> std::unique_ptr<RequestGate> {
+        auto pacer = std::make_unique<RequestPacer>(limitsFor(info));
+        pacer->setSharedBudget(shared);
+        return pacer;
     };
+}
+
+void RequestPacer::setSharedBudget(std::shared_ptr<SharedBudget> shared)
+{
+    QMutexLocker lock(&m_mutex);
+    m_shared = std::move(shared);
 }
 
 void RequestPacer::setClock(std::function<qint64()> clock)
@@ -175,9 +187,11 @@ qint64 RequestPacer::nextAllowedLocked(int weight, qint64 t) const
                 free = std::min(free, w.externalUntil);
             at = std::max(at, free);
         }
-        // Per-second limits are also spread evenly: a burst of the whole second's budget is
-        // what the providers' token buckets refuse.
-        if (w.limit.kind == RateLimit::Kind::Requests && w.limit.intervalMs <= 1000 && m_lastIssueMs > 0) {
+        // Request limits over a few seconds (the metadata's requests per second) are also
+        // spread evenly: a burst of the whole budget is what the providers' token buckets
+        // refuse.
+        if (w.limit.kind == RateLimit::Kind::Requests && w.limit.intervalMs <= kSpacedUpToMs
+            && m_lastIssueMs > 0) {
             const auto spacing
                 = qint64(std::ceil(double(w.limit.intervalMs) / (w.limit.limit * m_limits.target)));
             at = std::max(at, m_lastIssueMs + spacing);
@@ -203,7 +217,20 @@ VoidResult RequestPacer::acquire(int weight, const std::atomic<bool> *cancel)
         expireLocked(t);
         const bool slotFree = m_limits.maxConcurrency <= 0
             || m_inFlight.size() < qsizetype(m_limits.maxConcurrency);
-        const qint64 at = nextAllowedLocked(weight, t);
+        qint64 at = nextAllowedLocked(weight, t);
+        at = std::max(at, m_sharedUntil);
+        if (slotFree && at <= t && m_shared) {
+            // The other instances on this IP spend the same budget: Redis says whether this
+            // request still fits every window.
+            std::vector<SharedBudget::Window> shared;
+            for (const Window &w : m_windows)
+                shared.push_back({w.limit, budgetOf(w)});
+            const int full = m_shared->reserve(m_limits.provider, shared, std::max(0, weight), t);
+            if (full >= 0) {
+                at = SharedBudget::windowEnd(shared[std::size_t(full)].limit, t);
+                m_sharedUntil = at; // not asked again before that window ends
+            }
+        }
         if (slotFree && at <= t) {
             const int w = std::max(0, weight);
             for (Window &win : m_windows) {

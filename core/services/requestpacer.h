@@ -21,6 +21,8 @@ class QThread;
 
 namespace barkeep {
 
+class SharedBudget;
+
 // The counters kept their first name here; GateStats is the interface's.
 using PacerStats = GateStats;
 
@@ -69,8 +71,12 @@ public:
     static Limits limitsFor(const ProviderInfo &info);
     // The metadata guesses of `l` as limits (source Metadata).
     static QList<RateLimit> seedLimits(const Limits &l);
-    // A MarketService::GateFactory making one pacer per provider.
-    static std::function<std::unique_ptr<RequestGate>(const ProviderInfo &)> factory();
+    // A MarketService::GateFactory making one pacer per provider; with `shared`, every pacer
+    // also counts in the budget shared with the other instances on this Redis.
+    static std::function<std::unique_ptr<RequestGate>(const ProviderInfo &)>
+    factory(std::shared_ptr<SharedBudget> shared = {});
+    // Counts in `shared` too (one budget per IP across instances); nullptr = pace alone.
+    void setSharedBudget(std::shared_ptr<SharedBudget> shared);
 
     VoidResult acquire(int weight, const std::atomic<bool> *cancel) override;
     void observe(const HttpResponse &response) override;
@@ -142,6 +148,8 @@ private:
     bool m_stale = false;         // a header or an error contradicted the announced limits
     QHash<QThread *, qint64> m_inFlight; // thread → when its request went out
     GateStats m_stats;
+    std::shared_ptr<SharedBudget> m_shared;
+    qint64 m_sharedUntil = 0; // the shared budget refused until this window end
 };
 
 } // namespace barkeep
