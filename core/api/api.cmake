@@ -14,6 +14,7 @@ target_sources(barkeep_core PRIVATE
     api/marketscontroller.h api/marketscontroller.cpp
     api/barscontroller.h api/barscontroller.cpp
     api/backfillscontroller.h api/backfillscontroller.cpp
+    api/backfillrequest.h api/backfillrequest.cpp
     api/stream/streamqueue.h api/stream/streamqueue.cpp
     api/stream/streamclient.h api/stream/streamclient.cpp
     api/stream/streamsender.h api/stream/streamsender.cpp

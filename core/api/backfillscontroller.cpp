@@ -3,6 +3,7 @@
 
 #include "apicontext.h"
 #include "backfillcontrol.h"
+#include "backfillrequest.h"
 #include "whenfinished.h"
 
 #include <QJsonArray>
@@ -20,19 +21,6 @@ Error badInput(const QString &message) { return Error(Error::Kind::BadInput, mes
 Error unavailable()
 {
     return Error(Error::Kind::Unavailable, QStringLiteral("the backfill service is not running"));
-}
-
-Result<qint64> jsonTime(const QJsonObject &o, const QString &name)
-{
-    const QJsonValue v = o.value(name);
-    if (v.isString())
-        return checkedInteger(name, v.toString(), 0, kApiMaxTime);
-    if (!v.isDouble())
-        return badInput(QStringLiteral("'%1' must be a number (epoch milliseconds)").arg(name));
-    const double d = v.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > double(kApiMaxTime))
-        return badInput(QStringLiteral("'%1' must be an integer between 0 and %2").arg(name).arg(kApiMaxTime));
-    return qint64(d);
 }
 
 Result<qint64> pathId(const QString &text)
@@ -109,43 +97,15 @@ void BackfillsController::registerRoutes(QHttpServer &server)
              [&ctx, mutex = &m_submitMutex](const QHttpServerRequest &req, const PendingResponse &r) {
                  if (!ctx.services.backfill)
                      return r.sendError(unavailable());
-                 QJsonParseError perr;
-                 const QJsonDocument doc = QJsonDocument::fromJson(req.body(), &perr);
-                 if (perr.error != QJsonParseError::NoError || !doc.isObject())
-                     return r.sendError(badInput(
-                         QStringLiteral("the body must be a JSON object {\"market\",\"provider\",\"symbol\","
-                                        "\"since\",\"until\"}%1")
-                             .arg(perr.error != QJsonParseError::NoError
-                                      ? QStringLiteral(": ") + perr.errorString()
-                                      : QString())));
-                 const QJsonObject o = doc.object();
-                 SeriesKey key;
-                 key.market = o.value(QStringLiteral("market")).toString();
-                 key.provider = o.value(QStringLiteral("provider")).toString();
-                 key.symbol = o.value(QStringLiteral("symbol")).toString();
-                 if (key.market.isEmpty() || key.provider.isEmpty())
-                     return r.sendError(badInput(QStringLiteral("'market' and 'provider' are required strings")));
-                 if (VoidResult ok = checkMarketProvider(*ctx.services.registry, key.market, key.provider); !ok)
-                     return r.sendError(ok.error());
-                 if (VoidResult ok = checkSymbolText(key.symbol); !ok)
-                     return r.sendError(ok.error());
-                 Result<qint64> since = jsonTime(o, QStringLiteral("since"));
-                 if (!since)
-                     return r.sendError(since.error());
-                 Result<qint64> until = o.contains(QStringLiteral("until"))
-                     ? jsonTime(o, QStringLiteral("until"))
-                     : Result<qint64>(ctx.now() / kMinuteMs * kMinuteMs);
-                 if (!until)
-                     return r.sendError(until.error());
-                 if (*since >= *until)
-                     return r.sendError(badInput(QStringLiteral("'since' (%1) must be before 'until' (%2)")
-                                                     .arg(*since).arg(*until)));
-                 if (*until - *since > qint64(ctx.options.maxRangeDays) * kDayMs)
-                     return r.sendError(badInput(QStringLiteral("the range spans %1 days, more than %2: "
-                                                                "split it into several backfills")
-                                                     .arg((*until - *since) / kDayMs)
-                                                     .arg(ctx.options.maxRangeDays)));
-                 const TimeRange range{*since, *until};
+                 const Result<BackfillRequest> parsed = parseBackfillRequest(
+                     req.body(), ctx.now(), ctx.options.maxRangeDays,
+                     [&ctx](const QString &market, const QString &provider) {
+                         return checkMarketProvider(*ctx.services.registry, market, provider);
+                     });
+                 if (!parsed)
+                     return r.sendError(parsed.error());
+                 const SeriesKey key = parsed->series;
+                 const TimeRange range = parsed->range;
                  whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, mutex, key, range]() -> Result<qint64> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
                          return ok.error();

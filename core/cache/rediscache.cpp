@@ -115,19 +115,6 @@ private:
     std::chrono::steady_clock::time_point m_start;
 };
 
-// "<timeframe>:<from>:<to>", parsed from the right since only the numbers are certain.
-bool parseMember(const QByteArray &member, TimeRange *range)
-{
-    const int c2 = member.lastIndexOf(':');
-    const int c1 = c2 > 0 ? member.lastIndexOf(':', c2 - 1) : -1;
-    if (c1 < 0)
-        return false;
-    bool ok1 = false, ok2 = false;
-    range->from = member.mid(c1 + 1, c2 - c1 - 1).toLongLong(&ok1);
-    range->to = member.mid(c2 + 1).toLongLong(&ok2);
-    return ok1 && ok2;
-}
-
 QByteArray memberOf(const SeriesKey &series, TimeRange range)
 {
     return series.timeframe.toUtf8() + ':' + QByteArray::number(range.from) + ':'
@@ -162,6 +149,19 @@ Result<RedisEndpoint> RedisEndpoint::parse(const QString &url)
 QString RedisEndpoint::toString() const
 {
     return QStringLiteral("redis://%1:%2/%3").arg(host).arg(port).arg(db);
+}
+
+// "<timeframe>:<from>:<to>", parsed from the right since only the numbers are certain.
+bool RedisCache::parseMember(const QByteArray &member, TimeRange *range)
+{
+    const int c2 = member.lastIndexOf(':');
+    const int c1 = c2 > 0 ? member.lastIndexOf(':', c2 - 1) : -1;
+    if (c1 < 0)
+        return false;
+    bool ok1 = false, ok2 = false;
+    range->from = member.mid(c1 + 1, c2 - c1 - 1).toLongLong(&ok1);
+    range->to = member.mid(c2 + 1).toLongLong(&ok2);
+    return ok1 && ok2;
 }
 
 RedisCache::RedisCache(const RedisEndpoint &endpoint, int ttlSec)

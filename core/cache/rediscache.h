@@ -93,6 +93,9 @@ public:
     static QByteArray instrumentTag(const SeriesKey &series);
     static QByteArray entryKey(const SeriesKey &series, TimeRange range);
     static QByteArray indexKey(const SeriesKey &series);
+    // The range of an index member "<timeframe>:<from>:<to>" (read back from Redis, so
+    // untrusted); false when it is not one.
+    static bool parseMember(const QByteArray &member, TimeRange *range);
 
 private:
     enum class Outcome { Ok, ReplyError, IoError };

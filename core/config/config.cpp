@@ -12,6 +12,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <cmath>
 
 namespace barkeep {
 
@@ -151,11 +152,18 @@ private:
         return {};
     }
 
-    QString suggestion(const QString &key) const
+    // An edit distance costs |key| x |known key|: only the first few unknown keys get a
+    // suggestion, and only from keys of a length within reach, so a file full of unknown or
+    // huge keys still loads in linear time (fuzz_config: 120 KB of keys took over a minute).
+    QString suggestion(const QString &key)
     {
+        if (++m_suggestions > 20)
+            return {};
         QString best;
         int bestDistance = 4;
         for (const QString &k : m_known) {
+            if (std::abs(k.size() - key.size()) >= bestDistance)
+                continue; // the distance is at least the difference in length
             const int d = editDistance(key, k);
             if (d < bestDistance) {
                 bestDistance = d;
@@ -383,7 +391,9 @@ private:
                 m_config.set(key, value.toBool(), QStringLiteral("file"));
                 break;
             case Type::Int:
-                if (!value.isDouble() || value.toDouble() != double(qint64(value.toDouble()))) {
+                // Range first: converting a double beyond qint64 (1e300) is undefined.
+                if (!value.isDouble() || !(std::fabs(value.toDouble()) < 9.2e18)
+                    || value.toDouble() != double(qint64(value.toDouble()))) {
                     problem(source, key, QStringLiteral("wrong type: expected an integer"));
                     continue;
                 }
@@ -443,6 +453,7 @@ private:
     QStringList m_known;
     Config m_config;
     QStringList m_problems;
+    int m_suggestions = 0;
 };
 
 } // namespace

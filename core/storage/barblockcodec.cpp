@@ -223,7 +223,13 @@ bool BarBlockCodec::decode(const char *data, size_t size, qint64 baseMs, TimeRan
     const size_t cap = limit > 0 ? size_t(limit) : std::numeric_limits<size_t>::max();
     for (quint64 i = 0; i < count; ++i) {
         Bar b;
-        t += (qint64(r.varint()) + 1) * unit;
+        // A block read back from a corrupt store may hold any varints: a time or price that
+        // leaves 64 bits makes the block malformed (wrapping would be undefined behaviour).
+        const quint64 step = r.varint();
+        qint64 dt;
+        if (step >= quint64(std::numeric_limits<qint64>::max())
+            || __builtin_mul_overflow(qint64(step) + 1, unit, &dt) || __builtin_add_overflow(t, dt, &t))
+            return false;
         b.t = t;
         if (priceScale == kRaw) {
             b.o = r.raw();
@@ -231,10 +237,12 @@ bool BarBlockCodec::decode(const char *data, size_t size, qint64 baseMs, TimeRan
             b.l = r.raw();
             b.c = r.raw();
         } else {
-            const qint64 o = prevC + unzigzag(r.varint());
-            const qint64 c = o + unzigzag(r.varint());
-            const qint64 h = std::max(o, c) + unzigzag(r.varint());
-            const qint64 l = std::min(o, c) - unzigzag(r.varint());
+            qint64 o, c, h, l;
+            if (__builtin_add_overflow(prevC, unzigzag(r.varint()), &o)
+                || __builtin_add_overflow(o, unzigzag(r.varint()), &c)
+                || __builtin_add_overflow(std::max(o, c), unzigzag(r.varint()), &h)
+                || __builtin_sub_overflow(std::min(o, c), unzigzag(r.varint()), &l))
+                return false;
             prevC = c;
             b.o = double(o) / pScale;
             b.h = double(h) / pScale;

@@ -120,6 +120,38 @@ private slots:
                 return;
         }
     }
+
+    // Blocks come back from a database file or server that may be corrupt: steps and deltas
+    // whose sums do not fit in 64 bits are malformed, not wrapped (signed overflow is UB;
+    // found by fuzz_barblock_codec, inputs in tests/fuzz/corpus/fuzz_barblock_codec/).
+    void overflowingBlocksAreMalformed_data()
+    {
+        QTest::addColumn<QByteArray>("block");
+        // version 1, minute steps, price and volume scale 0, one or two bars
+        const QByteArray head("\x01\x00\x00\x00", 4);
+        const QByteArray max63("\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 9);    // 2^63 - 1
+        const QByteArray max64("\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10); // zig-zag 2^63 - 1
+        const QByteArray zeros(4, '\0');
+        QTest::newRow("step + 1") << QByteArray(head + '\x01' + max63 + zeros + '\0');
+        QTest::newRow("step x minute") << QByteArray(head + '\x01' + QByteArray("\x80\x80\x80\x80\x80\x80\x80\x80\x10", 9)
+                                               + zeros + '\0');
+        const QByteArray quarter("\x88\xec\xcb\x93\xfb\xbc\x11", 7); // (this + 1) minutes ~ 2^62 ms
+        QTest::newRow("time sum") << QByteArray(head + '\x02' + quarter + zeros + '\0' + quarter + zeros + '\0');
+        QTest::newRow("close") << QByteArray(head + '\x01' + '\0' + max64 + max64 + '\0' + '\0' + '\0');
+        QTest::newRow("high") << QByteArray(head + '\x01' + '\0' + max64 + '\0' + max64 + '\0' + '\0');
+        QTest::newRow("low") << QByteArray(head + '\x01' + '\0' + QByteArray("\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10)
+                                     + '\0' + '\0' + QByteArray("\x04", 1) + '\0');
+        QTest::newRow("open") << QByteArray(head + '\x02' + '\0' + max64 + '\0' + '\0' + '\0' + '\0'
+                                      + '\0' + max64 + '\0' + '\0' + '\0' + '\0');
+    }
+    void overflowingBlocksAreMalformed()
+    {
+        QFETCH(QByteArray, block);
+        Bars out;
+        QVERIFY(!BarBlockCodec::decode(block.constData(), size_t(block.size()), kDay,
+                                       {std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max()},
+                                       out));
+    }
 };
 
 QTEST_GUILESS_MAIN(TstBarBlockCodec)

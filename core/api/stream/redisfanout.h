@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "barkeepcore_export.h"
 #include "cache/rediscache.h"
 #include "model/bar.h"
 #include "model/series.h"
@@ -88,9 +89,11 @@ public:
 
     static QByteArray channel(const SeriesKey &series);
     static QByteArray leaseKey(const SeriesKey &series);
-    static QByteArray encode(const QByteArray &instance, Kind kind, const Bar &bar = {});
+    // Exported for the fuzz target (tests/fuzz/fuzz_redis_fanout.cpp): a message comes from
+    // any client of the shared Redis.
+    BARKEEPCORE_EXPORT static QByteArray encode(const QByteArray &instance, Kind kind, const Bar &bar = {});
     // std::nullopt for anything that is not a well-formed message.
-    static std::optional<Message> decode(const QByteArray &payload);
+    BARKEEPCORE_EXPORT static std::optional<Message> decode(const QByteArray &payload);
 
 signals:
     // Run this instance's upstream of `series` (it won the lease, or Redis is down);
