@@ -27,11 +27,11 @@ struct HttpRequest
     // The longest a whole request may take, first byte to last; 0 = the client's default
     // (HttpClient::defaultDeadlineMs). Bounds a trickled (slowloris) answer.
     int deadlineMs = 0;
-    int weight = 1; // the provider's cost of this request (Binance klines: 2)
-    const std::atomic<bool> *cancel = nullptr;
     // The largest body accepted; 0 = the client's default (HttpClient::defaultMaxBodyBytes).
     // A longer answer is aborted as it arrives (never held whole) and is an error.
     qint64 maxBodyBytes = 0;
+    int weight = 1; // the provider's cost of this request (Binance klines: 2)
+    const std::atomic<bool> *cancel = nullptr;
 };
 
 struct BARKEEPCORE_EXPORT HttpResponse
@@ -193,6 +193,9 @@ public:
     // Two minutes: a page of klines or a monthly archive zip arrives in seconds from a healthy
     // provider; a chunk held longer than this is better retried.
     static constexpr int kDefaultDeadlineMs = 120'000;
+    // 64 MiB: a page of klines is ~100 KiB and a monthly archive zip a few MiB; a provider (or
+    // anything answering in its place) cannot make a worker hold more than this.
+    static constexpr qint64 kDefaultMaxBodyBytes = 64LL << 20;
 
     explicit HttpClient(RequestGate *gate = nullptr) : m_gate(gate) {}
     void setGate(RequestGate *gate) { m_gate = gate; }
@@ -200,6 +203,9 @@ public:
     // The total deadline of requests that set none (HttpRequest::deadlineMs == 0).
     void setDefaultDeadlineMs(int ms) { m_defaultDeadlineMs = ms > 0 ? ms : kDefaultDeadlineMs; }
     int defaultDeadlineMs() const { return m_defaultDeadlineMs; }
+    // The body cap of requests that set none (HttpRequest::maxBodyBytes == 0).
+    void setDefaultMaxBodyBytes(qint64 bytes) { m_defaultMaxBodyBytes = bytes > 0 ? bytes : kDefaultMaxBodyBytes; }
+    qint64 defaultMaxBodyBytes() const { return m_defaultMaxBodyBytes; }
 
     Result<HttpResponse> get(const HttpRequest &request) const;
 
@@ -217,13 +223,7 @@ private:
     RequestGate *m_gate = nullptr;
     std::shared_ptr<const std::atomic<bool>> m_abort;
     int m_defaultDeadlineMs = kDefaultDeadlineMs;
+    qint64 m_defaultMaxBodyBytes = kDefaultMaxBodyBytes;
 };
 
 } // namespace barkeep
-    // 64 MiB: a page of klines is ~100 KiB and a monthly archive zip a few MiB; a provider (or
-    // anything answering in its place) cannot make a worker hold more than this.
-    static constexpr qint64 kDefaultMaxBodyBytes = 64LL << 20;
-    // The body cap of requests that set none (HttpRequest::maxBodyBytes == 0).
-    void setDefaultMaxBodyBytes(qint64 bytes) { m_defaultMaxBodyBytes = bytes > 0 ? bytes : kDefaultMaxBodyBytes; }
-    qint64 defaultMaxBodyBytes() const { return m_defaultMaxBodyBytes; }
-    qint64 m_defaultMaxBodyBytes = kDefaultMaxBodyBytes;
