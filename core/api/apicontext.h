@@ -12,6 +12,7 @@
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QHttpServerRouterRule>
 #include <QThreadPool>
 
 namespace barkeep {
@@ -42,6 +43,28 @@ struct ApiContext
     QStringList paths;           // every registered path (405 vs 404 in the missing handler)
 };
 
+// The rule of every plain HTTP route. Qt 6.4 upgrades a request to a WebSocket whenever it
+// carries "Upgrade: websocket" and *any* rule matches it (after running that rule's handler),
+// so a plain route must not match an upgrade request: it falls to the missing handler, which
+// answers with an error and closes. Only StreamRule (localapiserver.cpp) matches upgrades.
+class HttpOnlyRule : public QHttpServerRouterRule
+{
+public:
+    using QHttpServerRouterRule::QHttpServerRouterRule;
+
+    // The test QAbstractHttpServer applies before it upgrades.
+    static bool isWebSocketUpgrade(const QHttpServerRequest &request)
+    {
+        return request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
+    }
+
+protected:
+    bool matches(const QHttpServerRequest &request, QRegularExpressionMatch *match) const override
+    {
+        return !isWebSocketUpgrade(request) && QHttpServerRouterRule::matches(request, match);
+    }
+};
+
 // Registers a route whose handler gets the request and a PendingResponse after the Host
 // (and, with needToken, the token) check passed.
 template <class Handler>
@@ -50,10 +73,10 @@ void addRoute(QHttpServer &server, ApiContext &ctx, const QString &path,
 {
     if (!ctx.paths.contains(path))
         ctx.paths.append(path);
-    server.route(path, method,
+    server.route<HttpOnlyRule>(path, method,
                  [&ctx, path, needToken, handler](const QHttpServerRequest &req,
                                                   QHttpServerResponder &&responder) {
-                     PendingResponse r(std::move(responder), &ctx.metrics, path);
+                     PendingResponse r(std::move(responder), &ctx.metrics, path, req);
                      if (auto e = ctx.access.check(req, needToken))
                          return r.sendError(*e);
                      handler(req, r);

@@ -91,6 +91,14 @@ QByteArray ApiMetrics::render() const
           "Connections closed as idle or too slow to send a request.", connectionsTimedOut.load());
     gauge("barkeep_api_requests_too_large_total", "counter",
           "Requests refused for exceeding the size or header limits.", requestsTooLarge.load());
+    gauge("barkeep_api_connections_evicted_total", "counter",
+          "Idle keep-alive connections closed to make room for a new one of the same client.",
+          connectionsEvicted.load());
+    gauge("barkeep_api_connections", "gauge",
+          "Open API connections (HTTP and WebSocket).", connectionsOpen.load());
+    gauge("barkeep_api_upgrades_refused_total", "counter",
+          "WebSocket upgrade requests refused (not the stream route, or its checks failed).",
+          upgradesRefused.load());
     gauge("barkeep_ws_clients", "gauge", "Connected WebSocket clients.", wsClients.load());
     gauge("barkeep_ws_direct_clients", "gauge",
           "Connected WebSocket clients whose frames are written straight to their socket.",

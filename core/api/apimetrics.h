@@ -41,6 +41,9 @@ public:
     std::atomic<qint64> connectionsRejected{0}; // per-client connection limit
     std::atomic<qint64> connectionsTimedOut{0}; // idle or slow
     std::atomic<qint64> requestsTooLarge{0};
+    std::atomic<qint64> connectionsEvicted{0}; // idle keep-alive closed for a new connection
+    std::atomic<qint64> connectionsOpen{0};    // counted by ConnectionGuard, WebSockets included
+    std::atomic<qint64> upgradesRefused{0};    // WebSocket upgrades outside the stream route
 
     // The API's own series, in exposition format.
     QByteArray render() const;

@@ -135,7 +135,7 @@ void BackfillsController::registerRoutes(QHttpServer &server)
     auto byId = [&ctx, item](bool cancel) {
         return [&ctx, item, cancel](const QString &idText, const QHttpServerRequest &req,
                                     QHttpServerResponder &&responder) {
-            PendingResponse r(std::move(responder), &ctx.metrics, item);
+            PendingResponse r(std::move(responder), &ctx.metrics, item, req);
             if (auto e = ctx.access.check(req, true))
                 return r.sendError(*e);
             if (!ctx.services.backfill)
@@ -154,8 +154,8 @@ void BackfillsController::registerRoutes(QHttpServer &server)
         };
     };
     ctx.paths.append(QStringLiteral("/api/v1/backfills/"));
-    server.route(QStringLiteral("/api/v1/backfills/<arg>"), Method::Get, byId(false));
-    server.route(QStringLiteral("/api/v1/backfills/<arg>"), Method::Delete, byId(true));
+    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Get, byId(false));
+    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Delete, byId(true));
 }
 
 } // namespace barkeep

@@ -50,7 +50,7 @@ private:
 
 bool isUpgrade(const QHttpServerRequest &request)
 {
-    return request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
+    return HttpOnlyRule::isWebSocketUpgrade(request);
 }
 
 } // namespace
@@ -132,6 +132,15 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
         while (d->server->hasPendingWebSocketConnections()) {
             std::unique_ptr<QWebSocket> ws = d->server->nextPendingWebSocketConnection();
             QTcpSocket *transport = d->takeTransport(*ws);
+            // Only sockets the stream rule accepted are registered; anything else reached the
+            // upgrade by a route that should not match upgrades (HttpOnlyRule): never serve it.
+            if (!transport) {
+                ++d->ctx.metrics.upgradesRefused;
+                qCWarning(lcApi).noquote() << "closing a WebSocket that did not come through"
+                                           << kStreamPath << "from" << ws->peerAddress().toString();
+                ws->abort();
+                continue;
+            }
             if (d->ctx.options.streamQtWriteBaseline)
                 transport = nullptr;
             d->stream->addClient(std::move(ws), transport);
@@ -141,14 +150,22 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
     s.setMissingHandler([&ctx](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
         const QString path = req.url().path();
         const bool stream = path == kStreamPath;
+        const bool upgrade = isUpgrade(req);
+        if (upgrade)
+            ++ctx.metrics.upgradesRefused;
         PendingResponse r(std::move(responder), &ctx.metrics,
-                          stream ? kStreamPath : QStringLiteral("unmatched"));
+                          stream ? kStreamPath : QStringLiteral("unmatched"), req);
         if (auto e = ctx.access.check(req, stream))
             return r.sendError(*e);
         if (stream) {
             if (auto e = ctx.access.checkOrigin(req))
                 return r.sendError(*e);
         }
+        // Qt closes the connection after this answer: an upgrade request never reaches a route.
+        if (upgrade && !stream)
+            return r.sendError(400, QStringLiteral("websocket_not_offered"),
+                               QStringLiteral("%1 is not a WebSocket endpoint; the stream is %2")
+                                   .arg(path.left(100), kStreamPath));
         const bool known = ctx.paths.contains(path)
             || (path.startsWith(QLatin1String("/api/v1/backfills/")) && path.count(QLatin1Char('/')) == 4);
         if (known)
@@ -182,16 +199,6 @@ bool LocalApiServer::injectUpstreamBar(const SeriesKey &series, const Bar &bar, 
     // The worker's own signal, so the bar takes the path of an upstream bar to the letter.
     emit worker->barReady(series, bar, final);
     return true;
-}
-
-bool LocalApiServer::tokensEqual(const QByteArray &a, const QByteArray &b)
-{
-    return ApiAccess::tokensEqual(a, b);
-}
-
-bool LocalApiServer::hostAllowed(const QByteArray &hostHeader, const QStringList &allowed)
-{
-    return ApiAccess::hostAllowed(hostHeader, allowed);
 }
 
 VoidResult LocalApiServer::listen()

@@ -120,10 +120,6 @@ public:
     // instance runs no upstream for `series` (no subscriber yet). Call on the API thread.
     bool injectUpstreamBar(const SeriesKey &series, const Bar &bar, bool final);
 
-    // Kept for callers of the first version; see ApiAccess.
-    static bool tokensEqual(const QByteArray &a, const QByteArray &b);
-    static bool hostAllowed(const QByteArray &hostHeader, const QStringList &allowed);
-
 private:
     class Private;
     std::unique_ptr<Private> d;

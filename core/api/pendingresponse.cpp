@@ -4,6 +4,7 @@
 #include "apimetrics.h"
 #include "connectionguard.h"
 
+#include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QJsonDocument>
 #include <QTcpSocket>
@@ -19,6 +20,7 @@ struct PendingResponse::State
     QString route;
     QElapsedTimer timer;
     bool sent = false;
+    bool closeAfter = false;
 };
 
 PendingResponse::PendingResponse(QHttpServerResponder &&responder, ApiMetrics *metrics,
@@ -29,6 +31,15 @@ PendingResponse::PendingResponse(QHttpServerResponder &&responder, ApiMetrics *m
     m_state->route = std::move(route);
     m_state->timer.start();
     ConnectionGuard::markAnswering(m_state->socket);
+}
+
+PendingResponse::PendingResponse(QHttpServerResponder &&responder, ApiMetrics *metrics,
+                                 QString route, const QHttpServerRequest &request)
+    : PendingResponse(std::move(responder), metrics, std::move(route))
+{
+    for (const QByteArray &option : request.value("Connection").split(','))
+        if (option.trimmed().compare("close", Qt::CaseInsensitive) == 0)
+            m_state->closeAfter = true;
 }
 
 void PendingResponse::send(int status, const QByteArray &body, const QByteArray &contentType,
@@ -50,7 +61,11 @@ void PendingResponse::send(int status, const QByteArray &body, const QByteArray 
     s.responder.writeHeader("X-Content-Type-Options", "nosniff");
     for (const auto &h : extraHeaders)
         s.responder.writeHeader(h.first, h.second);
+    if (s.closeAfter)
+        s.responder.writeHeader("Connection", "close");
     s.responder.writeBody(body);
+    if (s.closeAfter && s.socket)
+        s.socket->disconnectFromHost(); // after the buffered answer is written
 }
 
 void PendingResponse::sendJson(const QJsonObject &o, int status) const

@@ -13,6 +13,7 @@
 
 #include <memory>
 
+class QHttpServerRequest;
 class QHttpServerResponder;
 class QTcpSocket;
 
@@ -31,6 +32,10 @@ public:
     using Headers = QList<QPair<QByteArray, QByteArray>>;
 
     PendingResponse(QHttpServerResponder &&responder, ApiMetrics *metrics, QString route);
+    // The same for an answer to `request`: a request with "Connection: close" gets its answer
+    // and then the connection closes (Qt 6.4 keeps it open, leaving the client to wait).
+    PendingResponse(QHttpServerResponder &&responder, ApiMetrics *metrics, QString route,
+                    const QHttpServerRequest &request);
 
     void send(int status, const QByteArray &body,
               const QByteArray &contentType = QByteArrayLiteral("application/json"),

@@ -282,7 +282,7 @@ private slots:
         BackfillJobInfo j = *f->backfill()->job(id);
         QCOMPARE(j.series.symbol, QStringLiteral("BTC/USDT"));
         QCOMPARE(j.range, (TimeRange{kJan2024, kJan2024 + kDayMs}));
-        j.state = QStringLiteral("running");
+        j.state = JobState::Running;
         j.progress = 0.5;
         j.barsWritten = 720;
         f->backfill()->setJob(j);
@@ -502,7 +502,7 @@ private slots:
         QCOMPARE(r.status, 202);
         const qint64 id = r.json.value(QStringLiteral("id")).toInteger();
         BackfillJobInfo j = *f->backfill()->job(id);
-        j.state = QStringLiteral("done");
+        j.state = JobState::Done;
         f->backfill()->setJob(j);
         r = request(nam, "DELETE", f->url(QStringLiteral("/api/v1/backfills/%1").arg(id)));
         QCOMPARE(r.status, 409);
@@ -653,11 +653,30 @@ private slots:
     {
         ApiFixture g([](ApiOptions &o) { o.maxConnectionsPerClient = 2; });
         QVERIFY(g.ok());
+        // Idle connections make room: the longest-idle one is closed for the new one.
+        {
+            QTcpSocket idle1, idle2;
+            idle1.connectToHost(QHostAddress::LocalHost, g.port());
+            idle2.connectToHost(QHostAddress::LocalHost, g.port());
+            QTRY_COMPARE(idle1.state(), QAbstractSocket::ConnectedState);
+            QTRY_COMPARE(idle2.state(), QAbstractSocket::ConnectedState);
+            QTest::qWait(50);
+            const QByteArray answer =
+                rawRequest(g.port(), "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 2000);
+            QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+            QTRY_COMPARE(idle1.state(), QAbstractSocket::UnconnectedState);
+            QVERIFY(g.server()->metrics().connectionsEvicted.load() >= 1);
+        }
+        // Busy ones (a request under way) do not: the next connection is refused.
         QTcpSocket a, b;
         a.connectToHost(QHostAddress::LocalHost, g.port());
         b.connectToHost(QHostAddress::LocalHost, g.port());
         QTRY_COMPARE(a.state(), QAbstractSocket::ConnectedState);
         QTRY_COMPARE(b.state(), QAbstractSocket::ConnectedState);
+        a.write("GET /api/v1/health HTTP/1.1\r\n");
+        b.write("GET /api/v1/health HTTP/1.1\r\n");
+        QVERIFY(a.waitForBytesWritten(1000) && b.waitForBytesWritten(1000));
+        QTest::qWait(300); // the server reads them (on its thread) and counts them busy
         QByteArray third;
         for (int i = 0; i < 50 && !third.startsWith("HTTP/1.1 429"); ++i)
             third = rawRequest(g.port(), "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 2000);
