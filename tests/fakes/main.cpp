@@ -7,11 +7,8 @@
 #include "coinbasefake.h"
 #include "krakenfake.h"
 #include "krakenstreamfake.h"
-#if __has_include("alpacafake.h") && defined(BARKEEP_WITH_ALPACA_FAKE)
 #include "alpacafake.h"
 #include "alpacastreamfake.h"
-#define BARKEEP_HAVE_ALPACA_FAKE 1
-#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -68,14 +65,12 @@ int main(int argc, char **argv)
             stream = new BinanceStreamFake(fake, &app);
         else if (name == QLatin1String("kraken"))
             stream = new KrakenStreamFake(fake, &app);
-#ifdef BARKEEP_HAVE_ALPACA_FAKE
     } else if (name == QLatin1String("alpaca")) {
         auto *fake = new AlpacaFake(s, &app);
         bound = fake->listen(p);
         url = fake->url();
         server = fake;
         stream = new AlpacaStreamFake(fake, &app);
-#endif
     } else {
         std::fprintf(stderr, "unknown provider '%s'\n", qPrintable(name));
         return 2;
