@@ -20,11 +20,11 @@ bool GuiModule::load(QString *error)
 {
     // Before a QCoreApplication exists, so the executable's directory comes from /proc.
     const QString exeDir = QFileInfo(QFileInfo(QStringLiteral("/proc/self/exe")).canonicalFilePath()).absolutePath();
+    // The build tree keeps the module next to the binary; an install puts it in the private
+    // library directory of this architecture (cmake/BarkeepInstall.cmake).
     const QStringList candidates{
         exeDir + QStringLiteral("/libbarkeep-gui.so"),
-        exeDir + QStringLiteral("/../lib/barkeep/libbarkeep-gui.so"),
-        exeDir + QStringLiteral("/../lib/x86_64-linux-gnu/barkeep/libbarkeep-gui.so"),
-        exeDir + QStringLiteral("/../lib64/barkeep/libbarkeep-gui.so")};
+        exeDir + QStringLiteral("/" BARKEEP_GUI_MODULE_FROM_BIN "/libbarkeep-gui.so")};
     QStringList tried;
     for (const QString &path : candidates) {
         if (!QFileInfo::exists(path)) {

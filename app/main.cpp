@@ -195,7 +195,12 @@ int main(int argc, char **argv)
     std::fprintf(stderr, "barkeep %s: %s\n", BARKEEP_VERSION, qPrintable(where));
     qCInfo(lcApp).noquote() << "started;" << where;
 
-    QObject::connect(qapp.get(), &QCoreApplication::aboutToQuit, &app, [&app] { app.stop(); });
+    // The window first: its worker pool may still be reading the store that app.stop() closes
+    // (a SIGTERM right after start crashed in a chart load).
+    QObject::connect(qapp.get(), &QCoreApplication::aboutToQuit, &app, [&app, &gui] {
+        gui.closeWindow();
+        app.stop();
+    });
     // A signal that came while starting is delivered by the first event processing.
     QCoreApplication::processEvents();
     started = true;

@@ -15,7 +15,8 @@ set(BARKEEP_INSTALL_PKGLIBDIR "${_barkeep_pkglibdir}" CACHE STRING
 # RUNPATH of an executable in bin/: the private directory, relative to the binary so that
 # the installed tree (and an unpacked .deb) is relocatable.
 file(RELATIVE_PATH _barkeep_bin_to_pkglib "/prefix/${CMAKE_INSTALL_BINDIR}" "/prefix/${BARKEEP_INSTALL_PKGLIBDIR}")
-set(BARKEEP_INSTALL_RPATH_BIN "$ORIGIN/${_barkeep_bin_to_pkglib}")
+set(BARKEEP_INSTALL_PKGLIB_FROM_BIN "${_barkeep_bin_to_pkglib}")
+set(BARKEEP_INSTALL_RPATH_BIN "$ORIGIN/${BARKEEP_INSTALL_PKGLIB_FROM_BIN}")
 # A umask of 002 must not leave group-writable directories in the package.
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
