@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Over 700 lines: the manager's scheduling, chunk runner, claim handling and persistence still
-// share one Private and its mutex; splitting them into parts owned by one thread each is
-// issue 20 item 1, not done yet (the chunk runner already returns one ChunkOutcome).
+// Over 700 lines: scheduling, the in-process in-flight registry, the signal outbox and job
+// persistence still share one Private under one mutex (the chunk runner and the claim keeper
+// are their own classes); separating the scheduler from the outbox is the next step.
 #include "backfillmanager.h"
 
+#include "backfillchunkrunner.h"
 #include "backfillclaimkeeper.h"
 #include "backfillplanner.h"
 #include "cache/barcache.h"
@@ -49,12 +50,6 @@ bool overlaps(TimeRange a, TimeRange b)
 }
 
 } // namespace
-
-struct BackfillChunk
-{
-    TimeRange range;
-    bool archive = false;
-};
 
 struct BackfillJob
 {
@@ -109,12 +104,13 @@ public:
     QRecursiveMutex emitMutex;
     QList<BackfillJobInfo> outbox;
     QTimer *flushTimer = nullptr;
+    BackfillChunkRunner runner;
     // This manager's fetch claims in the store. Last member: destroyed (its renewal waited
     // for) first.
     BackfillClaimKeeper claims;
 
     Private(BackfillManager *owner, Store *s, BarCache *c, MarketService *m, const Config &cfg)
-        : q(owner), store(s), cache(c), market(m), config(cfg), claims(s)
+        : q(owner), store(s), cache(c), market(m), config(cfg), runner(m, s, c), claims(s)
     {
         pool.setObjectName(QStringLiteral("backfill"));
         pool.setMaxThreadCount(tuning.maxThreads);
@@ -390,30 +386,13 @@ public:
         return std::max(1, job.provider.maxBarsPerRequest);
     }
 
-    enum class Outcome { Stored, Skipped, Failed, Aborted, Replaced, Deferred };
-
-    // What one chunk came to, as one value.
-    struct ChunkOutcome
-    {
-        Outcome result = Outcome::Aborted;
-        QString reason;        // why it failed, or why the archive was replaced by REST
-        TimeRange stored;      // what was committed (Stored; empty when nothing was covered)
-        qint64 written = 0;    // bars written (Stored)
-        bool deferred = false; // another process holds part of the chunk
-    };
-
-    struct Claimed
-    {
-        TimeRange fetch;     // what to fetch now (empty: nothing)
-        TimeRange held;      // what this manager holds in the store for it (empty: nothing)
-        bool deferred = false; // another process holds some of the asked range
-    };
+    using Outcome = ChunkOutcome::Result;
 
     // Waits (cancellable) for the minutes of `range` no other chunk of this process is
     // fetching, claims them in the store against other processes, then returns what of the
     // granted part is still to fetch (its hull), registered as in flight. `whole` (an archive
     // month) is all or nothing. release() and claims.release() undo it.
-    Result<Claimed> claim(const BackfillJob &job, TimeRange range, bool whole)
+    Result<ChunkClaim> claim(const BackfillJob &job, TimeRange range, bool whole)
     {
         const SeriesKey &series = job.info.series;
         {
@@ -430,7 +409,7 @@ public:
             }
             inFlight[series].push_back(range); // narrowed below, once known
         }
-        Claimed out;
+        ChunkClaim out;
         auto narrow = [&](TimeRange to) {
             QMutexLocker lock(&mutex);
             auto &busy = inFlight[series];
@@ -520,148 +499,26 @@ public:
         job.info.weightUsed += weight;
     }
 
-    // Fetches one chunk with bounded retries; commits bars and coverage atomically.
+    // The chunk runner on this job, its hooks wired to the manager.
     ChunkOutcome fetchChunk(BackfillJob &job, const BackfillChunk &chunk)
     {
-        ChunkOutcome out;
-        const auto done = [&out](Outcome result) {
-            out.result = result;
-            return out;
-        };
-        const SeriesKey &series = job.info.series;
-        Result<std::shared_ptr<MarketPlugin>> plugin = market->plugin(series.market, series.provider);
-        if (!plugin) {
-            out.reason = plugin.error().message();
-            return done(Outcome::Failed);
-        }
-        auto *pacer = dynamic_cast<RequestPacer *>(market->gate(series.provider));
-        Result<Claimed> claimed = claim(job, chunk.range, chunk.archive);
-        if (!claimed) {
-            if (claimed.error().kind() == Error::Kind::Cancelled)
-                return done(Outcome::Aborted);
-            out.reason = claimed.error().message();
-            return done(Outcome::Failed);
-        }
-        out.deferred = claimed->deferred;
-        const TimeRange range = claimed->fetch;
-        if (range.isEmpty())
-            return done(claimed->deferred ? Outcome::Deferred : Outcome::Skipped);
-        // After the commit (or the failure): the store's claim, then this process' registry.
-        struct Release
+        BackfillTuning t;
         {
-            Private *d;
-            SeriesKey series;
-            TimeRange held;
-            ~Release()
-            {
-                d->claims.release(series, held, true);
-                d->release(series, held);
-            }
-        } releaseOnExit{this, series, claimed->held};
-
-        int attempts = 0;
-        int rateWaits = 0;
-        for (;;) {
-            if (job.abort.load())
-                return done(Outcome::Aborted);
-            RequestPacer::takeThreadUsage();
-            Result<BarBatch> batch = [&] {
-                if (chunk.archive) {
-                    const QDate d = QDateTime::fromMSecsSinceEpoch(range.from, QTimeZone::utc()).date();
-                    return (*plugin)->fetchArchiveMonth(series.symbol, d.year(), d.month());
-                }
-                BarRequest req;
-                req.symbol = series.symbol;
-                req.timeframe = QStringLiteral("1m");
-                req.since = range.from;
-                req.until = range.to;
-                req.cancel = &job.abort;
-                return (*plugin)->fetchBars(req);
-            }();
-            const RequestPacer::ThreadUsage usage = RequestPacer::takeThreadUsage();
-            if (usage.requests > 0)
-                addUsage(job, usage.requests, usage.weight);
-            else if (batch) // a plugin without HTTP (demo): its own count
-                addUsage(job, batch->requests, qint64(batch->requests) * std::max(1, job.provider.klinesWeight));
-
-            if (batch) {
-                if (!batch->covered.isEmpty()) {
-                    // Never record more than we claimed (the archive answers for its month,
-                    // which is what it claimed).
-                    TimeRange covered{std::max(batch->covered.from, range.from),
-                                      std::min(batch->covered.to, range.to)};
-                    Bars bars;
-                    bars.reserve(batch->bars.size());
-                    for (const Bar &b : batch->bars)
-                        if (covered.contains(b.t))
-                            bars.push_back(b);
-                    Result<WriteReport> w = store->writeBars(series, bars, covered);
-                    if (!w) {
-                        out.reason = w.error().message();
-                        if (++attempts >= tuning.maxAttempts)
-                            return done(Outcome::Failed);
-                        continue;
-                    }
-                    if (cache)
-                        cache->invalidate(series, covered);
-                    out.stored = covered;
-                    out.written = w->written;
-                }
-                setWaitReason(job, {});
-                return done(Outcome::Stored);
-            }
-
-            const Error &e = batch.error();
-            out.reason = e.message();
-            switch (e.kind()) {
-            case Error::Kind::Cancelled:
-                return done(Outcome::Aborted);
-            case Error::Kind::Banned:
-            case Error::Kind::RateLimited: {
-                if (++rateWaits > tuning.maxRateLimitWaits)
-                    return done(Outcome::Failed);
-                const QString why = pacer && !pacer->blockedReason().isEmpty() ? pacer->blockedReason()
-                    : e.kind() == Error::Kind::Banned
-                    ? QStringLiteral("banned by %1").arg(series.provider)
-                    : QStringLiteral("rate limited by %1").arg(series.provider);
-                setWaitReason(job, why);
-                qCInfo(lcBackfill).noquote() << "job" << job.info.id << "waits:" << why;
-                if (pacer)
-                    pacer->waitUntilClear(&job.abort);
-                else if (!pauseFor(job, e.retryAfterMs() > 0 ? e.retryAfterMs() : 1000))
-                    return done(Outcome::Aborted);
-                setWaitReason(job, {});
-                continue;
-            }
-            case Error::Kind::NotFound:
-            case Error::Kind::Unsupported:
-                if (chunk.archive)
-                    return done(Outcome::Replaced); // no archive for this month: REST instead
-                return done(Outcome::Failed);
-            case Error::Kind::Network:
-            case Error::Kind::Upstream:
-            case Error::Kind::BadResponse:
-            case Error::Kind::Unavailable:
-            case Error::Kind::Storage: {
-                ++attempts;
-                // A broken or unreachable archive file: REST instead, after one more try.
-                if (chunk.archive && attempts >= 2)
-                    return done(Outcome::Replaced);
-                if (attempts >= tuning.maxAttempts)
-                    return done(Outcome::Failed);
-                const qint64 base = std::min<qint64>(qint64(tuning.backoffBaseMs) << std::min(attempts - 1, 20),
-                                                     tuning.backoffMaxMs);
-                const qint64 jitter = base > 1 ? QRandomGenerator::global()->bounded(base / 2 + 1) : 0;
-                qCDebug(lcBackfill).noquote() << "job" << job.info.id << "retry" << attempts << "in"
-                                              << base + jitter << "ms:" << e.message();
-                if (!pauseFor(job, base + jitter))
-                    return done(Outcome::Aborted);
-                continue;
-            }
-            default:
-                return done(Outcome::Failed);
-            }
+            QMutexLocker lock(&mutex);
+            t = tuning;
         }
+        const BackfillChunkRunner::Job j{job.info.id, job.info.series, job.provider, &job.abort};
+        const SeriesKey series = job.info.series;
+        BackfillChunkRunner::Hooks hooks;
+        hooks.claim = [&] { return claim(job, chunk.range, chunk.archive); };
+        hooks.release = [this, series](TimeRange held) {
+            claims.release(series, held, true);
+            release(series, held);
+        };
+        hooks.setWaitReason = [&](const QString &reason) { setWaitReason(job, reason); };
+        hooks.addUsage = [&](qint64 requests, qint64 weight) { addUsage(job, requests, weight); };
+        hooks.pauseFor = [&](qint64 ms) { return pauseFor(job, ms); };
+        return runner.run(j, chunk, t, hooks);
     }
 
     void runChunk(std::shared_ptr<BackfillJob> job, BackfillChunk chunk, int gen)
