@@ -2,6 +2,7 @@
 # Backfill: request pacing per provider, chunk planning and the BackfillManager (issue 6).
 target_sources(barkeep_core PRIVATE
     services/requestpacer.h services/requestpacer.cpp
+    services/sharedbudget.h services/sharedbudget.cpp
     services/backfillplanner.h services/backfillplanner.cpp
     services/backfillmanager.h services/backfillmanager.cpp
     services/backfillclaimkeeper.h services/backfillclaimkeeper.cpp
