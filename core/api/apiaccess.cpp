@@ -53,6 +53,12 @@ void ApiAccess::setToken(const QByteArray &token)
     m_token = token;
 }
 
+void ApiAccess::setTokenReplacedHandler(std::function<void()> handler)
+{
+    QMutexLocker lock(&m_tokenMutex);
+    m_tokenReplaced = std::move(handler);
+}
+
 int ApiAccess::replaceToken(const QByteArray &oldToken, const QByteArray &newToken)
 {
     if (oldToken.isEmpty() || newToken.isEmpty())
@@ -64,6 +70,10 @@ int ApiAccess::replaceToken(const QByteArray &oldToken, const QByteArray &newTok
         if (tokensEqual(a->m_token, oldToken)) {
             a->m_token = newToken;
             ++switched;
+            // Still under the instances lock, so `a` cannot be destroyed meanwhile; the
+            // handler only queues work for the server's own thread.
+            if (a->m_tokenReplaced)
+                a->m_tokenReplaced();
         }
     }
     return switched;

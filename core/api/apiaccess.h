@@ -8,6 +8,7 @@
 #include <QMutex>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 class QHttpServerRequest;
@@ -47,6 +48,9 @@ public:
     // settings dialog's "Regenerate" locks the old token out of the running server at once).
     // Returns how many switched.
     static int replaceToken(const QByteArray &oldToken, const QByteArray &newToken);
+    // Called (on the replacing thread) when replaceToken() switched this instance: the owner
+    // closes what was admitted with the old token (open stream WebSockets). Empty: none.
+    void setTokenReplacedHandler(std::function<void()> handler);
 
     // Constant-time comparison: no early exit on the first differing byte.
     static bool tokensEqual(const QByteArray &a, const QByteArray &b);
@@ -61,6 +65,7 @@ private:
     const QStringList m_allowedHosts;
     const QStringList m_allowedOrigins;
     const int m_maxHeaders;
+    std::function<void()> m_tokenReplaced; // under m_tokenMutex
 };
 
 } // namespace barkeep

@@ -120,6 +120,15 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
                                 .sendError(426, QStringLiteral("upgrade_required"),
                                            QStringLiteral("/api/v1/stream is a WebSocket endpoint"));
                         });
+    // A regenerated token revokes the old one at once: streams opened with it are closed (the
+    // handler runs on the regenerating thread, the close on this one).
+    QPointer<LocalApiServer> self(this);
+    ctx.access.setTokenReplacedHandler([self] {
+        QMetaObject::invokeMethod(self, [self] {
+            if (self)
+                self->d->stream->closeAllClients(QStringLiteral("the API token was regenerated"));
+        }, Qt::QueuedConnection);
+    });
     // Stored bars make cached /ohlcv answers of that series stale at once. Direct: the
     // cache is thread-safe and a queued call would leave a window for stale hits.
     if (services.orchestrator)
@@ -179,6 +188,7 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
 
 LocalApiServer::~LocalApiServer()
 {
+    d->ctx.access.setTokenReplacedHandler({});
     if (d->ctx.services.orchestrator)
         disconnect(d->ctx.services.orchestrator, nullptr, this, nullptr);
     d->stream.reset();

@@ -142,6 +142,16 @@ private slots:
         keptAlive.connectToHost(QHostAddress::LocalHost, f->port());
         QVERIFY(keptAlive.waitForConnected(5000));
         QCOMPARE(statusOn(keptAlive, "/api/v1/markets", kToken), 200);
+        // A stream opened with the old token is closed too (policy violation, with the reason).
+        QWebSocket openStream;
+        QSignalSpy streamUp(&openStream, &QWebSocket::connected);
+        QSignalSpy streamDown(&openStream, &QWebSocket::disconnected);
+        {
+            QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream").arg(f->port())));
+            req.setRawHeader("Authorization", QByteArray("Bearer ") + kToken);
+            openStream.open(req);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(streamUp.size(), 1, 10000);
 
         Result<QByteArray> fresh = ApiToken::regenerate(file);
         QVERIFY(fresh);
@@ -153,6 +163,10 @@ private slots:
         QCOMPARE(getWith(nam, f->url(QStringLiteral("/api/v1/markets")), *fresh).status, 200);
         QVERIFY(!streamOpens(f->port(), kToken, false));
         QVERIFY(streamOpens(f->port(), *fresh, false));
+        QTRY_COMPARE_WITH_TIMEOUT(streamDown.size(), 1, 10000);
+        QCOMPARE(openStream.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+        QVERIFY2(openStream.closeReason().contains(QLatin1String("regenerated")),
+                 qPrintable(openStream.closeReason()));
 
         // Back, so the order of the functions does not matter.
         QCOMPARE(ApiAccess::replaceToken(*fresh, kToken), 1);

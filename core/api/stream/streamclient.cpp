@@ -191,11 +191,17 @@ void StreamClient::deliver(const QByteArray &message, const QString &id, bool di
     case StreamQueue::Push::Overflow:
         if (m_metrics)
             ++m_metrics->wsSlowDisconnects;
-        m_closing = true;
-        m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
-                        QStringLiteral("too slow: the outgoing queue is full"));
+        closeForPolicy(QStringLiteral("too slow: the outgoing queue is full"));
         break;
     }
+}
+
+void StreamClient::closeForPolicy(const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
 }
 
 void StreamClient::beginSnapshot(const QString &id)

@@ -65,6 +65,13 @@ void SubscriptionService::addClient(std::unique_ptr<QWebSocket> socket, QTcpSock
     connect(client, &StreamClient::gone, this, &SubscriptionService::removeClient, Qt::QueuedConnection);
 }
 
+void SubscriptionService::closeAllClients(const QString &reason)
+{
+    const QList<StreamClient *> clients = m_clients; // closing may remove them as we go
+    for (StreamClient *c : clients)
+        c->closeForPolicy(reason);
+}
+
 void SubscriptionService::removeClient(StreamClient *client)
 {
     if (!m_clients.removeOne(client))

@@ -43,6 +43,8 @@ public:
     void handleMessage(StreamClient *client, const QJsonObject &message);
 
     int clientCount() const { return int(m_clients.size()); }
+    // Closes every client (1008 with `reason`): they were admitted with a token now revoked.
+    void closeAllClients(const QString &reason);
     int upstreamCount() const { return int(m_workers.size()); }
     SubscriptionWorker *worker(const SeriesKey &series) const { return m_workers.value(series); }
 
