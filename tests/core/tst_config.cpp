@@ -2,6 +2,7 @@
 #include "config/config.h"
 
 #include <QFile>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -142,6 +143,29 @@ private slots:
         QVERIFY(all.contains(QStringLiteral("BARKEEP_STORE_URLL")));
         QVERIFY(all.contains(QStringLiteral("bad port '70000'")));
         QVERIFY(all.contains(QStringLiteral("log.format")));
+    }
+
+    // Found by fuzz_config (tests/fuzz/corpus/fuzz_config/huge_key_huge_int): a number beyond
+    // qint64 was converted before any check (undefined), and the "did you mean" edit distances
+    // made a file of huge or many unknown keys take minutes to load.
+    void hostileFileValues()
+    {
+        Config::LoadResult r = Config::load(sources(R"({"api": {"maxRequestBytes": 1e300, "idleTimeoutSec": -1e19}})"));
+        QString all = r.problems.join(QLatin1Char('\n'));
+        QVERIFY2(all.contains(QStringLiteral("api.maxRequestBytes: wrong type: expected an integer")), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("api.idleTimeoutSec: wrong type: expected an integer")), qPrintable(all));
+
+        QByteArray many = "{";
+        for (int i = 0; i < 3000; ++i)
+            many += "\"k" + QByteArray::number(i) + ".unknownsetting\": 1, ";
+        many += "\"" + QByteArray(500000, 'a') + "\": 1, \"api\": {\"tokn\": \"x\"}}";
+        QElapsedTimer timer;
+        timer.start();
+        r = Config::load(sources(many));
+        QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(r.problems.size(), 3002);
+        all = r.problems.join(QLatin1Char('\n'));
+        QVERIFY(all.contains(QStringLiteral("unknown key")));
     }
 
     void unreadableOrBrokenFile()
