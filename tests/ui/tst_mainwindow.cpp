@@ -7,6 +7,7 @@
 #include "livebarfeed.h"
 #include "mainwindow.h"
 #include "plugin/pluginregistry.h"
+#include "storage/store.h"
 
 #include <QApplication>
 #include <QComboBox>

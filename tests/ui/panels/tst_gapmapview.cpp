@@ -104,7 +104,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(stateAt(view, 0, mid), GapState::Bars, 60000);
         QTRY_COMPARE_WITH_TIMEOUT(pixelAt(view, mid, 0), GapMapView::colorFor(GapState::Bars).rgb(),
                                   10000);
-        QTRY_COMPARE_WITH_TIMEOUT(fx.backfill->job(ids.first())->state, QStringLiteral("done"),
+        QTRY_COMPARE_WITH_TIMEOUT(fx.backfill->job(ids.first())->state, JobState::Done,
                                   60000);
         // Only what was selected was fetched: the edges of the hole stay missing.
         QCOMPARE(stateAt(view, 0, kT0 + 4 * kHourMs + 2 * kMinuteMs), GapState::Missing);
