@@ -12,6 +12,7 @@
 #include "mainwindow.h"
 #include "panelsfixture.h"
 #include "services/dataorchestrator.h"
+#include "storage/store.h"
 
 #include <QApplication>
 #include <QDateTime>
