@@ -6,4 +6,4 @@ target_sources(barkeep_core PRIVATE
     services/datasources/aggregatesource.h services/datasources/aggregatesource.cpp
     services/datasources/pluginsource.h services/datasources/pluginsource.cpp
 )
-include(services/backfill.cmake OPTIONAL)
+include(services/backfill.cmake)

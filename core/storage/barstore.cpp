@@ -7,10 +7,7 @@
 #include "storage/coverageledger.h"
 #include "storage/rollup.h"
 #include "util/redact.h"
-#if __has_include("postgresbarstore.h") && !defined(BARKEEP_NO_POSTGRES_STORE)
 #include "postgresbarstore.h"
-#define BARKEEP_HAVE_POSTGRES_STORE 1
-#endif
 
 #include <QDir>
 #include <QFileInfo>
@@ -112,12 +109,7 @@ Result<std::unique_ptr<Store>> createBarStore(const QString &url)
         return std::unique_ptr<Store>(new SqliteBarStore(info.absoluteFilePath()));
     }
     if (scheme == QLatin1String("postgresql") || scheme == QLatin1String("postgres")) {
-#ifdef BARKEEP_HAVE_POSTGRES_STORE
         return std::unique_ptr<Store>(new PostgresBarStore(trimmed));
-#else
-        return Error(Error::Kind::Unsupported,
-                     QStringLiteral("store.url '%1': this build has no PostgreSQL store").arg(redactedUrl(url)));
-#endif
     }
     return Error(Error::Kind::BadInput,
                  QStringLiteral("store.url '%1': unknown scheme '%2'; %3")

@@ -21,15 +21,19 @@ private slots:
     {
         QTest::addColumn<int>("kills");
         QTest::addColumn<int>("latencyMs");
+        QTest::addColumn<int>("days");
         // Slow answers put kills mid-request; fast ones mid-write (most time is spent storing).
-        QTest::newRow("5 kills, slow provider") << 5 << 500;
-        QTest::newRow("4 kills, fast provider") << 4 << 150;
+        // The fast run gets twice the history so that it outlasts its kills (120 days ended
+        // after two of four once the pacer let the whole budget be in flight).
+        QTest::newRow("5 kills, slow provider") << 5 << 500 << 120;
+        QTest::newRow("4 kills, fast provider") << 4 << 150 << 240;
     }
 
     void killDashNineDuringBackfill()
     {
         QFETCH(int, kills);
         QFETCH(int, latencyMs);
+        QFETCH(int, days);
         QRandomGenerator rng = faultRandom();
         fakes::BinanceFake fake(31);
         fake.faults().latencyMs = latencyMs;
@@ -42,7 +46,7 @@ private slots:
                               QStringLiteral("backfill.useArchive=false")});
         QVERIFY2(run.start(), run.log().constData());
 
-        const TimeRange range{utc(2023, 1, 2), utc(2023, 5, 2)}; // 172800 min: 173 chunks
+        const TimeRange range{utc(2023, 1, 2), utc(2023, 1, 2) + days * kDayMs}; // 1000-minute chunks
         const qint64 id = run.startBackfill(QStringLiteral("binance"), QStringLiteral("BTC/USDT"),
                                             range.from, range.to);
         QVERIFY2(id > 0, run.log().constData());
