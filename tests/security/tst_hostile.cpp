@@ -72,18 +72,6 @@ QByteArray readUntil(int fd, QByteArrayView marker, int timeoutMs)
     return all;
 }
 
-bool sendAll(int fd, QByteArrayView data)
-{
-    qsizetype sent = 0;
-    while (sent < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + sent, size_t(data.size() - sent), MSG_NOSIGNAL);
-        if (n <= 0)
-            return false;
-        sent += n;
-    }
-    return true;
-}
-
 QByteArray authHeader()
 {
     return QByteArrayLiteral("Authorization: Bearer ") + kToken + "\r\n";

@@ -41,18 +41,6 @@ QByteArray authHeader()
     return QByteArrayLiteral("Authorization: Bearer ") + kToken + "\r\n";
 }
 
-bool sendAll(int fd, QByteArrayView data)
-{
-    qsizetype sent = 0;
-    while (sent < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + sent, size_t(data.size() - sent), MSG_NOSIGNAL);
-        if (n <= 0)
-            return false;
-        sent += n;
-    }
-    return true;
-}
-
 // A masked client frame of any size (RFC 6455 §5.2); `announced` overrides the length field
 // (a header that promises more than is sent).
 QByteArray clientFrame(int opcode, bool fin, QByteArrayView payload, quint64 announced = 0)

@@ -40,6 +40,20 @@ inline int connectLoopback(quint16 port, int receiveBuffer = 0)
     return fd;
 }
 
+// Sends all of `data` (blocking); false when the connection failed first. MSG_NOSIGNAL: a
+// peer that hung up must fail the send, not kill the test with SIGPIPE.
+inline bool sendAll(int fd, QByteArrayView data)
+{
+    qsizetype sent = 0;
+    while (sent < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + sent, size_t(data.size() - sent), MSG_NOSIGNAL);
+        if (n <= 0)
+            return false;
+        sent += n;
+    }
+    return true;
+}
+
 // The upgrade request for `target` (e.g. "/api/v1/stream?token=…"); `headers` are extra
 // header lines, each ending in "\r\n" (e.g. an Authorization header).
 inline QByteArray upgradeRequest(quint16 port, const QByteArray &target,

@@ -100,18 +100,6 @@ struct Client
     std::string in; // unparsed bytes
 };
 
-bool sendAll(int fd, QByteArrayView data)
-{
-    size_t off = 0;
-    while (off < size_t(data.size())) {
-        const ssize_t n = ::send(fd, data.data() + off, size_t(data.size()) - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            return false;
-        off += size_t(n);
-    }
-    return true;
-}
-
 // Connects, upgrades (blocking) and subscribes; the socket is non-blocking afterwards.
 int openSubscriber(quint16 port, int index)
 {
@@ -120,7 +108,7 @@ int openSubscriber(quint16 port, int index)
         return -1;
     std::string answer;
     char buf[4096];
-    if (!sendAll(fd, test::upgradeRequest(port, "/api/v1/stream?token=" + kToken))) {
+    if (!test::sendAll(fd, test::upgradeRequest(port, "/api/v1/stream?token=" + kToken))) {
         ::close(fd);
         return -1;
     }
@@ -141,7 +129,7 @@ int openSubscriber(quint16 port, int index)
     const QByteArray sub = "{\"op\":\"subscribe\",\"id\":\"s" + QByteArray::number(index)
         + "\",\"market\":\"crypto\",\"provider\":\"demo\",\"symbol\":\"BTC/USDT\","
           "\"timeframe\":\"1m\",\"limit\":1}";
-    if (!sendAll(fd, test::maskedTextFrame(sub))) {
+    if (!test::sendAll(fd, test::maskedTextFrame(sub))) {
         ::close(fd);
         return -1;
     }
