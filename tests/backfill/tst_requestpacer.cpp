@@ -432,7 +432,8 @@ private slots:
                      {"x-ratelimit-reset", QByteArray::number(clock.t.load() / 1000 + 7)}};
         pacer.observe(r);
         const LimitUsage *header = nullptr;
-        for (const LimitUsage &u : pacer.stats().limits)
+        const GateStats stats = pacer.stats(); // header points into it: keep it alive
+        for (const LimitUsage &u : stats.limits)
             if (u.limit.source == RateLimit::Source::Header)
                 header = &u;
         QVERIFY(header);

@@ -200,7 +200,8 @@ private slots:
         QCOMPARE(fake.bannedCount(), 0);
         // At most the requests in flight when the first refusal came back (4 threads).
         QVERIFY2(fake.rateLimitedCount() <= 4, qPrintable(QString::number(fake.rateLimitedCount())));
-        const LimitUsage *w = findLimit(pacer.stats(), RateLimit::Kind::Weight, 2000);
+        const GateStats stats = pacer.stats(); // w points into it: keep it alive
+        const LimitUsage *w = findLimit(stats, RateLimit::Kind::Weight, 2000);
         QVERIFY(w);
         QCOMPARE(w->limit.limit, 60);
         QCOMPARE(w->limit.source, RateLimit::Source::Announced);
