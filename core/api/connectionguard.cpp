@@ -203,10 +203,12 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     const QString key = clientKey(peer, loopbackPeerUid(peer, socket->peerPort(),
                                                         socket->localAddress(), socket->localPort()));
 
-    QList<ConnectionTicket *> &mine = m_registry->byClient[key];
+    // At the limit, the longest-idle keep-alive connection of this client makes room. No
+    // reference into byClient is held: release() erases the client's entry when it empties.
+    const QList<ConnectionTicket *> mine = m_registry->byClient.value(key);
     if (mine.size() >= m_limits.maxConnectionsPerClient) {
         ConnectionTicket *oldest = nullptr;
-        for (ConnectionTicket *t : std::as_const(mine))
+        for (ConnectionTicket *t : mine)
             if (t->isIdle() && (!oldest || t->idleMs() > oldest->idleMs()))
                 oldest = t;
         if (oldest) {
@@ -216,8 +218,6 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
             oldest->socket()->abort();
         }
     }
-    if (mine.isEmpty())
-        m_registry->byClient.remove(key); // operator[] above must not leave empty entries
     if (m_registry->byClient.value(key).size() >= m_limits.maxConnectionsPerClient) {
         if (m_metrics)
             ++m_metrics->connectionsRejected;

@@ -688,6 +688,24 @@ private slots:
                         .startsWith("HTTP/1.1 200"));
     }
 
+    // A limit of one: the idle connection's entry is the client's last one, and evicting it
+    // must not leave the guard holding anything of it (a dangling reference before).
+    void singleSlotMakesRoom()
+    {
+        ApiFixture g([](ApiOptions &o) { o.maxConnectionsPerClient = 1; });
+        QVERIFY(g.ok());
+        QTcpSocket idle;
+        idle.connectToHost(QHostAddress::LocalHost, g.port());
+        QTRY_COMPARE(idle.state(), QAbstractSocket::ConnectedState);
+        QTest::qWait(50);
+        for (int i = 0; i < 3; ++i) {
+            const QByteArray answer =
+                rawRequest(g.port(), "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 2000);
+            QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        }
+        QTRY_COMPARE(idle.state(), QAbstractSocket::UnconnectedState);
+    }
+
     void slowAndIdleConnectionsClose()
     {
         ApiFixture g([](ApiOptions &o) { o.idleTimeoutSec = 1; });
