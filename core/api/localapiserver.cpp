@@ -48,11 +48,6 @@ private:
     const ApiContext *m_ctx;
 };
 
-bool isUpgrade(const QHttpServerRequest &request)
-{
-    return HttpOnlyRule::isWebSocketUpgrade(request);
-}
-
 } // namespace
 
 class LocalApiServer::Private
@@ -105,7 +100,7 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
     ctx.paths.append(kStreamPath);
     s.route<StreamRule>(kStreamPath, QHttpServerRequest::Method::Get, &ctx,
                         [this, &ctx](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
-                            if (isUpgrade(req)) {
+                            if (HttpOnlyRule::isWebSocketUpgrade(req)) {
                                 QTcpSocket *socket = responder.socket();
                                 ConnectionGuard::markWebSocket(socket);
                                 // Upgrades that never complete leave null entries behind.
@@ -159,7 +154,7 @@ LocalApiServer::LocalApiServer(const ApiServices &services, const ApiOptions &op
     s.setMissingHandler([&ctx](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
         const QString path = req.url().path();
         const bool stream = path == kStreamPath;
-        const bool upgrade = isUpgrade(req);
+        const bool upgrade = HttpOnlyRule::isWebSocketUpgrade(req);
         if (upgrade)
             ++ctx.metrics.upgradesRefused;
         PendingResponse r(std::move(responder), &ctx.metrics,
