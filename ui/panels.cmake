@@ -10,6 +10,7 @@ target_sources(barkeep_ui PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/backfill/backfillpanel.h ${CMAKE_CURRENT_LIST_DIR}/backfill/backfillpanel.cpp
     ${CMAKE_CURRENT_LIST_DIR}/health/healthhistory.h ${CMAKE_CURRENT_LIST_DIR}/health/healthhistory.cpp
     ${CMAKE_CURRENT_LIST_DIR}/health/healthpanel.h ${CMAKE_CURRENT_LIST_DIR}/health/healthpanel.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/health/providerbudgetrows.h ${CMAKE_CURRENT_LIST_DIR}/health/providerbudgetrows.cpp
     ${CMAKE_CURRENT_LIST_DIR}/settings/configfile.h ${CMAKE_CURRENT_LIST_DIR}/settings/configfile.cpp
     ${CMAKE_CURRENT_LIST_DIR}/settings/credentialstore.h ${CMAKE_CURRENT_LIST_DIR}/settings/credentialstore.cpp
     ${CMAKE_CURRENT_LIST_DIR}/settings/settingsdialog.h ${CMAKE_CURRENT_LIST_DIR}/settings/settingsdialog.cpp

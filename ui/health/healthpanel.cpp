@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "healthpanel.h"
+#include "providerbudgetrows.h"
 #include "gapmap/asyncrun.h"
 
 #include "cache/barcache.h"
@@ -13,9 +14,11 @@
 #include <QChartView>
 #include <QDateTime>
 #include <QGridLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
 #include <QLocale>
+#include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QtConcurrent>
@@ -59,6 +62,8 @@ HealthPanel::HealthPanel(const Sources &sources, QWidget *parent)
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(m_summary);
     layout->addLayout(grid, 1);
+    m_budgets = makeBudgetTable();
+    layout->addWidget(m_budgets);
 
     if (m_sources.orchestrator) {
         auto counter = m_fetchedBars;
@@ -146,7 +151,8 @@ void HealthPanel::sampleNow()
     runAsync(
         &m_pool, this,
         [s, fetched] {
-            HealthSnapshot snap;
+            Sample sample;
+            HealthSnapshot &snap = sample.snapshot;
             snap.tMs = QDateTime::currentMSecsSinceEpoch();
             if (s.market && s.registry) {
                 for (const QString &id : s.registry->providerIds()) {
@@ -154,6 +160,7 @@ void HealthPanel::sampleNow()
                     if (!gate)
                         continue;
                     const GateStats st = gate->stats();
+                    sample.budgets += providerBudgetRows(id, st, gate->state(), snap.tMs);
                     snap.requests += st.requests;
                     snap.weightUsed += st.weightUsed;
                     snap.rateLimited += st.rateLimited;
@@ -172,12 +179,52 @@ void HealthPanel::sampleNow()
                 for (const BackfillJobInfo &j : s.backfill->jobs())
                     snap.barsWritten += j.barsWritten;
             }
-            return snap;
+            return sample;
         },
-        [this](const HealthSnapshot &snap) {
+        [this](const Sample &sample) {
             m_sampling = false;
-            append(m_history.add(snap));
+            showBudgets(sample.budgets);
+            append(m_history.add(sample.snapshot));
         });
+}
+
+QTableWidget *HealthPanel::makeBudgetTable()
+{
+    auto *table = new QTableWidget(0, 9, this);
+    table->setObjectName(QStringLiteral("providerBudgets"));
+    table->setHorizontalHeaderLabels({tr("Provider"), tr("Limit in force"), tr("Source"),
+                                      tr("Used"), tr("Remaining"), tr("In flight"),
+                                      tr("429s"), tr("Bans"), tr("State")});
+    table->setToolTip(tr("Each provider's limits as the provider announced them (announced, "
+                         "header), as learned from a \"too many\" answer (learned), or the "
+                         "plugin's first guess before the provider has spoken (metadata)."));
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setSelectionMode(QAbstractItemView::NoSelection);
+    table->verticalHeader()->hide();
+    table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->setMaximumHeight(table->fontMetrics().height() * 9);
+    return table;
+}
+
+void HealthPanel::showBudgets(const QList<ProviderBudgetRow> &rows)
+{
+    m_budgets->setRowCount(int(rows.size()));
+    const QColor warning(0xD5, 0x5E, 0x00);
+    for (int r = 0; r < rows.size(); ++r) {
+        const ProviderBudgetRow &row = rows[r];
+        const QStringList cells{row.provider, row.limit,    row.source,  row.used, row.remaining,
+                                row.inFlight, row.tooMany, row.bans, row.state};
+        for (int c = 0; c < cells.size(); ++c) {
+            QTableWidgetItem *item = m_budgets->item(r, c);
+            if (!item) {
+                item = new QTableWidgetItem;
+                m_budgets->setItem(r, c, item);
+            }
+            item->setText(cells[c]);
+            item->setForeground(row.blocked && c == cells.size() - 1 ? QBrush(warning) : QBrush());
+        }
+    }
 }
 
 void HealthPanel::append(const HealthPoint &point)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "healthhistory.h"
+#include "providerbudgetrows.h"
 
 #include <QThreadPool>
 #include <QTimer>
@@ -14,6 +15,7 @@ class QChart;
 class QChartView;
 class QLabel;
 class QLineSeries;
+class QTableWidget;
 class QValueAxis;
 
 namespace barkeep {
@@ -28,7 +30,8 @@ namespace barkeep::ui {
 
 // The data-health dock: requests/s, weight used in the last minute against the budget,
 // 429/418 answers, bars written per second and the cache hit rate over the last minutes, in
-// four small Qt Charts. Counters are read once a second on a worker (pacer stats,
+// four small Qt Charts, and a table of each provider's limits in force (with their source)
+// and its state (paused, banned until when). Counters are read once a second on a worker (pacer stats,
 // BarCache::counters(), BackfillManager::jobs()) and turned into rates by HealthHistory.
 class HealthPanel : public QWidget
 {
@@ -49,6 +52,9 @@ public:
 
     void setBackfillManager(BackfillManager *backfill) { m_sources.backfill = backfill; }
     const HealthHistory &history() const { return m_history; }
+    // The "Provider budgets" table: per provider and limit in force, its source, used,
+    // remaining, in flight, 429s, bans and the state (when a ban or pause ends).
+    QTableWidget *budgetTable() const { return m_budgets; }
     // Takes one sample now (also what the timer does every second).
     void sampleNow();
 
@@ -74,6 +80,13 @@ private:
     QLineSeries *addLine(Plot &plot, const QString &name, const QColor &color,
                          Qt::PenStyle style = Qt::SolidLine);
     void append(const HealthPoint &point);
+    QTableWidget *makeBudgetTable();
+    void showBudgets(const QList<ProviderBudgetRow> &rows);
+    struct Sample
+    {
+        HealthSnapshot snapshot;
+        QList<ProviderBudgetRow> budgets;
+    };
 
     Sources m_sources;
     HealthHistory m_history;
@@ -91,6 +104,7 @@ private:
     QLineSeries *m_barsLine = nullptr;
     QLineSeries *m_cacheLine = nullptr;
     QLabel *m_summary = nullptr;
+    QTableWidget *m_budgets = nullptr;
 };
 
 } // namespace barkeep::ui

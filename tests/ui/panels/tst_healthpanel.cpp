@@ -4,7 +4,11 @@
 #include "health/healthhistory.h"
 #include "health/healthpanel.h"
 #include "panelsfixture.h"
+#include "health/providerbudgetrows.h"
 #include "services/dataorchestrator.h"
+#include "services/requestpacer.h"
+
+#include <QTableWidget>
 
 #include <QSignalSpy>
 #include <QTest>
@@ -68,6 +72,58 @@ private slots:
         QCOMPARE(h.add(s).requestsPerSecond, 3.0);
     }
 
+    // Issue 16: the limit in force says where it came from, and a pause or a ban says until
+    // when, in the words a person reads in the panel.
+    void budgetRowsNameSourceAndBlockedUntil()
+    {
+        RequestPacer::Limits seed;
+        seed.provider = QStringLiteral("binance");
+        seed.weightPerWindow = 6000;
+        RequestPacer pacer(seed);
+        qint64 now = 1'700'000'000'000;
+        pacer.setClock([&now] { return now; });
+        QList<ProviderBudgetRow> rows
+            = providerBudgetRows(QStringLiteral("binance"), pacer.stats(), pacer.state(), now);
+        QVERIFY(!rows.isEmpty());
+        QCOMPARE(rows.front().source, QStringLiteral("metadata"));
+        QVERIFY2(rows.front().limit.contains(QLocale().toString(6000)), qPrintable(rows.front().limit));
+        QCOMPARE(rows.front().state, QStringLiteral("open"));
+        QVERIFY(!rows.front().blocked);
+
+        RateLimit announced;
+        announced.kind = RateLimit::Kind::Weight;
+        announced.intervalMs = 60'000;
+        announced.limit = 1200;
+        announced.source = RateLimit::Source::Announced;
+        pacer.announce({announced});
+        QVERIFY(pacer.acquire(2, nullptr));
+        rows = providerBudgetRows(QStringLiteral("binance"), pacer.stats(), pacer.state(), now);
+        bool sawAnnounced = false;
+        for (const ProviderBudgetRow &r : rows) {
+            if (r.source == QLatin1String("announced")) {
+                sawAnnounced = true;
+                QVERIFY2(r.limit.contains(QLocale().toString(1200)), qPrintable(r.limit));
+                QVERIFY2(r.limit.contains(intervalText(60'000)), qPrintable(r.limit));
+                QCOMPARE(r.inFlight, QLocale().toString(1));
+            }
+        }
+        QVERIFY(sawAnnounced);
+
+        pacer.throttled(30'000, QStringLiteral("429 Too Many Requests"));
+        rows = providerBudgetRows(QStringLiteral("binance"), pacer.stats(), pacer.state(), now);
+        QVERIFY(rows.front().blocked);
+        QVERIFY2(rows.front().state.contains(QLatin1String("binance")), qPrintable(rows.front().state));
+        QCOMPARE(rows.front().tooMany, QLocale().toString(1));
+    }
+
+    void intervalsReadAsPeopleSayThem()
+    {
+        QCOMPARE(intervalText(60'000), QStringLiteral("1 min"));
+        QCOMPARE(intervalText(10'000), QStringLiteral("10 s"));
+        QCOMPARE(intervalText(86'400'000), QStringLiteral("1 day"));
+        QCOMPARE(intervalText(3'600'000), QStringLiteral("1 h"));
+    }
+
     void samplesTheRunningServices()
     {
         test::PanelsFixture fx;
@@ -90,6 +146,14 @@ private slots:
         for (const HealthPoint &p : panel.history().points())
             sawBars = sawBars || p.barsPerSecond > 0;
         QVERIFY(sawBars);
+        // One row per provider (and limit) in the budget table.
+        QTableWidget *budgets = panel.budgetTable();
+        QVERIFY(budgets);
+        QTRY_VERIFY(budgets->rowCount() >= 1);
+        QStringList providers;
+        for (int row = 0; row < budgets->rowCount(); ++row)
+            providers << budgets->item(row, 0)->text();
+        QVERIFY2(providers.contains(QStringLiteral("demo")), qPrintable(providers.join(u',')));
     }
 };
 
