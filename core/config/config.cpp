@@ -460,8 +460,9 @@ private:
 
 QStringList Config::builtinProviders()
 {
-    return {QStringLiteral("demo"), QStringLiteral("binance"), QStringLiteral("coinbase"),
-            QStringLiteral("kraken"), QStringLiteral("alpaca"), QStringLiteral("csv")};
+    return {QStringLiteral("demo"),  QStringLiteral("binance"), QStringLiteral("coinbase"),
+            QStringLiteral("kraken"), QStringLiteral("bybit"),   QStringLiteral("okx"),
+            QStringLiteral("binanceusdm"), QStringLiteral("alpaca"), QStringLiteral("csv")};
 }
 
 QStringList Config::knownKeys(const QStringList &providers)
