@@ -6,6 +6,7 @@
 #include "signalwatcher.h"
 
 #include "log/logging.h"
+#include "model/timeframe.h"
 #include "services/backfillmanager.h"
 #include "services/requestpacer.h"
 #include "services/marketservice.h"
@@ -112,6 +113,8 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     p.addOptions({{QStringLiteral("market"), QStringLiteral("Market."), QStringLiteral("m"), QStringLiteral("crypto")},
                   {QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("p")},
                   {QStringLiteral("symbol"), QStringLiteral("Symbol."), QStringLiteral("s")},
+                  {QStringLiteral("timeframe"), QStringLiteral("The provider's candles to fetch (1m, 1h, 1d, ...)."),
+                   QStringLiteral("tf"), QStringLiteral("1m")},
                   {QStringLiteral("since"), QStringLiteral("Start (inclusive, UTC)."), QStringLiteral("t")},
                   {QStringLiteral("until"), QStringLiteral("End (exclusive, UTC)."), QStringLiteral("t")},
                   {QStringLiteral("priority"), QStringLiteral("Job priority (higher first)."), QStringLiteral("n"), QStringLiteral("0")},
@@ -122,7 +125,7 @@ int runBackfillVerb(const QStringList &args, const Config &config)
         return kExitUsage;
     }
     if (wantsVerbHelp(p)) {
-        printVerbHelp(p, QStringLiteral("backfill --provider P --symbol S --since T --until T [options]"),
+        printVerbHelp(p, QStringLiteral("backfill --provider P --symbol S [--timeframe TF] --since T --until T [options]"),
                       QStringLiteral("Fills the range's gaps from the provider into the store, with a progress "
                                      "bar on a terminal (log lines print above it). Ctrl-C pauses the job; "
                                      "the same command again resumes it (exit 130 when interrupted)."));
@@ -134,6 +137,12 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     if (!problems.isEmpty()) {
         for (const QString &pr : problems)
             std::fprintf(stderr, "barkeep backfill: %s\n", qPrintable(pr));
+        return kExitUsage;
+    }
+
+    const Result<Timeframe> timeframe = Timeframe::parse(p.value(QStringLiteral("timeframe")));
+    if (!timeframe) {
+        std::fprintf(stderr, "barkeep backfill: --timeframe: %s\n", qPrintable(timeframe.error().message()));
         return kExitUsage;
     }
 
@@ -152,7 +161,7 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     }
     BackfillManager &manager = *app.backfill();
     const SeriesKey series{p.value(QStringLiteral("market")), p.value(QStringLiteral("provider")),
-                           p.value(QStringLiteral("symbol")), QStringLiteral("1m")};
+                           p.value(QStringLiteral("symbol")), timeframe->name()};
     BackfillOptions options;
     options.useArchive = !p.isSet(QStringLiteral("no-archive"))
         && (!cfg.contains(QStringLiteral("backfill.useArchive")) || cfg.boolean(QStringLiteral("backfill.useArchive")));
@@ -199,8 +208,8 @@ int runBackfillVerb(const QStringList &args, const Config &config)
     }
     // The same job from an earlier run (interrupted, crashed or failed) resumes instead of
     // starting anew; what it already fetched is in the coverage ledger either way.
-    const qint64 from = range->from / kMinuteMs * kMinuteMs;
-    const qint64 to = (range->to + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
+    const qint64 from = timeframe->bucketStart(range->from);
+    const qint64 to = range->isEmpty() ? from : timeframe->bucketEnd(timeframe->bucketStart(range->to - 1));
     for (const BackfillJobInfo &j : manager.jobs()) {
         if (j.series == series && j.range.from == from && j.range.to == to
             && j.state != JobState::Done && j.state != JobState::Cancelled) {

@@ -2,6 +2,7 @@
 #include "backfillrequest.h"
 
 #include "apiparams.h"
+#include "model/timeframe.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -51,6 +52,17 @@ Result<BackfillRequest> parseBackfillRequest(
         return ok.error();
     if (VoidResult ok = checkSymbolText(key.symbol); !ok)
         return ok.error();
+    // The candles the job fetches: 1m unless the body names another timeframe (the
+    // provider's own daily candles for a daily chart).
+    if (o.contains(QStringLiteral("timeframe"))) {
+        const QJsonValue tfValue = o.value(QStringLiteral("timeframe"));
+        if (!tfValue.isString())
+            return badInput(QStringLiteral("'timeframe' must be a string like \"1m\", \"1h\" or \"1d\""));
+        Result<Timeframe> tf = Timeframe::parse(tfValue.toString());
+        if (!tf)
+            return badInput(tf.error().message());
+        key.timeframe = tf->name();
+    }
     Result<qint64> since = jsonTime(o, QStringLiteral("since"));
     if (!since)
         return since.error();

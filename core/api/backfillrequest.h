@@ -19,7 +19,7 @@ struct BackfillRequest
 };
 
 // Parses and checks the body of POST /backfills: a JSON object {"market", "provider",
-// "symbol", "since", "until"} (until defaults to `nowMs` rounded down to the minute), a range
+// "symbol", "since", "until", optional "timeframe" (1m when absent)} (until defaults to `nowMs` rounded down to the minute), a range
 // of at most `maxRangeDays`. `checkMarketProvider` is the registry check, run between the
 // presence and the symbol checks so the first error a client sees does not depend on where
 // the parsing lives. A pure function of its input (no request, no context), so the fuzz

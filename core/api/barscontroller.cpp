@@ -23,12 +23,27 @@ void sendOhlcv(const PendingResponse &r, const ResponseCache::Entry &e)
     PendingResponse::Headers h;
     if (e.next >= 0 && e.contentType.startsWith("text/csv"))
         h.append(qMakePair(QByteArrayLiteral("X-Next-Since"), QByteArray::number(e.next)));
+    if (!e.sources.isEmpty())
+        h.append(qMakePair(QByteArrayLiteral("X-Bar-Sources"), e.sources));
     r.send(200, e.body, e.contentType, h);
 }
 
 } // namespace
 
-QByteArray BarsController::ohlcvJson(const SeriesKey &key, const Bars &bars, qint64 next, bool qjson)
+QByteArray BarsController::sourcesHeader(const SourceRuns &sources)
+{
+    QByteArray out;
+    for (const SourceRun &s : sources) {
+        if (!out.isEmpty())
+            out += ',';
+        out += s.source.toLatin1() + ' ' + QByteArray::number(s.range.from) + ' '
+            + QByteArray::number(s.range.to);
+    }
+    return out;
+}
+
+QByteArray BarsController::ohlcvJson(const SeriesKey &key, const Bars &bars, qint64 next, bool qjson,
+                                     const SourceRuns &sources)
 {
     if (qjson) {
         QJsonArray arr;
@@ -41,6 +56,14 @@ QByteArray BarsController::ohlcvJson(const SeriesKey &key, const Bars &bars, qin
                       {QStringLiteral("bars"), arr}};
         if (next >= 0)
             o.insert(QStringLiteral("next"), next);
+        if (!sources.empty()) {
+            QJsonArray runs;
+            for (const SourceRun &s : sources)
+                runs.append(QJsonObject{{QStringLiteral("from"), s.range.from},
+                                        {QStringLiteral("to"), s.range.to},
+                                        {QStringLiteral("source"), s.source}});
+            o.insert(QStringLiteral("sources"), runs);
+        }
         return QJsonDocument(o).toJson(QJsonDocument::Compact);
     }
     QByteArray body;
@@ -58,6 +81,19 @@ QByteArray BarsController::ohlcvJson(const SeriesKey &key, const Bars &bars, qin
     if (next >= 0) {
         body.append(",\"next\":");
         BarJsonEncoder::appendInt(body, next);
+    }
+    if (!sources.empty()) {
+        body.append(",\"sources\":[");
+        for (size_t i = 0; i < sources.size(); ++i) {
+            body.append(i ? ",{\"from\":" : "{\"from\":");
+            BarJsonEncoder::appendInt(body, sources[i].range.from);
+            body.append(",\"to\":");
+            BarJsonEncoder::appendInt(body, sources[i].range.to);
+            body.append(",\"source\":");
+            BarJsonEncoder::appendString(body, sources[i].source);
+            body.append('}');
+        }
+        body.append(']');
     }
     body.append('}');
     return body;
@@ -127,9 +163,10 @@ void BarsController::registerRoutes(QHttpServer &server)
                                                now]() -> Result<ResponseCache::Entry> {
                      if (VoidResult ok = ctx.symbols.check(key.market, key.provider, key.symbol); !ok)
                          return ok.error();
-                     Result<Bars> bars = ctx.services.orchestrator->bars(key, range, limit);
-                     if (!bars)
-                         return bars.error();
+                     Result<SourcedBars> sourced = ctx.services.orchestrator->sourcedBars(key, range, limit);
+                     if (!sourced)
+                         return sourced.error();
+                     const Bars *bars = &sourced->bars;
                      ResponseCache::Entry e;
                      if (qint64(bars->size()) >= limit && !bars->empty())
                          e.next = bars->back().t + 1;
@@ -138,8 +175,9 @@ void BarsController::registerRoutes(QHttpServer &server)
                      if (csv) {
                          e.body = BarJsonEncoder::csv(*bars);
                          e.contentType = QByteArrayLiteral("text/csv; charset=utf-8");
+                         e.sources = sourcesHeader(sourced->sources);
                      } else {
-                         e.body = ohlcvJson(key, *bars, e.next, ctx.options.qjsonBaseline);
+                         e.body = ohlcvJson(key, *bars, e.next, ctx.options.qjsonBaseline, sourced->sources);
                          e.contentType = QByteArrayLiteral("application/json");
                      }
                      e.body.squeeze(); // the encoder reserved for the worst case
@@ -158,7 +196,9 @@ void BarsController::registerRoutes(QHttpServer &server)
     addRoute(server, ctx, QStringLiteral("/api/v1/coverage"), Method::Get, true,
              [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
                  const ApiQuery q(req);
-                 Result<SeriesKey> key = q.series(*ctx.services.registry, true, false);
+                 // The ledger of one timeframe's series (1m unless asked): each native
+                 // timeframe has its own.
+                 Result<SeriesKey> key = q.series(*ctx.services.registry, true, true);
                  if (!key)
                      return r.sendError(key.error());
                  const auto info = ctx.services.registry->provider(key->market, key->provider);
@@ -190,21 +230,38 @@ void BarsController::registerRoutes(QHttpServer &server)
                      Result<TimeRanges> gaps = ctx.services.store->gaps(key, range);
                      if (!gaps)
                          return gaps.error();
-                     QJsonArray bars, empty, holes;
+                     Result<std::vector<QuarantinedBar>> quarantined = ctx.services.store->quarantine(key);
+                     if (!quarantined)
+                         return quarantined.error();
+                     QJsonArray bars, empty, holes, findings;
                      auto pair = [](TimeRange t) { return QJsonArray{t.from, t.to}; };
                      for (const CoverageInterval &c : *cov)
                          (c.state == CoverageState::Bars ? bars : empty).append(pair(c.range));
                      for (const TimeRange &g : *gaps)
                          holes.append(pair(g));
+                     // Data health: bars validation rejected and native candles that disagree
+                     // with the rollup of stored finer bars, inside the range asked about.
+                     for (const QuarantinedBar &f : *quarantined) {
+                         if (!range.contains(f.bar.t))
+                             continue;
+                         findings.append(QJsonObject{
+                             {QStringLiteral("t"), f.bar.t},
+                             {QStringLiteral("bar"), QJsonArray{f.bar.t, f.bar.o, f.bar.h, f.bar.l, f.bar.c, f.bar.v}},
+                             {QStringLiteral("reason"), f.reason},
+                             {QStringLiteral("at"), f.quarantinedAtMs}});
+                         if (findings.size() >= 1000)
+                             break;
+                     }
                      return QJsonObject{{QStringLiteral("market"), key.market},
                                         {QStringLiteral("provider"), key.provider},
                                         {QStringLiteral("symbol"), key.symbol},
-                                        {QStringLiteral("timeframe"), QStringLiteral("1m")},
+                                        {QStringLiteral("timeframe"), key.timeframe},
                                         {QStringLiteral("since"), range.from},
                                         {QStringLiteral("until"), range.to},
                                         {QStringLiteral("bars"), bars},
                                         {QStringLiteral("empty"), empty},
-                                        {QStringLiteral("gaps"), holes}};
+                                        {QStringLiteral("gaps"), holes},
+                                        {QStringLiteral("findings"), findings}};
                  }), ctx.receiver, [r](const Result<QJsonObject> &o) {
                      if (!o)
                          return r.sendError(o.error());

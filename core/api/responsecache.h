@@ -30,6 +30,7 @@ public:
         QByteArray body;
         QByteArray contentType;
         qint64 next = -1; // the answer's `next` (X-Next-Since for CSV); < 0 = none
+        QByteArray sources; // X-Bar-Sources of a CSV answer (BarsController::sourcesHeader)
     };
 
     ResponseCache(qint64 maxBytes, qint64 ttlMs) : m_maxBytes(maxBytes), m_ttlMs(ttlMs) {}

@@ -63,7 +63,7 @@ ChunkOutcome BackfillChunkRunner::run(const Job &job, const BackfillChunk &chunk
             }
             BarRequest req;
             req.symbol = series.symbol;
-            req.timeframe = QStringLiteral("1m");
+            req.timeframe = series.timeframe;
             req.since = range.from;
             req.until = range.to;
             req.cancel = job.abort;

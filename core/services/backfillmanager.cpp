@@ -349,7 +349,9 @@ public:
             if (!todo)
                 return todo.error();
             std::vector<BackfillChunk> out;
-            const bool archive = job->options.useArchive && job->provider.archive;
+            // The bulk archive holds 1m klines only.
+            const bool archive = job->options.useArchive && job->provider.archive
+                && series.timeframe == QLatin1String("1m");
             for (const BackfillPlanner::Piece &p :
                  BackfillPlanner::split(*todo, chunkMinutes(*job), archive, nowMs()))
                 out.push_back({p.range, p.archive});
@@ -383,7 +385,7 @@ public:
 
     static int chunkMinutes(const BackfillJob &job)
     {
-        return std::max(1, job.provider.maxBarsPerRequest);
+        return BackfillPlanner::chunkMinutes(job.provider, job.info.series.timeframe);
     }
 
     using Outcome = ChunkOutcome::Result;
@@ -746,12 +748,15 @@ void BackfillManager::stop()
 Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range, int priority,
                                        const BackfillOptions &options)
 {
-    SeriesKey key = series.withTimeframe(QStringLiteral("1m"));
+    // A job fetches one timeframe's own candles (1m unless named) into that series.
+    SeriesKey key = series.timeframe.isEmpty() ? series.withTimeframe(QStringLiteral("1m")) : series;
     if (key.provider.isEmpty() || key.symbol.isEmpty() || key.market.isEmpty())
         return Error(Error::Kind::BadInput, QStringLiteral("a backfill needs a market, provider and symbol"));
-    // Whole minutes only: the ledger counts minutes.
-    range.from = range.from / kMinuteMs * kMinuteMs;
-    range.to = (range.to + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
+    // Whole buckets only: the ledger counts the timeframe's buckets.
+    Result<TimeRange> aligned = BackfillPlanner::alignRange(key.timeframe, range);
+    if (!aligned)
+        return Error(Error::Kind::BadInput, aligned.error().message());
+    range = *aligned;
     if (range.isEmpty())
         return Error(Error::Kind::BadInput, QStringLiteral("the backfill range is empty"));
     ProviderInfo provider;
@@ -761,6 +766,8 @@ Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range,
             return Error(Error::Kind::NotFound,
                          QStringLiteral("unknown provider '%1' in market '%2'").arg(key.provider, key.market));
         provider = *info;
+        if (VoidResult reach = BackfillPlanner::checkReach(provider, key, range, nowMs()); !reach)
+            return reach.error();
     }
     auto job = std::make_shared<BackfillJob>();
     job->info.series = key;

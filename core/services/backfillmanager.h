@@ -24,7 +24,7 @@ class MarketService;
 struct BackfillJobInfo
 {
     qint64 id = 0;
-    SeriesKey series;   // always 1m
+    SeriesKey series;   // its timeframe is the candles fetched (1m unless named)
     TimeRange range;
     JobState state = JobState::Queued;
     int priority = 0;   // higher first (the range on screen)

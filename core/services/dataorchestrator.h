@@ -13,11 +13,32 @@
 
 namespace barkeep {
 
-// The seed's DataOrchestrator: bars for (series, range) through CacheSource → AggregateSource
-// (rollups) → DbSource → PluginSource for what is missing only. New 1m bars are saved to the
-// store (with their coverage) before they are served. Identical concurrent requests for a
-// series are coalesced: the second waits for the first's fetch and then finds the range
-// covered. bars() blocks; call it on a worker thread, never the GUI thread.
+// Where a run of served bars came from: "native:1d" (the provider's own candles of that
+// timeframe, stored), "rollup:1m" (an exact rollup of a complete finer stored series),
+// "cache" (a cached answer). `range` is the span of whole buckets the run covers.
+struct SourceRun
+{
+    TimeRange range;
+    QString source;
+    friend bool operator==(const SourceRun &, const SourceRun &) = default;
+};
+using SourceRuns = std::vector<SourceRun>;
+
+struct SourcedBars
+{
+    Bars bars;
+    SourceRuns sources; // ascending, adjacent runs of one source merged
+};
+
+// The seed's DataOrchestrator: bars for (series, range) from the cheapest exact source, per
+// sub-range: the cache; the stored series of the timeframe asked for; an exact rollup of a
+// complete finer stored series (1m, or a native timeframe that divides it); else a fetch of
+// the provider's native timeframe (or of the coarsest native one that divides it, rolled up).
+// 1m is fetched only when 1m is asked for, the provider has nothing coarser, or for the
+// still-forming bucket. New bars are saved to the store (with their coverage) before they
+// are served. Identical concurrent requests for a series are coalesced: the second waits for
+// the first's fetch and then finds the range covered. bars() blocks; call it on a worker
+// thread, never the GUI thread.
 class BARKEEPCORE_EXPORT DataOrchestrator : public QObject
 {
     Q_OBJECT
@@ -27,9 +48,14 @@ public:
                      QObject *parent = nullptr);
 
     // Bars of series.timeframe with range.from <= t < range.to, ascending, at most `limit`
-    // (0 = all). Fetches missing 1m history from the provider first.
+    // (0 = all). Fetches what no stored source answers from the provider first.
     Result<Bars> bars(const SeriesKey &series, TimeRange range, qint64 limit = 0);
-    // Makes sure every 1m minute of `range` (up to now) was fetched; returns bars written.
+    // The same with the source of each contiguous run of buckets.
+    Result<SourcedBars> sourcedBars(const SeriesKey &series, TimeRange range, qint64 limit = 0);
+    // Makes sure every bucket of series.timeframe (a native timeframe of the provider, or 1m)
+    // in `range` (up to now) was fetched; returns bars written. A native candle that differs
+    // from the rollup of complete stored 1m bars is kept and recorded as a data-health
+    // finding (BarStore::recordFinding).
     Result<qint64> ensureFetched(const SeriesKey &series, TimeRange range,
                                  const std::atomic<bool> *cancel = nullptr);
 
@@ -44,7 +70,22 @@ signals:
     void barsStored(const barkeep::SeriesKey &series, barkeep::TimeRange covered, qint64 written);
 
 private:
+    struct Piece
+    {
+        TimeRange range;
+        Timeframe source;  // the stored series the buckets come from
+        bool fetch = false; // still to be fetched from the provider
+    };
     std::shared_ptr<QMutex> seriesLock(const SeriesKey &series);
+    // The closed buckets of `closed` (bucket-aligned), split by source.
+    Result<std::vector<Piece>> plan(const SeriesKey &series, const Timeframe &tf, TimeRange closed,
+                                    const ProviderInfo &info);
+    // Complete buckets of `tf` in `range` rolled up from the stored series of `fine`.
+    Result<Bars> readRollup(const SeriesKey &series, const Timeframe &tf, const Timeframe &fine,
+                            TimeRange range);
+    // Compares freshly stored native candles with the rollup of complete stored 1m bars.
+    void checkAgainstMinutes(const SeriesKey &series, const Timeframe &tf, const Bars &native,
+                             TimeRange covered);
 
     CacheSource m_cache;
     AggregateSource m_aggregates;

@@ -72,8 +72,9 @@ public:
     // "sqlite:///home/u/.local/share/barkeep/barkeep.db" (no passwords).
     virtual QString describe() const = 0;
 
-    // Writes 1m bars of `series` (timeframe "1m") and records `covered` as fetched, in one
-    // transaction: minutes of `covered` with a bar become `bars`, the others `empty`.
+    // Writes bars of `series` (any timeframe: 1m, or a provider's native candles, each its own
+    // series with its own ledger) and records `covered` as fetched, in one transaction: the
+    // span of each bar becomes `bars`, the rest of `covered` `empty`.
     // Upsert keyed by (series, t): writing the same or overlapping ranges again never
     // duplicates or loses a bar. Bars failing validation go to quarantine with a reason.
     // Bars outside `covered` are rejected as BadInput (the ledger must stay truthful).
@@ -93,12 +94,18 @@ public:
     virtual Result<TimeRanges> gaps(const SeriesKey &series, TimeRange range);
     void setSessionCalendar(SessionCalendar calendar);
 
-    // Every stored series (1m), for the gap map.
+    // Every stored series of every timeframe, for the gap map.
     virtual Result<QList<SeriesKey>> listSeries() = 0;
     // First and last bar time of a series, or an empty range.
     virtual Result<TimeRange> extent(const SeriesKey &series) = 0;
 
+    // The quarantine of `series` (its timeframe included): bars validation rejected, and
+    // data-health findings recorded with recordFinding().
     virtual Result<std::vector<QuarantinedBar>> quarantine(const SeriesKey &series) = 0;
+    // Records a data-health finding next to the quarantined bars: `bar` is the value that was
+    // not served (the rollup of finer bars that disagrees with a native candle), `reason` says
+    // why. Nothing served or covered changes.
+    virtual VoidResult recordFinding(const SeriesKey &series, const Bar &bar, const QString &reason) = 0;
 
 protected:
     SessionCalendar sessionCalendar() const;

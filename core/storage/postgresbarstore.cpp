@@ -33,6 +33,12 @@ static_assert(PostgresBarStore::kSchemaVersion == pg::kSchemaVersion);
 
 namespace {
 
+// The client's series-id cache key: one id per (market, provider, symbol, timeframe).
+QString seriesIdKey(const SeriesKey &s)
+{
+    return seriesText(s) + QChar(0x1f) + s.timeframe;
+}
+
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
@@ -87,8 +93,9 @@ Bars mergeBars(const Bars &stored, const Bar *fresh, size_t freshCount)
 // The series id, or 0 when the series was never written.
 Result<qint32> lookupSeries(PGconn *c, const SeriesKey &s)
 {
-    const PgResult r = exec(c, "SELECT id FROM series WHERE market = $1 AND provider = $2 AND symbol = $3",
-                            seriesParams(s));
+    const PgResult r = exec(c, "SELECT id FROM series WHERE market = $1 AND provider = $2 AND symbol = $3 "
+                               "AND timeframe = $4",
+                            barSeriesParams(s));
     if (!ok(r))
         return storageError(c, r, "series lookup");
     return PQntuples(r.get()) ? int4At(r.get(), 0, 0) : 0;
@@ -236,11 +243,10 @@ void PostgresBarStore::close()
 Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const Bars &bars,
                                                 TimeRange covered)
 {
-    if (series.timeframe != QLatin1String("1m"))
-        return Error(Error::Kind::BadInput,
-                     QStringLiteral("only 1m bars are stored, not %1").arg(series.timeframe));
-    const Timeframe minute = Timeframe::minutes(1);
-    Result<BarValidator::Write> prepared = BarValidator::prepareWrite(bars, covered, minute);
+    const Result<Timeframe> tf = Timeframe::parse(series.timeframe);
+    if (!tf)
+        return tf.error();
+    Result<BarValidator::Write> prepared = BarValidator::prepareWrite(bars, covered, *tf);
     if (!prepared)
         return prepared.error();
     const Bars &good = prepared->good;
@@ -263,7 +269,7 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
             return storageError(pg, {}, "entering pipeline mode");
         const bool recordFetch = !covered.isEmpty();
         Params names;
-        names.text(series.market).text(series.provider).text(series.symbol);
+        names.text(series.market).text(series.provider).text(series.symbol).text(series.timeframe);
         pipe.sql("BEGIN");
         pipe.prepared("bk_series_lock", names);
         pipe.prepared("bk_blocks_read", Params(names).int8(dayOf(covered.from)).int8(covered.to));
@@ -394,7 +400,7 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
                                                                    : CoverageState::Bars});
             }
             CoverageLedger ledger(std::move(existing)); // sorts and normalizes
-            ledger.record(covered, storedRows > 0 ? finalInRange : good, minute);
+            ledger.record(covered, storedRows > 0 ? finalInRange : good, *tf);
             for (const CoverageInterval &iv : ledger.intervals()) {
                 blocks.tuple(5);
                 blocks.null(); // no day: a ledger row
@@ -436,7 +442,7 @@ Result<WriteReport> PostgresBarStore::writeBars(const SeriesKey &series, const B
             return w.error();
         {
             std::lock_guard lock(m_shared->mutex);
-            m_shared->seriesIds.insert(seriesText(series), sid);
+            m_shared->seriesIds.insert(seriesIdKey(series), sid);
         }
         if (!rejected.empty())
             qCWarning(lcStore).noquote()
@@ -453,7 +459,7 @@ Result<Bars> PostgresBarStore::readBars(const SeriesKey &series, TimeRange range
         qint32 sid = 0;
         {
             std::lock_guard lock(m_shared->mutex);
-            sid = m_shared->seriesIds.value(seriesText(series), 0);
+            sid = m_shared->seriesIds.value(seriesIdKey(series), 0);
         }
         if (sid == 0) {
             Result<qint32> found = lookupSeries(c->pg, series);
@@ -462,7 +468,7 @@ Result<Bars> PostgresBarStore::readBars(const SeriesKey &series, TimeRange range
             sid = *found;
             if (sid != 0) {
                 std::lock_guard lock(m_shared->mutex);
-                m_shared->seriesIds.insert(seriesText(series), sid);
+                m_shared->seriesIds.insert(seriesIdKey(series), sid);
             }
         }
         return readBarsOn(c->pg, sid, range, limit);
@@ -485,7 +491,7 @@ Result<RollupBars> PostgresBarStore::readRollup(const SeriesKey &series, TimeRan
         Transaction tx(pg);
         if (auto b = tx.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !b)
             return b.error();
-        Result<qint32> sid = lookupSeries(pg, series);
+        Result<qint32> sid = lookupSeries(pg, series.withTimeframe(QStringLiteral("1m")));
         if (!sid)
             return sid.error();
         if (*sid == 0)
@@ -523,14 +529,15 @@ Result<QList<SeriesKey>> PostgresBarStore::listSeries()
 {
     return m_connections->run<QList<SeriesKey>>("listSeries", [&](Connection *c) -> Result<QList<SeriesKey>> {
         const PgResult r = exec(c->pg,
-                                "SELECT market, provider, symbol FROM series ORDER BY market, provider, symbol",
+                                "SELECT market, provider, symbol, timeframe FROM series "
+                                "ORDER BY market, provider, symbol, timeframe",
                                 Params());
         if (!ok(r))
             return storageError(c->pg, r, "series list");
         QList<SeriesKey> out;
         for (int i = 0; i < PQntuples(r.get()); ++i)
             out.append(SeriesKey{textAt(r.get(), i, 0), textAt(r.get(), i, 1), textAt(r.get(), i, 2),
-                                 QStringLiteral("1m")});
+                                 textAt(r.get(), i, 3)});
         return out;
     });
 }
@@ -541,14 +548,16 @@ Result<TimeRange> PostgresBarStore::extent(const SeriesKey &series)
         const PgResult r = exec(c->pg,
                                 "SELECT min(d.first_t), max(d.last_t) FROM bar_days d JOIN series s "
                                 "ON s.id = d.series_id WHERE s.market = $1 AND s.provider = $2 "
-                                "AND s.symbol = $3",
-                                seriesParams(series));
+                                "AND s.symbol = $3 AND s.timeframe = $4",
+                                barSeriesParams(series));
         if (!ok(r))
             return storageError(c->pg, r, "extent");
         if (PQgetisnull(r.get(), 0, 0))
             return TimeRange();
         // Half-open like every TimeRange: from the first bar's open to the last bar's end.
-        return TimeRange{int8At(r.get(), 0, 0), int8At(r.get(), 0, 1) + kMinuteMs};
+        const Result<Timeframe> tf = Timeframe::parse(series.timeframe);
+        const qint64 last = int8At(r.get(), 0, 1);
+        return TimeRange{int8At(r.get(), 0, 0), tf ? tf->bucketEnd(last) : last + kMinuteMs};
     });
 }
 
@@ -559,15 +568,16 @@ Result<std::vector<QuarantinedBar>> PostgresBarStore::quarantine(const SeriesKey
         const PgResult r = exec(c->pg,
                                 "SELECT q.t, q.o, q.h, q.l, q.c, q.v, q.reason, q.quarantined_at "
                                 "FROM quarantine q JOIN series s ON s.id = q.series_id "
-                                "WHERE s.market = $1 AND s.provider = $2 AND s.symbol = $3 ORDER BY q.id",
-                                seriesParams(series));
+                                "WHERE s.market = $1 AND s.provider = $2 AND s.symbol = $3 "
+                                "AND s.timeframe = $4 ORDER BY q.t, q.id",
+                                barSeriesParams(series));
         if (!ok(r))
             return storageError(c->pg, r, "quarantine read");
         Out out;
         const PGresult *res = r.get();
         for (int i = 0; i < PQntuples(res); ++i) {
             QuarantinedBar q;
-            q.series = series.withTimeframe(QStringLiteral("1m"));
+            q.series = series;
             q.bar = Bar{int8At(res, i, 0), float8At(res, i, 1), float8At(res, i, 2),
                         float8At(res, i, 3), float8At(res, i, 4), float8At(res, i, 5)};
             q.reason = textAt(res, i, 6);
@@ -575,6 +585,23 @@ Result<std::vector<QuarantinedBar>> PostgresBarStore::quarantine(const SeriesKey
             out.push_back(std::move(q));
         }
         return out;
+    });
+}
+
+VoidResult PostgresBarStore::recordFinding(const SeriesKey &series, const Bar &bar, const QString &reason)
+{
+    return m_connections->run<void>("recordFinding", [&](Connection *c) -> VoidResult {
+        const PgResult r = exec(c->pg,
+                                "WITH s AS (INSERT INTO series (market, provider, symbol, timeframe) "
+                                "VALUES ($1, $2, $3, $4) ON CONFLICT (market, provider, symbol, timeframe) "
+                                "DO UPDATE SET market = EXCLUDED.market RETURNING id) "
+                                "INSERT INTO quarantine (series_id, t, o, h, l, c, v, reason, quarantined_at) "
+                                "SELECT id, $5, $6, $7, $8, $9, $10, $11, $12 FROM s",
+                                barSeriesParams(series).int8(bar.t).float8(bar.o).float8(bar.h)
+                                    .float8(bar.l).float8(bar.c).float8(bar.v).text(reason).int8(nowMs()));
+        if (!ok(r))
+            return storageError(c->pg, r, "recording a data-health finding");
+        return {};
     });
 }
 

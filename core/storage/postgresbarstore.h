@@ -17,11 +17,13 @@ class Connections;
 // The shared store, on PostgreSQL through libpq (the toolkit is in storage/pg/).
 //
 // Tables (schema version in `schema_version`, migrated on open(); pg/pgschema.cpp):
-//   series     (id, market, provider, symbol)            one row per instrument
-//   bar_days   (series_id, day, first_t, last_t, n, bars) 1m bars packed per UTC day, `bars`
+//   series     (id, market, provider, symbol, timeframe) one row per series: 1m, or native
+//                                                         candles of another timeframe
+//   bar_days   (series_id, day, first_t, last_t, n, bars) bars packed per UTC day, `bars`
 //              the BarBlockCodec encoding, ascending t
 //   coverage   (series_id, t_from, t_to, state)           the ledger, normalized intervals
-//   quarantine (series_id, bar, reason, quarantined_at)   rejected bars, kept for inspection
+//   quarantine (series_id, bar, reason, quarantined_at)   rejected bars and data-health
+//                                                         findings, kept for inspection
 //   jobs, claims                                          backfill jobs and fetch leases
 //
 // Why packed days and not a row per bar: a row per bar pays tuple header, index entry and
@@ -63,6 +65,7 @@ public:
     Result<QList<SeriesKey>> listSeries() override;
     Result<TimeRange> extent(const SeriesKey &series) override;
     Result<std::vector<QuarantinedBar>> quarantine(const SeriesKey &series) override;
+    VoidResult recordFinding(const SeriesKey &series, const Bar &bar, const QString &reason) override;
 
     Result<qint64> insertJob(const StoredJob &job) override;
     VoidResult updateJob(const StoredJob &job) override;
@@ -89,7 +92,7 @@ public:
     // sends a malformed tuple, which the server rejects. An empty function removes it.
     void setCopyHookForTesting(std::function<bool(int backendPid)> hook);
 
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     // `url` with any password removed.
     static QString redactedUrl(const QString &url);
 

@@ -842,6 +842,31 @@ Result<std::vector<QuarantinedBar>> SqliteBarStore::quarantine(const SeriesKey &
     });
 }
 
+VoidResult SqliteBarStore::recordFinding(const SeriesKey &series, const Bar &bar, const QString &reason)
+{
+    auto connResult = connection();
+    if (!connResult)
+        return connResult.error();
+    Connection &conn = **connResult;
+    const auto id = seriesId(conn, series, true);
+    if (!id)
+        return id.error();
+    sqlite3_stmt *q = conn.stmt(InsQuarantine);
+    StmtGuard g{q};
+    sqlite3_bind_int64(q, 1, *id);
+    sqlite3_bind_int64(q, 2, bar.t);
+    sqlite3_bind_double(q, 3, bar.o);
+    sqlite3_bind_double(q, 4, bar.h);
+    sqlite3_bind_double(q, 5, bar.l);
+    sqlite3_bind_double(q, 6, bar.c);
+    sqlite3_bind_double(q, 7, bar.v);
+    bindText(q, 8, reason);
+    sqlite3_bind_int64(q, 9, QDateTime::currentMSecsSinceEpoch());
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return dbError(conn.db, QStringLiteral("recording a data-health finding"), describe());
+    return {};
+}
+
 namespace {
 void bindJob(sqlite3_stmt *st, const StoredJob &job)
 {

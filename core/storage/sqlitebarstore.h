@@ -41,6 +41,7 @@ public:
     Result<TimeRange> extent(const SeriesKey &series) override;
 
     Result<std::vector<QuarantinedBar>> quarantine(const SeriesKey &series) override;
+    VoidResult recordFinding(const SeriesKey &series, const Bar &bar, const QString &reason) override;
 
     Result<qint64> insertJob(const StoredJob &job) override;
     VoidResult updateJob(const StoredJob &job) override;

@@ -77,6 +77,13 @@ CREATE TABLE claims (
 CREATE INDEX claims_series ON claims (market, provider, symbol, t_from);
 CREATE INDEX claims_owner ON claims (owner);
 )sql",
+    // 3: a series per timeframe (native candles of any timeframe the provider lists are their
+    // own series, with their own ledger and quarantine). Every stored series so far is 1m.
+    R"sql(
+ALTER TABLE series ADD COLUMN timeframe text NOT NULL DEFAULT '1m';
+ALTER TABLE series DROP CONSTRAINT series_market_provider_symbol_key;
+ALTER TABLE series ADD CONSTRAINT series_key UNIQUE (market, provider, symbol, timeframe);
+)sql",
 };
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kMigrationCount == kSchemaVersion);
@@ -94,19 +101,20 @@ const Statement kStatements[] = {
     // Upserting the series row also locks it: writers of one series take turns, so the
     // read-merge-write of its day blocks and ledger cannot interleave.
     {"bk_series_lock",
-     "INSERT INTO series (market, provider, symbol) VALUES ($1, $2, $3) "
-     "ON CONFLICT (market, provider, symbol) DO UPDATE SET market = EXCLUDED.market RETURNING id",
-     {kTextOid, kTextOid, kTextOid}},
+     "INSERT INTO series (market, provider, symbol, timeframe) VALUES ($1, $2, $3, $4) "
+     "ON CONFLICT (market, provider, symbol, timeframe) DO UPDATE SET market = EXCLUDED.market "
+     "RETURNING id",
+     {kTextOid, kTextOid, kTextOid, kTextOid}},
     {"bk_blocks_read",
      "SELECT day, bars FROM bar_days WHERE series_id = (SELECT id FROM series WHERE market = $1 "
-     "AND provider = $2 AND symbol = $3) AND day >= $4 AND day < $5 ORDER BY day",
-     {kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
+     "AND provider = $2 AND symbol = $3 AND timeframe = $4) AND day >= $5 AND day < $6 ORDER BY day",
+     {kTextOid, kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
     // The ledger intervals touching the fetched range, taken out to be merged and put back.
     {"bk_coverage_take",
      "DELETE FROM coverage WHERE series_id = (SELECT id FROM series WHERE market = $1 "
-     "AND provider = $2 AND symbol = $3) AND t_from <= $5 AND t_to >= $4 "
+     "AND provider = $2 AND symbol = $3 AND timeframe = $4) AND t_from <= $6 AND t_to >= $5 "
      "RETURNING t_from, t_to, state",
-     {kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
+     {kTextOid, kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid}},
     // The day blocks and ledger intervals of a write arrive by COPY into bk_stage (below),
     // then go in with these two.
     {"bk_stage_upsert",

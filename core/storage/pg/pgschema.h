@@ -6,7 +6,7 @@
 namespace barkeep::pg {
 
 // The schema version this build writes (table schema_version); see pgschema.cpp.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Once this many bytes of COPY data went through the session's stage table (kStageTable in
 // pgschema.cpp), the write TRUNCATEs it: half of PostgreSQL's default temp_buffers (8 MB), so

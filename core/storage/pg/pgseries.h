@@ -6,12 +6,20 @@
 
 namespace barkeep::pg {
 
-// $1..$3: the series' market, provider and symbol (the series and claims tables have no
-// timeframe: they are about 1m bars only).
+// $1..$3: the series' market, provider and symbol (claims are per symbol, whatever the
+// timeframe; bar series add the timeframe with barSeriesParams()).
 inline Params seriesParams(const SeriesKey &s)
 {
     Params p;
     p.text(s.market).text(s.provider).text(s.symbol);
+    return p;
+}
+
+// $1..$4: market, provider, symbol and timeframe: one bar series.
+inline Params barSeriesParams(const SeriesKey &s)
+{
+    Params p;
+    p.text(s.market).text(s.provider).text(s.symbol).text(s.timeframe);
     return p;
 }
 
