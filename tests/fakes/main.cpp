@@ -9,6 +9,9 @@
 #include "krakenstreamfake.h"
 #include "alpacafake.h"
 #include "alpacastreamfake.h"
+#include "binanceusdmfake.h"
+#include "bybitfake.h"
+#include "okxfake.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -27,7 +30,7 @@ int main(int argc, char **argv)
         QStringLiteral("A fake crypto exchange or broker speaking the real wire format."));
     parser.addHelpOption();
     const QCommandLineOption provider(QStringLiteral("provider"),
-                                      QStringLiteral("binance, coinbase, kraken or alpaca"),
+                                      QStringLiteral("binance, coinbase, kraken, bybit, okx, binanceusdm or alpaca"),
                                       QStringLiteral("name"), QStringLiteral("binance"));
     const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("port (0 = any free)"),
                                   QStringLiteral("port"), QStringLiteral("0"));
@@ -65,6 +68,18 @@ int main(int argc, char **argv)
             stream = new BinanceStreamFake(fake, &app);
         else if (name == QLatin1String("kraken"))
             stream = new KrakenStreamFake(fake, &app);
+    } else if (name == QLatin1String("bybit") || name == QLatin1String("okx")
+               || name == QLatin1String("binanceusdm")) {
+        FakeServer *fake = name == QLatin1String("bybit")
+                               ? static_cast<FakeServer *>(new BybitFake(s, &app))
+                           : name == QLatin1String("okx")
+                               ? static_cast<FakeServer *>(new OkxFake(s, &app))
+                               : static_cast<FakeServer *>(new BinanceUsdmFake(s, &app));
+        fake->faults().latencyMs = parser.value(latency).toInt();
+        fake->faults().serverErrorRate = parser.value(errors).toDouble();
+        bound = fake->listen(p);
+        url = fake->url();
+        server = fake;
     } else if (name == QLatin1String("alpaca")) {
         auto *fake = new AlpacaFake(s, &app);
         bound = fake->listen(p);
