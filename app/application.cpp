@@ -194,6 +194,12 @@ VoidResult Application::startApi()
     options.maxConnectionsPerClient = int(m_config.integer(QStringLiteral("api.maxConnectionsPerClient")));
     options.maxRequestBytes = m_config.integer(QStringLiteral("api.maxRequestBytes"));
     options.idleTimeoutSec = int(m_config.integer(QStringLiteral("api.idleTimeoutSec")));
+    options.maxBarsPerAnswer = int(m_config.apiMaxBarsPerAnswer());
+    options.defaultBars = int(m_config.apiDefaultBars());
+    options.maxSpanDays = int(m_config.apiMaxSpanDays());
+    options.streamPollMs = int(m_config.apiStreamPollMs());
+    options.snapshotBars = int(m_config.apiSnapshotBars());
+    options.maxSubscriptionsPerClient = int(m_config.apiMaxSubscriptionsPerClient());
     options.streamLeaseMs = int(m_config.integer(QStringLiteral("api.streamLeaseMs")));
     options.streamRedisTimeoutMs = int(m_config.integer(QStringLiteral("api.streamRedisTimeoutMs")));
     options.streamRedisPingMs = std::max(50, options.streamRedisTimeoutMs / 4);

@@ -59,6 +59,7 @@ GuiLauncher::GuiLauncher(Application *app)
     services.apiPort = app->apiPort();
     services.apiToken = app->apiToken();
     services.config = app->config();
+    services.livePollMs = int(services.config.apiStreamPollMs()); // the chart polls like the stream
     // The file main() reads when no --config is given.
     services.configFile = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
                           + QStringLiteral("/config.json");

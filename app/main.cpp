@@ -151,10 +151,17 @@ int main(int argc, char **argv)
     }
     const Config &config = loaded.config;
 
-    const QString format = config.string(QStringLiteral("log.format"));
-    const bool json = format == QLatin1String("json")
-        || (format == QLatin1String("auto") && headless && cli.verb.isEmpty());
-    logging::install(json ? logging::Format::Json : logging::Format::Text);
+    const QString format = config.logFormat();
+    const bool server = headless && cli.verb.isEmpty();
+    const bool journal = format == QLatin1String("journal")
+        || (format == QLatin1String("auto") && server && config.logFile().isEmpty() && logging::stderrIsJournal());
+    const bool json = format == QLatin1String("json") || (format == QLatin1String("auto") && server && !journal);
+    logging::install(journal ? logging::Format::Journal : json ? logging::Format::Json : logging::Format::Text);
+    if (!config.logFile().isEmpty()) {
+        QString error;
+        if (!logging::setFile(config.logFile(), config.logFileMaxBytes(), int(config.logFileKeep()), &error))
+            std::fprintf(stderr, "barkeep: log.file: %s; logging to stderr\n", qPrintable(error));
+    }
     // -v comes last, so it wins over log.rules' debug=false lines.
     logging::applyRules(config.string(QStringLiteral("log.rules"))
                         + (cli.verbose ? QStringLiteral(";barkeep.*.debug=true") : QString()));

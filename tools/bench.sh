@@ -4,6 +4,8 @@
 # ratio, goal, pass/miss. Drivers print rows as "name | barkeep | baseline | ratio | goal | pass/miss".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# --test also installs the baselines' npm packages (ccxt in tests/benchmarks/ccxt), so the
+# ccxt rows are measured on a fresh clone too.
 tools/install-deps.sh --test
 tools/build.sh >/dev/null
 out=$(mktemp)

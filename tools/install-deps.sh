@@ -25,3 +25,22 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The test suite's npm tools (tests/api/openapi: the OpenAPI lint and generated-types check;
+# tests/benchmarks/ccxt: the ccxt conformance test and benchmark baselines), pinned in their
+# package.json files (npm install is quick when they are there). Node comes from Debian when
+# there is none (a newer one, e.g. NodeSource's, is kept).
+if [[ "${1:-}" == "--test" ]]; then
+    if ! command -v npm >/dev/null; then
+        echo "barkeep: installing nodejs npm" >&2
+        SUDO=""
+        [[ $(id -u) -eq 0 ]] || SUDO=sudo
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    for dir in tests/api/openapi tests/benchmarks/ccxt; do
+        (cd "$root/$dir" && npm install --no-audit --no-fund --no-package-lock --silent >/dev/null 2>&1) \
+            || echo "barkeep: npm install in $dir failed; the tests that need it will skip" >&2
+    done
+fi

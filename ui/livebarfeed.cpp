@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "livebarfeed.h"
 
-#include "api/stream/subscriptionworker.h"
+#include "services/subscriptionworker.h"
 
 #include <QDateTime>
 

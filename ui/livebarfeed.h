@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "api/stream/subscriptionworker.h"
+#include "services/subscriptionworker.h"
 #include "model/bar.h"
 #include "model/series.h"
 

@@ -2,7 +2,7 @@
 #include "mainwindow.h"
 #include "gapmap/asyncrun.h"
 
-#include "api/stream/subscriptionworker.h"
+#include "services/subscriptionworker.h"
 
 #include "backfill/backfillpanel.h"
 #include "chart/chartview.h"
@@ -28,6 +28,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QStandardItemModel>
 #include <QStatusBar>
 #include <QTimeZone>
 #include <QToolBar>
@@ -319,12 +320,22 @@ void MainWindow::populateProviders()
     m_provider->clear();
     if (!m_services.registry)
         return;
+    auto *model = qobject_cast<QStandardItemModel *>(m_provider->model());
     for (const ProviderInfo &p : m_services.registry->providers()) {
-        if (!m_services.config.keys().isEmpty() && !m_services.config.providerEnabled(p.id))
-            continue;
         m_provider->addItem(providerLabel(p), QStringList{p.market, p.id});
+        const int row = m_provider->count() - 1;
         if (!p.reachesFullHistory && !p.historyNote.isEmpty())
-            m_provider->setItemData(m_provider->count() - 1, p.historyNote, Qt::ToolTipRole);
+            m_provider->setItemData(row, p.historyNote, Qt::ToolTipRole);
+        // Disabled or missing its credentials: listed, greyed out, with what to change.
+        VoidResult usable;
+        if (m_services.market)
+            usable = m_services.market->usable(p);
+        else if (!m_services.config.keys().isEmpty() && !m_services.config.providerEnabled(p.id))
+            usable = Error(Error::Kind::Conflict, tr("provider '%1' is disabled").arg(p.id));
+        if (!usable && model) {
+            model->item(row)->setEnabled(false);
+            m_provider->setItemData(row, tr("Not available: %1").arg(usable.error().message()), Qt::ToolTipRole);
+        }
     }
     const int demo
         = m_provider->findData(QStringList{QStringLiteral("crypto"), QStringLiteral("demo")});

@@ -19,7 +19,6 @@ target_sources(barkeep_core PRIVATE
     api/stream/streamclient.h api/stream/streamclient.cpp
     api/stream/streamsender.h api/stream/streamsender.cpp
     api/stream/subscriptionregistry.h api/stream/subscriptionregistry.cpp
-    api/stream/subscriptionworker.h api/stream/subscriptionworker.cpp
     api/stream/broadcastmanager.h api/stream/broadcastmanager.cpp
     api/stream/redisasyncconnection.h api/stream/redisasyncconnection.cpp
     api/stream/redisfanout.h api/stream/redisfanout.cpp

@@ -21,6 +21,9 @@ public:
     virtual ~BackfillControl() = default;
     virtual Result<qint64> submit(const SeriesKey &series, TimeRange range) = 0;
     virtual VoidResult cancel(qint64 id) = 0;
+    virtual VoidResult pause(qint64 id) = 0;
+    virtual VoidResult resume(qint64 id) = 0;
+    virtual VoidResult setPriority(qint64 id, int priority) = 0;
     virtual std::optional<BackfillJobInfo> job(qint64 id) const = 0;
     virtual QList<BackfillJobInfo> jobs() const = 0;
 };
@@ -37,6 +40,9 @@ public:
         return m_manager->submit(series, range);
     }
     VoidResult cancel(qint64 id) override { return m_manager->cancel(id); }
+    VoidResult pause(qint64 id) override { return m_manager->pause(id); }
+    VoidResult resume(qint64 id) override { return m_manager->resume(id); }
+    VoidResult setPriority(qint64 id, int priority) override { return m_manager->setPriority(id, priority); }
     std::optional<BackfillJobInfo> job(qint64 id) const override { return m_manager->job(id); }
     QList<BackfillJobInfo> jobs() const override { return m_manager->jobs(); }
 

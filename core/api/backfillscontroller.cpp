@@ -83,7 +83,48 @@ QJsonObject BackfillsController::jobJson(const BackfillJobInfo &job)
             {QStringLiteral("chunksTotal"), job.chunksTotal},
             {QStringLiteral("chunksFailed"), job.chunksFailed},
             {QStringLiteral("etaMs"), job.etaMs},
+            {QStringLiteral("priority"), job.priority},
+            {QStringLiteral("requests"), job.requests},
+            {QStringLiteral("weightUsed"), job.weightUsed},
+            {QStringLiteral("barsPerSecond"), job.barsPerSecond},
+            // An unfinished job's message says why it waits (the provider's budget, a ban and
+            // until when, a claim another process holds); a failed one's why it failed.
+            {QStringLiteral("waiting"), job.error.isEmpty() || isFinished(job.state) ? QJsonValue()
+                                                                                    : QJsonValue(job.error)},
             {QStringLiteral("error"), job.error.isEmpty() ? QJsonValue() : QJsonValue(job.error)}};
+}
+
+Result<BackfillsController::JobPatch> BackfillsController::parsePatch(const QByteArray &body)
+{
+    QJsonParseError perr;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &perr);
+    if (!doc.isObject())
+        return badInput(QStringLiteral("the body is a JSON object like {\"state\":\"paused\"} or {\"priority\":5}"));
+    const QJsonObject o = doc.object();
+    JobPatch patch;
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (it.key() == QLatin1String("state")) {
+            const QString state = it.value().toString();
+            if (state == QLatin1String("paused"))
+                patch.paused = true;
+            else if (state == QLatin1String("queued") || state == QLatin1String("running"))
+                patch.paused = false; // resume: the scheduler decides when it runs
+            else
+                return badInput(QStringLiteral("'state' is \"paused\" (pause) or \"queued\" (resume)"));
+        } else if (it.key() == QLatin1String("priority")) {
+            const double p = it.value().toDouble(std::nan(""));
+            if (!(std::abs(p) <= kMaxPriority && p == std::floor(p)))
+                return badInput(QStringLiteral("'priority' is an integer between %1 and %2 (higher runs first)")
+                                    .arg(-kMaxPriority).arg(kMaxPriority));
+            patch.priority = int(p);
+        } else {
+            return badInput(QStringLiteral("unknown field '%1': a backfill takes 'state' and 'priority'")
+                                .arg(it.key().left(32)));
+        }
+    }
+    if (!patch.paused && !patch.priority)
+        return badInput(QStringLiteral("nothing to change: give 'state' and/or 'priority'"));
+    return patch;
 }
 
 void BackfillsController::registerRoutes(QHttpServer &server)
@@ -132,9 +173,10 @@ void BackfillsController::registerRoutes(QHttpServer &server)
              });
 
     // The placeholder is a string so that a malformed id is a 400 that says so, not a 404.
-    auto byId = [&ctx, item](bool cancel) {
-        return [&ctx, item, cancel](const QString &idText, const QHttpServerRequest &req,
-                                    QHttpServerResponder &&responder) {
+    enum class Op { Get, Patch, Cancel };
+    auto byId = [&ctx, item](Op op) {
+        return [&ctx, item, op](const QString &idText, const QHttpServerRequest &req,
+                                QHttpServerResponder &&responder) {
             PendingResponse r(std::move(responder), &ctx.metrics, item, req);
             if (auto e = ctx.access.check(req, true))
                 return r.sendError(*e);
@@ -143,9 +185,23 @@ void BackfillsController::registerRoutes(QHttpServer &server)
             Result<qint64> id = pathId(idText);
             if (!id)
                 return r.sendError(id.error());
-            if (cancel) {
-                if (VoidResult ok = ctx.services.backfill->cancel(*id); !ok)
+            BackfillControl &control = *ctx.services.backfill;
+            if (op == Op::Cancel) {
+                if (VoidResult ok = control.cancel(*id); !ok)
                     return r.sendError(ok.error());
+            } else if (op == Op::Patch) {
+                const Result<JobPatch> patch = parsePatch(req.body());
+                if (!patch)
+                    return r.sendError(patch.error());
+                if (!control.job(*id))
+                    return r.sendError(Error(Error::Kind::NotFound, QStringLiteral("no backfill %1").arg(*id)));
+                // Priority first: a job resumed with a new priority is scheduled by it.
+                if (patch->priority)
+                    if (VoidResult ok = control.setPriority(*id, *patch->priority); !ok)
+                        return r.sendError(ok.error());
+                if (patch->paused)
+                    if (VoidResult ok = *patch->paused ? control.pause(*id) : control.resume(*id); !ok)
+                        return r.sendError(ok.error());
             }
             const std::optional<BackfillJobInfo> job = ctx.services.backfill->job(*id);
             if (!job)
@@ -154,8 +210,9 @@ void BackfillsController::registerRoutes(QHttpServer &server)
         };
     };
     ctx.paths.append(QStringLiteral("/api/v1/backfills/"));
-    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Get, byId(false));
-    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Delete, byId(true));
+    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Get, byId(Op::Get));
+    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Patch, byId(Op::Patch));
+    server.route<HttpOnlyRule>(QStringLiteral("/api/v1/backfills/<arg>"), Method::Delete, byId(Op::Cancel));
 }
 
 } // namespace barkeep

@@ -8,6 +8,8 @@
 #include <QList>
 #include <QMutex>
 
+#include <optional>
+
 class QHttpServer;
 
 namespace barkeep {
@@ -17,7 +19,7 @@ struct BackfillJobInfo;
 struct SeriesKey;
 struct TimeRange;
 
-// POST/GET /backfills and GET/DELETE /backfills/{id} over BackfillControl (503 while no
+// POST/GET /backfills and GET/PATCH/DELETE /backfills/{id} over BackfillControl (503 while no
 // backfill service is wired). Submitting runs on the worker pool (it checks the symbol and
 // writes the job to the store).
 //
@@ -34,7 +36,16 @@ public:
     explicit BackfillsController(ApiContext &ctx) : m_ctx(ctx) {}
     void registerRoutes(QHttpServer &server);
 
+    static constexpr int kMaxPriority = 1000; // PATCH priority: -kMaxPriority..kMaxPriority
+
     static QJsonObject jobJson(const BackfillJobInfo &job);
+    // PATCH /backfills/{id}: {"state": "paused" | "queued", "priority": n}, either or both.
+    struct JobPatch
+    {
+        std::optional<bool> paused;
+        std::optional<int> priority;
+    };
+    BARKEEPCORE_EXPORT static Result<JobPatch> parsePatch(const QByteArray &body);
     // The admission rule above over the manager's job list (queued, running and paused jobs
     // count; done, failed and cancelled ones do not).
     BARKEEPCORE_EXPORT static VoidResult admit(const QList<BackfillJobInfo> &jobs,

@@ -9,7 +9,7 @@
 #include "marketscontroller.h"
 #include "services/dataorchestrator.h"
 #include "stream/subscriptionservice.h"
-#include "stream/subscriptionworker.h"
+#include "services/subscriptionworker.h"
 #include "systemcontroller.h"
 
 #include <QHash>

@@ -35,7 +35,8 @@ void MarketsController::registerRoutes(QHttpServer &server)
                                               QStringLiteral("unknown market '%1' (known: %2)")
                                                   .arg(market.left(64), markets.join(QStringLiteral(", ")))));
                  QJsonArray providers;
-                 // Metadata only: never settings, so credentials cannot leak from here.
+                 // Metadata, and whether settings make it usable: never the settings themselves,
+                 // so credentials cannot leak from here.
                  for (const ProviderInfo &p : ctx.services.registry->providers(market)) {
                      QJsonObject o{{QStringLiteral("id"), p.id},
                                    {QStringLiteral("market"), p.market},
@@ -49,6 +50,14 @@ void MarketsController::registerRoutes(QHttpServer &server)
                                    {QStringLiteral("reachesFullHistory"), p.reachesFullHistory}};
                      if (!p.historyNote.isEmpty())
                          o.insert(QStringLiteral("historyNote"), p.historyNote);
+                     // Whether it can be used now; the reason (which key to set) when not. Says
+                     // whether credentials are present, never what they are.
+                     const MarketService *market = ctx.services.market;
+                     const VoidResult ok = market ? market->usable(p) : VoidResult{};
+                     o.insert(QStringLiteral("enabled"), !market || market->enabled(p));
+                     o.insert(QStringLiteral("configured"), !market || market->configured(p));
+                     o.insert(QStringLiteral("usable"), bool(ok));
+                     o.insert(QStringLiteral("reason"), ok ? QJsonValue() : QJsonValue(ok.error().message()));
                      providers.append(o);
                  }
                  r.sendJson({{QStringLiteral("providers"), providers}});

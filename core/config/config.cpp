@@ -51,8 +51,24 @@ const KeySpec kSpecs[] = {
     // it) before it counts as down and each instance serves its clients from its own upstream;
     // keep it below api.streamLeaseMs, so a stall is noticed before the lease lapses.
     {"api.streamRedisTimeoutMs", Type::Int, "4000", 200, 600000},
+    // /ohlcv: the largest `limit`, the default one, and the most 1m history one answer
+    // covers (a longer ask pages); the stream's snapshots follow the same bounds.
+    {"api.maxBarsPerAnswer", Type::Int, "5000", 1, 1000000},
+    {"api.defaultBars", Type::Int, "1000", 1, 1000000},
+    {"api.maxSpanDays", Type::Int, "366", 1, 36600},
+    // The WebSocket stream: how often a series without a provider stream is polled, the
+    // bars of a subscription's snapshot when it names no `limit`, subscriptions per connection.
+    {"api.streamPollMs", Type::Int, "3000", 100, 3600000},
+    {"api.snapshotBars", Type::Int, "100", 0, 1000000},
+    {"api.maxSubscriptionsPerClient", Type::Int, "64", 1, 100000},
     {"log.rules", Type::String, ""},
-    {"log.format", Type::Enum, "auto", 0, 0, "auto|text|json"},
+    // auto: journal lines under systemd, JSON lines headless, text otherwise.
+    {"log.format", Type::Enum, "auto", 0, 0, "auto|text|json|journal"},
+    // Log lines to this file instead of stderr, renamed to FILE.1 (and so on, up to
+    // log.fileKeep of them) when the next line would take it past log.fileMaxBytes.
+    {"log.file", Type::String, ""},
+    {"log.fileMaxBytes", Type::Int, "10485760", 65536, qint64(1) << 40},
+    {"log.fileKeep", Type::Int, "5", 1, 100},
     {"plugins.idleTimeoutSec", Type::Int, "300", 1, 7 * 86400},
     {"plugins.path", Type::Dir, ""},
     {"backfill.maxConcurrentJobs", Type::Int, "2", 1, 64},
@@ -122,10 +138,24 @@ public:
         readFile();
         readEnvironment();
         readSets();
+        checkRelations();
         return {m_config, m_problems};
     }
 
 private:
+    // Bounds between keys, each in range on its own: a default above the maximum would be
+    // refused by the maximum on every request that relies on it.
+    void checkRelations()
+    {
+        const qint64 max = m_config.integer(QStringLiteral("api.maxBarsPerAnswer"));
+        for (const char *key : {"api.defaultBars", "api.snapshotBars"}) {
+            const QString k = QString::fromLatin1(key);
+            if (m_config.integer(k) > max)
+                problem(m_config.origin(k), k,
+                        QStringLiteral("%1 is above api.maxBarsPerAnswer (%2)").arg(m_config.integer(k)).arg(max));
+        }
+    }
+
     const KeySpec *specFor(const QString &key) const
     {
         const QStringList parts = key.split(QLatin1Char('.'));
@@ -501,9 +531,38 @@ QStringList Config::keys() const
     return k;
 }
 
+QVariant Config::valueOrDefault(const char *key) const
+{
+    const QString k = QString::fromLatin1(key);
+    if (const auto it = m_values.constFind(k); it != m_values.cend())
+        return *it;
+    for (const KeySpec &spec : kSpecs)
+        if (qstrcmp(spec.key, key) == 0)
+            return spec.defaultValue ? QVariant(QString::fromLatin1(spec.defaultValue)) : QVariant();
+    qCCritical(lcConfig, "no config key %s", key); // an accessor for a key the table lacks
+    Q_ASSERT_X(false, "Config", key);
+    return {};
+}
+
+qint64 Config::intValue(const char *key) const
+{
+    return valueOrDefault(key).toLongLong();
+}
+
+bool Config::boolValue(const char *key) const
+{
+    const QVariant v = valueOrDefault(key);
+    return v.typeId() == QMetaType::QString ? v.toString() == QLatin1String("true") : v.toBool();
+}
+
+QString Config::stringValue(const char *key) const
+{
+    return valueOrDefault(key).toString();
+}
+
 QString Config::apiHost() const
 {
-    const QString listen = string(QStringLiteral("api.listen"));
+    const QString listen = apiListen();
     QString host = listen.left(listen.lastIndexOf(QLatin1Char(':')));
     if (host.startsWith(QLatin1Char('[')))
         host = host.mid(1, host.size() - 2);
@@ -512,7 +571,7 @@ QString Config::apiHost() const
 
 quint16 Config::apiPort() const
 {
-    const QString listen = string(QStringLiteral("api.listen"));
+    const QString listen = apiListen();
     return quint16(listen.mid(listen.lastIndexOf(QLatin1Char(':')) + 1).toUInt());
 }
 

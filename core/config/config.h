@@ -49,9 +49,40 @@ public:
     QString origin(const QString &key) const { return m_origins.value(key); }
     QStringList keys() const;
 
-    // Convenience for the well-known keys of design.md.
-    QString storeUrl() const { return string(QStringLiteral("store.url")); }
-    QString cacheUrl() const { return string(QStringLiteral("cache.url")); }
+    // One typed accessor per key of the key table (config.cpp), named after the key; the
+    // table holds every default, and a key this Config does not hold (one made by hand, as
+    // tests do) reads as that default. tst_config checks that each key has its accessor.
+    QString storeUrl() const { return stringValue("store.url"); }
+    QString cacheUrl() const { return stringValue("cache.url"); }
+    qint64 cacheMemoryMaxBytes() const { return intValue("cache.memoryMaxBytes"); }
+    qint64 cacheTtlSec() const { return intValue("cache.ttlSec"); }
+    bool apiEnabled() const { return boolValue("api.enabled"); }
+    QString apiListen() const { return stringValue("api.listen"); }
+    QString apiToken() const { return stringValue("api.token"); }
+    QString apiAllowedHosts() const { return stringValue("api.allowedHosts"); }
+    QString apiAllowedOrigins() const { return stringValue("api.allowedOrigins"); }
+    qint64 apiMaxConnectionsPerClient() const { return intValue("api.maxConnectionsPerClient"); }
+    qint64 apiMaxRequestBytes() const { return intValue("api.maxRequestBytes"); }
+    qint64 apiIdleTimeoutSec() const { return intValue("api.idleTimeoutSec"); }
+    qint64 apiStreamLeaseMs() const { return intValue("api.streamLeaseMs"); }
+    qint64 apiStreamRedisTimeoutMs() const { return intValue("api.streamRedisTimeoutMs"); }
+    qint64 apiMaxBarsPerAnswer() const { return intValue("api.maxBarsPerAnswer"); }
+    qint64 apiDefaultBars() const { return intValue("api.defaultBars"); }
+    qint64 apiMaxSpanDays() const { return intValue("api.maxSpanDays"); }
+    qint64 apiStreamPollMs() const { return intValue("api.streamPollMs"); }
+    qint64 apiSnapshotBars() const { return intValue("api.snapshotBars"); }
+    qint64 apiMaxSubscriptionsPerClient() const { return intValue("api.maxSubscriptionsPerClient"); }
+    QString logRules() const { return stringValue("log.rules"); }
+    QString logFormat() const { return stringValue("log.format"); }
+    QString logFile() const { return stringValue("log.file"); }
+    qint64 logFileMaxBytes() const { return intValue("log.fileMaxBytes"); }
+    qint64 logFileKeep() const { return intValue("log.fileKeep"); }
+    qint64 pluginsIdleTimeoutSec() const { return intValue("plugins.idleTimeoutSec"); }
+    QString pluginsPath() const { return stringValue("plugins.path"); }
+    qint64 backfillMaxConcurrentJobs() const { return intValue("backfill.maxConcurrentJobs"); }
+    bool backfillRecheckEmpty() const { return boolValue("backfill.recheckEmpty"); }
+    bool backfillUseArchive() const { return boolValue("backfill.useArchive"); }
+
     QString apiHost() const;
     quint16 apiPort() const;
     QString providerValue(const QString &provider, const QString &field) const
@@ -68,6 +99,12 @@ public:
     }
 
 private:
+    // The value of `key` (a key of the table, of that type), else the table's default.
+    qint64 intValue(const char *key) const;
+    bool boolValue(const char *key) const;
+    QString stringValue(const char *key) const;
+    QVariant valueOrDefault(const char *key) const;
+
     QHash<QString, QVariant> m_values;
     QHash<QString, QString> m_origins;
 };

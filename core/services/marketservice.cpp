@@ -130,6 +130,29 @@ QByteArray MarketService::gateMetrics(const QStringList &providers) const
     return out;
 }
 
+bool MarketService::enabled(const ProviderInfo &info) const
+{
+    return m_config.providerEnabled(info.id);
+}
+
+bool MarketService::configured(const ProviderInfo &info) const
+{
+    // Alpaca's crypto data needs no key; its stock data does.
+    return !(info.requiresCredentials && info.market == QLatin1String("stocks")
+             && settingsFor(info.market, info.id).apiKey.isEmpty());
+}
+
+VoidResult MarketService::usable(const ProviderInfo &info) const
+{
+    if (!enabled(info))
+        return Error(Error::Kind::Conflict,
+                     QStringLiteral("provider '%1' is disabled (providers.%1.enabled)").arg(info.id));
+    if (!configured(info))
+        return Error(Error::Kind::Auth,
+                     QStringLiteral("provider '%1' needs an API key (providers.%1.apiKey)").arg(info.id));
+    return {};
+}
+
 Result<std::shared_ptr<MarketPlugin>> MarketService::plugin(const QString &market,
                                                             const QString &provider)
 {
@@ -137,13 +160,9 @@ Result<std::shared_ptr<MarketPlugin>> MarketService::plugin(const QString &marke
     if (!info)
         return Error(Error::Kind::NotFound,
                      QStringLiteral("unknown provider '%1' in market '%2'").arg(provider, market));
-    if (!m_config.providerEnabled(provider))
-        return Error(Error::Kind::Conflict,
-                     QStringLiteral("provider '%1' is disabled (providers.%1.enabled)").arg(provider));
+    if (VoidResult ok = usable(*info); !ok)
+        return ok.error();
     const ProviderSettings settings = settingsFor(market, provider);
-    if (info->requiresCredentials && market == QLatin1String("stocks") && settings.apiKey.isEmpty())
-        return Error(Error::Kind::Auth,
-                     QStringLiteral("provider '%1' needs an API key (providers.%1.apiKey)").arg(provider));
     const QString key = provider + QLatin1Char('|') + market + QLatin1Char('|')
         + QString::fromLatin1(settings.credentialHash()) + QLatin1Char('|')
         + (settings.testnet ? QLatin1Char('t') : QLatin1Char('l'));

@@ -43,6 +43,12 @@ public:
     QByteArray gateMetrics(const QStringList &providers) const;
 
     Result<std::shared_ptr<MarketPlugin>> plugin(const QString &market, const QString &provider);
+    // Whether `provider` of `market` can be used now: an error saying why not when it is
+    // disabled (Conflict) or lacks the credentials it needs (Auth). plugin() refuses the same.
+    VoidResult usable(const ProviderInfo &info) const;
+    // usable()'s two conditions, each on its own (GET /providers shows both).
+    bool enabled(const ProviderInfo &info) const;
+    bool configured(const ProviderInfo &info) const;
     ProviderSettings settingsFor(const QString &market, const QString &provider) const;
     // Overrides the credentials (from the OS keychain) for a provider; never logged.
     void setCredentials(const QString &provider, const QString &key, const QString &secret);

@@ -2,6 +2,7 @@
 target_sources(barkeep_core PRIVATE
     services/marketservice.h services/marketservice.cpp
     services/dataorchestrator.h services/dataorchestrator.cpp
+    services/subscriptionworker.h services/subscriptionworker.cpp
     services/timeframesources.h services/timeframesources.cpp
     services/datasources/cachesource.h services/datasources/dbsource.h
     services/datasources/aggregatesource.h services/datasources/aggregatesource.cpp

@@ -12,6 +12,11 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+// Types generated from docs/openapi.json (openapi-typescript); the test suite type-checks this
+// file against them (tests/api/openapi/check.sh). Comments only: nothing is loaded at run time.
+/** @typedef {import('barkeep-api').paths} Paths */
+/** @typedef {import('barkeep-api').components['schemas']} Schemas */
+
 const url = (process.env.BARKEEP_URL ?? 'http://127.0.0.1:8765').replace(/\/$/, '');
 
 function apiToken() {
@@ -30,6 +35,11 @@ const streamSeconds = argi > 0 ? Number(process.argv[argi + 1]) : 5;
 const JAN_2024 = 1704067200000;
 const MINUTE = 60_000;
 
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{ query?: Record<string, unknown>, body?: unknown }} [options]
+ */
 async function call(method, path, { query, body } = {}) {
   const u = new URL(url + path);
   for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, String(v));
@@ -49,8 +59,10 @@ async function bars(market, provider, symbol, timeframe, since, until, limit = 5
       query: { market, provider, symbol, timeframe, since, until, limit },
     });
     if (status !== 200) throw new Error(`ohlcv: ${status} ${JSON.stringify(json)}`);
-    out.push(...json.bars);
-    since = json.next;
+    /** @type {Schemas['Ohlcv']} */
+    const page = json;
+    out.push(...page.bars);
+    since = page.next;
   }
   return out;
 }
@@ -87,28 +99,37 @@ async function stream() {
 }
 
 const health = await call('GET', '/api/v1/health');
-console.log('health:', health.json.status, health.json.version);
+/** @type {Schemas['Health']} */
+const healthJson = health.json;
+console.log('health:', healthJson.status, healthJson.version);
 
 const providers = await call('GET', '/api/v1/providers');
 if (providers.status !== 200) throw new Error(`providers: ${providers.status}`);
-console.log('providers:', providers.json.providers.map((p) => `${p.market}/${p.id}`).join(', '));
+/** @type {Paths['/api/v1/providers']['get']['responses'][200]['content']['application/json']} */
+const providerList = providers.json;
+console.log('providers:', (providerList.providers ?? []).map((p) => `${p.market}/${p.id}`).join(', '));
 
 const got = await bars('crypto', 'demo', 'BTC/USDT', '1m', JAN_2024, JAN_2024 + 1200 * MINUTE);
 console.log(`bars: ${got.length} first=${JSON.stringify(got[0])} last=${JSON.stringify(got.at(-1))}`);
 
-const started = await call('POST', '/api/v1/backfills', {
-  body: { market: 'crypto', provider: 'demo', symbol: 'ETH/USDT', since: JAN_2024, until: JAN_2024 + 2 * 86_400_000 },
-});
+/** @type {Schemas['BackfillRequest']} */
+const backfill = { market: 'crypto', provider: 'demo', symbol: 'ETH/USDT', since: JAN_2024, until: JAN_2024 + 2 * 86_400_000 };
+const started = await call('POST', '/api/v1/backfills', { body: backfill });
 if (started.status === 202) {
+  /** @type {Paths['/api/v1/backfills']['post']['responses'][202]['content']['application/json']} */
+  const accepted = started.json;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const { json: job } = await call('GET', `/api/v1/backfills/${started.json.id}`);
+    /** @type {{ json: Schemas['Backfill'] }} */
+    const { json: job } = await call('GET', `/api/v1/backfills/${accepted.id}`);
     console.log(`backfill: ${job.id} ${job.state} ${Math.round(job.progress * 100)}% ${job.barsWritten} bars`);
     if (['done', 'failed', 'cancelled'].includes(job.state) || Date.now() > deadline) break;
     await sleep(500);
   }
 } else {
-  console.log(`backfill: not started (${started.status} ${started.json.error?.message})`);
+  /** @type {Schemas['Error']} */
+  const refused = started.json;
+  console.log(`backfill: not started (${started.status} ${refused.error?.message})`);
 }
 
 await stream();

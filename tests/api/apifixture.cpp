@@ -39,6 +39,41 @@ VoidResult FakeBackfill::cancel(qint64 id)
     return {};
 }
 
+VoidResult FakeBackfill::pause(qint64 id)
+{
+    QMutexLocker lock(&m_mutex);
+    auto it = m_jobs.find(id);
+    if (it == m_jobs.end())
+        return Error(Error::Kind::NotFound, QStringLiteral("no backfill %1").arg(id));
+    if (isFinished(it->state))
+        return Error(Error::Kind::Conflict, QStringLiteral("backfill %1 is %2").arg(id).arg(jobStateName(it->state)));
+    it->state = JobState::Paused;
+    return {};
+}
+
+VoidResult FakeBackfill::resume(qint64 id)
+{
+    QMutexLocker lock(&m_mutex);
+    auto it = m_jobs.find(id);
+    if (it == m_jobs.end())
+        return Error(Error::Kind::NotFound, QStringLiteral("no backfill %1").arg(id));
+    if (it->state == JobState::Done || it->state == JobState::Cancelled)
+        return Error(Error::Kind::Conflict, QStringLiteral("backfill %1 is %2").arg(id).arg(jobStateName(it->state)));
+    if (it->state == JobState::Paused || it->state == JobState::Failed)
+        it->state = JobState::Queued;
+    return {};
+}
+
+VoidResult FakeBackfill::setPriority(qint64 id, int priority)
+{
+    QMutexLocker lock(&m_mutex);
+    auto it = m_jobs.find(id);
+    if (it == m_jobs.end())
+        return Error(Error::Kind::NotFound, QStringLiteral("no backfill %1").arg(id));
+    it->priority = priority;
+    return {};
+}
+
 std::optional<BackfillJobInfo> FakeBackfill::job(qint64 id) const
 {
     QMutexLocker lock(&m_mutex);

@@ -30,6 +30,9 @@ class FakeBackfill : public BackfillControl
 public:
     Result<qint64> submit(const SeriesKey &series, TimeRange range) override;
     VoidResult cancel(qint64 id) override;
+    VoidResult pause(qint64 id) override;
+    VoidResult resume(qint64 id) override;
+    VoidResult setPriority(qint64 id, int priority) override;
     std::optional<BackfillJobInfo> job(qint64 id) const override;
     QList<BackfillJobInfo> jobs() const override;
     void setJob(const BackfillJobInfo &job);

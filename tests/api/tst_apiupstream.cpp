@@ -241,6 +241,51 @@ private slots:
         QCOMPARE(c.count(QStringLiteral("error")), 0);
     }
 
+    // The provider goes down under a polled subscription and comes back: the client hears an
+    // upstream error with its subscription id and the code, then "recovered", once each, and
+    // bars flow again.
+    void outageErrorThenRecovered()
+    {
+        fakes::CoinbaseFake rest;
+        QVERIFY(rest.listen());
+        Server f([&rest](Config &c) { c.set(QStringLiteral("providers.coinbase.baseUrl"), rest.url().toString()); });
+        QVERIFY(f.server);
+        Client c;
+        QVERIFY(c.open(f.server->serverPort()));
+        c.subscribe(QStringLiteral("BTC/USD"), QStringLiteral("coinbase"));
+        QTRY_COMPARE(c.count(QStringLiteral("snapshot")), 1);
+        QTRY_VERIFY(!c.barMessages(false).isEmpty());
+        QCOMPARE(c.count(QStringLiteral("error")), 0);
+
+        rest.faults().serverErrorRate = 1.0;
+        QTRY_COMPARE_WITH_TIMEOUT(c.count(QStringLiteral("error")), 1, 10'000);
+        QJsonObject error;
+        for (const QJsonObject &m : c.messages)
+            if (m.value(QStringLiteral("type")) == QStringLiteral("error"))
+                error = m;
+        QCOMPARE(error.value(QStringLiteral("id")).toString(), QStringLiteral("s"));
+        QCOMPARE(error.value(QStringLiteral("upstream")).toBool(), true);
+        QCOMPARE(error.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("upstream"));
+        // Failing polls go on: still one error message, and no "recovered" yet.
+        const int failedPolls = rest.totalRequests();
+        QTRY_VERIFY(rest.totalRequests() >= failedPolls + 3);
+        QCOMPARE(c.count(QStringLiteral("error")), 1);
+        QCOMPARE(c.count(QStringLiteral("recovered")), 0);
+
+        rest.faults().serverErrorRate = 0;
+        QTRY_COMPARE_WITH_TIMEOUT(c.count(QStringLiteral("recovered")), 1, 10'000);
+        QJsonObject recovered;
+        for (const QJsonObject &m : c.messages)
+            if (m.value(QStringLiteral("type")) == QStringLiteral("recovered"))
+                recovered = m;
+        QCOMPARE(recovered.value(QStringLiteral("id")).toString(), QStringLiteral("s"));
+        // Minutes keep closing: finals arrive after the recovery.
+        f.clock = kMinute0 + kMinuteMs + 5000;
+        QTRY_COMPARE_WITH_TIMEOUT(c.barMessages(true).size(), 1, 10'000);
+        QCOMPARE(c.count(QStringLiteral("error")), 1);
+    }
+
     void alpacaBarsHealAfterDrop()
     {
         // Alpaca sends final "b" bars only; the same drop mid-stream must not leave a hole.

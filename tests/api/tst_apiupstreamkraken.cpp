@@ -11,7 +11,7 @@
 // The Kraken REST fake serves the 720 most recent minutes of the wall clock only (as Kraken
 // does), so the stream's clock here starts an hour before now and moves with the pushed bars.
 #include "api/localapiserver.h"
-#include "api/stream/subscriptionworker.h"
+#include "services/subscriptionworker.h"
 #include "apifixture.h"
 #include "cache/barcache.h"
 #include "config/config.h"

@@ -14,6 +14,7 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTcpSocket>
+#include <QSet>
 #include <QTest>
 
 using namespace barkeep;
@@ -524,11 +525,23 @@ private slots:
         const QJsonObject paths = QJsonDocument::fromJson(repo.readAll()).object().value(QStringLiteral("paths")).toObject();
         QVERIFY(!paths.isEmpty());
         int operations = 0;
+        QSet<QString> operationIds;
         for (auto p = paths.begin(); p != paths.end(); ++p) {
             const QJsonObject ops = p.value().toObject();
             for (auto o = ops.begin(); o != ops.end(); ++o) {
                 if (o.key() == QLatin1String("parameters"))
                     continue;
+                // What client generators need (the npm lint, tst_openapilint, checks more): an
+                // operationId, unique, and the operation's 4xx answers.
+                const QJsonObject op = o.value().toObject();
+                const QString operationId = op.value(QStringLiteral("operationId")).toString();
+                QVERIFY2(!operationId.isEmpty(), qPrintable(o.key() + u' ' + p.key()));
+                QVERIFY2(!operationIds.contains(operationId), qPrintable(operationId));
+                operationIds << operationId;
+                const QStringList statuses = op.value(QStringLiteral("responses")).toObject().keys();
+                QVERIFY2(std::any_of(statuses.cbegin(), statuses.cend(),
+                                     [](const QString &s) { return s.startsWith(u'4'); }),
+                         qPrintable(operationId));
                 QString path = p.key();
                 path.replace(QStringLiteral("{id}"), QStringLiteral("987654"));
                 const QByteArray method = o.key().toUpper().toLatin1();

@@ -2,6 +2,8 @@
 #include "config/config.h"
 
 #include <QFile>
+
+#include <algorithm>
 #include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -116,6 +118,12 @@ private slots:
         QTest::newRow("unknown provider") << QStringList{QStringLiteral("providers.bitnance.baseUrl=http://x")} << "did you mean 'providers.binance.baseUrl'";
         QTest::newRow("no equals") << QStringList{QStringLiteral("store.url")} << "expected key=value";
         QTest::newRow("missing dir") << QStringList{QStringLiteral("plugins.path=/does/not/exist")} << "not a readable directory";
+        QTest::newRow("stream poll range") << QStringList{QStringLiteral("api.streamPollMs=10")} << "out of range";
+        QTest::newRow("snapshot range") << QStringList{QStringLiteral("api.snapshotBars=-1")} << "out of range";
+        QTest::newRow("span range") << QStringList{QStringLiteral("api.maxSpanDays=0")} << "out of range";
+        QTest::newRow("subscriptions range") << QStringList{QStringLiteral("api.maxSubscriptionsPerClient=0")} << "out of range";
+        QTest::newRow("default above max") << QStringList{QStringLiteral("api.maxBarsPerAnswer=100"), QStringLiteral("api.defaultBars=200")} << "above api.maxBarsPerAnswer";
+        QTest::newRow("snapshot above max") << QStringList{QStringLiteral("api.snapshotBars=6000")} << "above api.maxBarsPerAnswer";
     }
     void validation()
     {
@@ -124,6 +132,82 @@ private slots:
         const Config::LoadResult r = Config::load(sources({}, {}, sets));
         QCOMPARE(r.problems.size(), 1);
         QVERIFY2(r.problems.first().contains(expectedFragment), qPrintable(r.problems.first()));
+    }
+
+    // The stream and /ohlcv knobs (issue 21) are keys with the former fixed values as defaults.
+    void apiKnobs()
+    {
+        const Config c = Config::load(sources({}, {}, {QStringLiteral("api.streamPollMs=250"),
+                                                     QStringLiteral("api.maxSubscriptionsPerClient=3")})).config;
+        QCOMPARE(c.apiStreamPollMs(), 250);
+        QCOMPARE(c.apiMaxSubscriptionsPerClient(), 3);
+        QCOMPARE(c.apiSnapshotBars(), 100);
+        QCOMPARE(c.apiMaxBarsPerAnswer(), 5000);
+        QCOMPARE(c.apiDefaultBars(), 1000);
+        QCOMPARE(c.apiMaxSpanDays(), 366);
+    }
+
+    // One typed accessor per key (issue 20): each reads its key, every key of the table (but
+    // the per-provider ones) has one, and a Config that holds no value reads the table's
+    // default, so no caller repeats a default.
+    void typedAccessors()
+    {
+        const Config loaded = Config::load(sources()).config;
+        const Config empty;
+        for (const Config *cp : {&loaded, &empty}) {
+            const Config &c = *cp;
+            const QList<std::pair<const char *, QVariant>> accessors{
+            {"store.url", QVariant::fromValue(c.storeUrl())},
+            {"cache.url", QVariant::fromValue(c.cacheUrl())},
+            {"cache.memoryMaxBytes", QVariant::fromValue(c.cacheMemoryMaxBytes())},
+            {"cache.ttlSec", QVariant::fromValue(c.cacheTtlSec())},
+            {"api.enabled", QVariant::fromValue(c.apiEnabled())},
+            {"api.listen", QVariant::fromValue(c.apiListen())},
+            {"api.token", QVariant::fromValue(c.apiToken())},
+            {"api.allowedHosts", QVariant::fromValue(c.apiAllowedHosts())},
+            {"api.allowedOrigins", QVariant::fromValue(c.apiAllowedOrigins())},
+            {"api.maxConnectionsPerClient", QVariant::fromValue(c.apiMaxConnectionsPerClient())},
+            {"api.maxRequestBytes", QVariant::fromValue(c.apiMaxRequestBytes())},
+            {"api.idleTimeoutSec", QVariant::fromValue(c.apiIdleTimeoutSec())},
+            {"api.streamLeaseMs", QVariant::fromValue(c.apiStreamLeaseMs())},
+            {"api.streamRedisTimeoutMs", QVariant::fromValue(c.apiStreamRedisTimeoutMs())},
+            {"api.maxBarsPerAnswer", QVariant::fromValue(c.apiMaxBarsPerAnswer())},
+            {"api.defaultBars", QVariant::fromValue(c.apiDefaultBars())},
+            {"api.maxSpanDays", QVariant::fromValue(c.apiMaxSpanDays())},
+            {"api.streamPollMs", QVariant::fromValue(c.apiStreamPollMs())},
+            {"api.snapshotBars", QVariant::fromValue(c.apiSnapshotBars())},
+            {"api.maxSubscriptionsPerClient", QVariant::fromValue(c.apiMaxSubscriptionsPerClient())},
+            {"log.rules", QVariant::fromValue(c.logRules())},
+            {"log.format", QVariant::fromValue(c.logFormat())},
+            {"log.file", QVariant::fromValue(c.logFile())},
+            {"log.fileMaxBytes", QVariant::fromValue(c.logFileMaxBytes())},
+            {"log.fileKeep", QVariant::fromValue(c.logFileKeep())},
+            {"plugins.idleTimeoutSec", QVariant::fromValue(c.pluginsIdleTimeoutSec())},
+            {"plugins.path", QVariant::fromValue(c.pluginsPath())},
+            {"backfill.maxConcurrentJobs", QVariant::fromValue(c.backfillMaxConcurrentJobs())},
+            {"backfill.recheckEmpty", QVariant::fromValue(c.backfillRecheckEmpty())},
+            {"backfill.useArchive", QVariant::fromValue(c.backfillUseArchive())},
+            };
+            QStringList keys = Config::knownKeys({QStringLiteral("p")});
+            keys.erase(std::remove_if(keys.begin(), keys.end(),
+                                      [](const QString &k) { return k.startsWith(QLatin1String("providers.")); }),
+                       keys.end());
+            QCOMPARE(accessors.size(), keys.size());
+            for (const auto &[key, value] : accessors) {
+                QVERIFY2(keys.contains(QLatin1String(key)), key);
+                if (cp == &empty && qstrcmp(key, "store.url") == 0)
+                    continue; // the one default made at load time (the data directory)
+                const QVariant expected = loaded.value(QString::fromLatin1(key));
+                if (value.typeId() == QMetaType::LongLong)
+                    QCOMPARE(value.toLongLong(), expected.toLongLong());
+                else if (value.typeId() == QMetaType::Bool)
+                    QCOMPARE(value.toBool(), expected.toBool());
+                else
+                    QCOMPARE(value.toString(), expected.toString());
+            }
+        }
+        QCOMPARE(Config().backfillMaxConcurrentJobs(), 2);
+        QCOMPARE(Config().apiEnabled(), true);
     }
 
     // The "all problems listed" promise: file, environment and --set problems together.

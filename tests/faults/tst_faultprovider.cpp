@@ -15,6 +15,8 @@
 
 #include <QElapsedTimer>
 #include <QFutureWatcher>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QHttpServerRequest>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -25,6 +27,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QWebSocket>
 #include <QtConcurrent>
 
 #include <memory>
@@ -250,6 +253,64 @@ private slots:
         auto store = openStore(storeUrl);
         QVERIFY(store);
         QVERIFY(*store->readBars(kBinanceBtc, range) == fake.groundTruth(QStringLiteral("BTCUSDT"), range));
+    }
+
+    // A stream client of the real binary hears when its subscription's provider fails and
+    // when it works again: "error" with the subscription id, the code and upstream:true, then
+    // "recovered", while the subscription stays. No provider stream (the wsUrl refuses), so
+    // the upstream polls, every 200 ms here (api.streamPollMs).
+    void streamClientHearsOutage()
+    {
+        fakes::BinanceFake fake(45);
+        QVERIFY(fake.listen());
+        QTemporaryDir dir;
+        HeadlessInstance bk({QStringLiteral("store.url=sqlite://") + dir.filePath(QStringLiteral("bk.db")),
+                             QStringLiteral("providers.binance.baseUrl=") + fake.url().toString(),
+                             QStringLiteral("providers.binance.wsUrl=ws://127.0.0.1:1"),
+                             QStringLiteral("api.streamPollMs=200")});
+        QVERIFY2(bk.start(), bk.log().constData());
+        QWebSocket ws;
+        QList<QJsonObject> messages;
+        QObject::connect(&ws, &QWebSocket::textMessageReceived, [&messages](const QString &text) {
+            messages << QJsonDocument::fromJson(text.toUtf8()).object();
+        });
+        ws.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/stream?token=%2").arg(bk.port()).arg(bk.token())));
+        QTRY_COMPARE_WITH_TIMEOUT(ws.state(), QAbstractSocket::ConnectedState, 10'000);
+        ws.sendTextMessage(QString::fromUtf8(QJsonDocument(QJsonObject{
+            {QStringLiteral("op"), QStringLiteral("subscribe")}, {QStringLiteral("id"), QStringLiteral("live")},
+            {QStringLiteral("market"), QStringLiteral("crypto")}, {QStringLiteral("provider"), QStringLiteral("binance")},
+            {QStringLiteral("symbol"), QStringLiteral("BTC/USDT")}, {QStringLiteral("timeframe"), QStringLiteral("1m")},
+            {QStringLiteral("limit"), 3}}).toJson(QJsonDocument::Compact)));
+        auto find = [&messages](const QString &type) {
+            for (const QJsonObject &m : messages)
+                if (m.value(QStringLiteral("type")).toString() == type)
+                    return m;
+            return QJsonObject();
+        };
+        auto count = [&messages](const QString &type) {
+            return std::count_if(messages.cbegin(), messages.cend(), [&type](const QJsonObject &m) {
+                return m.value(QStringLiteral("type")).toString() == type;
+            });
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(!find(QStringLiteral("snapshot")).isEmpty(), bk.log().right(2000).constData(), 20'000);
+        QCOMPARE(count(QStringLiteral("error")), 0);
+
+        fake.faults().serverErrorRate = 1.0; // the exchange answers 5xx to everything
+        QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("error")), 1, 20'000);
+        const QJsonObject error = find(QStringLiteral("error"));
+        QCOMPARE(error.value(QStringLiteral("id")).toString(), QStringLiteral("live"));
+        QCOMPARE(error.value(QStringLiteral("upstream")).toBool(), true);
+        QCOMPARE(error.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("upstream"));
+        QCOMPARE(count(QStringLiteral("recovered")), 0);
+
+        fake.faults().serverErrorRate = 0;
+        QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("recovered")), 1, 30'000);
+        QCOMPARE(find(QStringLiteral("recovered")).value(QStringLiteral("id")).toString(), QStringLiteral("live"));
+        QCOMPARE(count(QStringLiteral("error")), 1);
+        QCOMPARE(count(QStringLiteral("unsubscribed")), 0);
+        ws.close();
+        QVERIFY(bk.terminate());
     }
 
     // Stopping does not wait out a slow provider: an /ohlcv call is waiting on a klines answer

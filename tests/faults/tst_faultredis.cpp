@@ -8,6 +8,7 @@
 #include "support/testsupport.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QTest>
 
 
@@ -69,7 +70,13 @@ private slots:
                 QVERIFY2(t.elapsed() < 5000, qPrintable(QStringLiteral("%1 ms with Redis down").arg(t.elapsed())));
             }
             QVERIFY(metric(bk, "barkeep_cache_errors_total") > errorsBefore);
-            QCOMPARE(bk.get(QStringLiteral("/api/v1/health")).status, 200);
+            // /health says so, with the reason (still 200: the instance serves); /metrics too.
+            const HeadlessInstance::Reply health = bk.get(QStringLiteral("/api/v1/health"));
+            QCOMPARE(health.status, 200);
+            QCOMPARE(health.json.value(QStringLiteral("status")).toString(), QStringLiteral("degraded"));
+            QVERIFY2(health.json.value(QStringLiteral("problems")).toArray().first().toString().startsWith(QStringLiteral("cache:")),
+                     health.body.constData());
+            QCOMPARE(metric(bk, "barkeep_up"), 0.0);
 
             // Back, empty: after the reconnect delay the cache fills and serves again.
             QVERIFY(m_redis.start());
@@ -77,6 +84,10 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT((ohlcv(bk, QStringLiteral("demo"), kSymbol, fresh) == demo.bars(kSymbol, fresh))
                                          && dbSize() > 0,
                                      20'000);
+            QTRY_COMPARE_WITH_TIMEOUT(bk.get(QStringLiteral("/api/v1/health")).json.value(QStringLiteral("status")).toString(),
+                                      QStringLiteral("ok"), 20'000);
+            QCOMPARE(metric(bk, "barkeep_up"), 1.0);
+            QVERIFY(metric(bk, "barkeep_cache_probe_seconds") >= 0);
             const double hits = metric(bk, "barkeep_cache_hits_total");
             QTRY_VERIFY_WITH_TIMEOUT((ohlcv(bk, QStringLiteral("demo"), kSymbol, fresh) == demo.bars(kSymbol, fresh))
                                          && metric(bk, "barkeep_cache_hits_total") > hits,

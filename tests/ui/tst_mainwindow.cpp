@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "api/stream/subscriptionworker.h"
+#include "services/subscriptionworker.h"
 #include "application.h"
 #include "chart/chartview.h"
 #include "demogenerator.h"

@@ -74,6 +74,8 @@ public:
     void sendError(const QString &id, const Error &error);
     void sendError(const QString &id, const QString &code, const QString &message);
     void forget(const QString &id); // unsubscribed: drop held and queued messages
+    // Between beginSnapshot(id) and finishSnapshot(id).
+    bool isSnapshotPending(const QString &id) const { return m_held.contains(id); }
     // Ends the connection with close code 1008 and `reason` (e.g. its token was revoked).
     void closeForPolicy(const QString &reason);
 

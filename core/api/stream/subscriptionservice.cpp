@@ -10,7 +10,7 @@
 #include "services/dataorchestrator.h"
 #include "streamclient.h"
 #include "streammessage.h"
-#include "subscriptionworker.h"
+#include "services/subscriptionworker.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -111,6 +111,10 @@ void SubscriptionService::startWorker(const SeriesKey &series, bool takeover)
         if (const Result<Timeframe> tf = Timeframe::parse(series.timeframe))
             worker->setResumeFrom(tf->bucketStart(m_ctx.now()) - 1);
     connect(worker, &SubscriptionWorker::barReady, this, &SubscriptionService::localBar);
+    connect(worker, &SubscriptionWorker::upstreamFailed, this,
+            [this](const SeriesKey &s, const Error &error) { upstreamHealth(s, &error); });
+    connect(worker, &SubscriptionWorker::upstreamRecovered, this,
+            [this](const SeriesKey &s) { upstreamHealth(s, nullptr); });
     m_workers.insert(series, worker);
     worker->start();
 }
@@ -120,6 +124,28 @@ void SubscriptionService::localBar(const SeriesKey &series, const Bar &bar, bool
     m_broadcast.broadcast(series, bar, final);
     if (m_fanout)
         m_fanout->publish(series, bar, final);
+}
+
+QJsonObject SubscriptionService::upstreamMessage(const QString &id, const Error *error)
+{
+    if (!error)
+        return {{QStringLiteral("type"), QStringLiteral("recovered")}, {QStringLiteral("id"), id}};
+    QJsonObject detail{{QStringLiteral("code"), error->code()}, {QStringLiteral("message"), error->message()}};
+    if (error->retryAfterMs() >= 0)
+        detail.insert(QStringLiteral("retryAfterMs"), error->retryAfterMs());
+    // "upstream": the subscription stays; the worker keeps retrying and says "recovered".
+    return {{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("id"), id},
+            {QStringLiteral("upstream"), true}, {QStringLiteral("error"), detail}};
+}
+
+void SubscriptionService::upstreamHealth(const SeriesKey &series, const Error *error)
+{
+    for (const SubscriptionRegistry::Subscriber &s : m_registry.subscribers(series)) {
+        // A subscription whose snapshot is still on its way hears of the failure after it
+        // (activate()): an error before the snapshot would read as a refused subscribe.
+        if (!s.client->isSnapshotPending(s.id))
+            s.client->sendControl(upstreamMessage(s.id, error), s.id);
+    }
 }
 
 void SubscriptionService::handleMessage(StreamClient *client, const QJsonObject &message)
@@ -230,6 +256,8 @@ void SubscriptionService::activate(StreamClient *client, const QString &id, cons
         snap += '}';
         const qint64 lastT = bars->empty() ? -1 : bars->back().t;
         guarded->finishSnapshot(id, snap, lastT);
+        if (const SubscriptionWorker *w = m_workers.value(key); w && w->failure())
+            guarded->sendControl(upstreamMessage(id, &*w->failure()), id);
         // A client joining a running upstream gets the bucket in progress right away.
         if (auto forming = m_broadcast.formingBar(key); forming && forming->t > lastT)
             guarded->sendBar(id, BroadcastManager::barMessage(id, BroadcastManager::barTail(*forming, false)),

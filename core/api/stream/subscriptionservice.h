@@ -19,6 +19,7 @@ struct ApiContext;
 class StreamClient;
 class SubscriptionWorker;
 class RedisFanout;
+class Error;
 struct StreamCommand;
 
 // The seed's SubscriptionService: the WebSocket stream's subscriptions. subscribe → checks the
@@ -58,6 +59,9 @@ private:
     void stopUpstreams(const QList<SeriesKey> &series);
     void startWorker(const SeriesKey &series, bool takeover);
     void localBar(const SeriesKey &series, const Bar &bar, bool final);
+    // Tells the series' subscribers that its upstream fails (`error`) or works again (null).
+    void upstreamHealth(const SeriesKey &series, const Error *error);
+    static QJsonObject upstreamMessage(const QString &id, const Error *error);
 
     ApiContext &m_ctx;
     SubscriptionRegistry m_registry;

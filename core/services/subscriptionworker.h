@@ -5,6 +5,7 @@
 #include "model/bar.h"
 #include "model/series.h"
 #include "model/timeframe.h"
+#include "util/error.h"
 
 #include <QObject>
 #include <QTimer>
@@ -43,7 +44,11 @@ class ApiMetrics;
 // fetched the same way. So final bars go out in order, each once, with no hole. A minute the
 // stream did not close within kStreamGraceMs is fetched over REST too (Kraken only closes a
 // candle when the next trade comes).
-// Lives on the API thread (the stream too); fetches run on the pool, one at a time.
+// Health: a fetch that fails (provider down, banned, credentials refused, symbol gone) makes
+// the upstream failing — upstreamFailed() once, with the error — until a fetch succeeds again
+// (upstreamRecovered()). A lost provider stream alone is no failure while polling still works.
+// Lives on the thread that made it (the API thread; the live thread in the GUI); fetches run
+// on the pool, one at a time.
 class BARKEEPCORE_EXPORT SubscriptionWorker : public QObject
 {
     Q_OBJECT
@@ -71,10 +76,16 @@ public:
     void pollNow();
     // Whether the upstream is a connected provider stream right now (else polling).
     bool isStreaming() const;
+    // The error that made the upstream failing; nullopt while it works.
+    const std::optional<Error> &failure() const { return m_failure; }
 
 signals:
     void barReady(const barkeep::SeriesKey &series, const barkeep::Bar &bar, bool final);
+    // Every failed fetch and every loss of the provider stream (the window's status line).
     void pollFailed(const barkeep::SeriesKey &series, const QString &message);
+    // The upstream went from working (or starting) to failing, and back.
+    void upstreamFailed(const barkeep::SeriesKey &series, const barkeep::Error &error);
+    void upstreamRecovered(const barkeep::SeriesKey &series);
 
 private:
     struct PollResult;
@@ -95,6 +106,8 @@ private:
     void persist(const Bar &bar);
     void apply(const StreamEvent &event);
     void flush();
+    void setFailure(const Error &error);
+    void clearFailure();
 
     SeriesKey m_series;
     Timeframe m_tf;
@@ -113,6 +126,7 @@ private:
     bool m_busy = false;
     bool m_healDue = false;    // a (re)connect asked for the window up to now
     bool m_fetchFailed = false; // the last fetch failed: stream bars wait for the next tick
+    std::optional<Error> m_failure; // failure()
     std::deque<StreamEvent> m_pending; // stream bars that arrived during a fetch or a hole
     std::unique_ptr<BarStream> m_stream;
     QTimer m_reconnect;

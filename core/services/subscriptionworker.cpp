@@ -43,6 +43,9 @@ struct SubscriptionWorker::PollResult
     Bars minutes;          // closed 1m bars in [cursor, until)
     bool withForming = false;
     std::optional<Bar> formingMinute;
+    // The forming minute could not be asked for: with every closed minute stored already this
+    // is the only request a poll makes, so it is what tells that the provider is down.
+    std::optional<Error> formingError;
 };
 
 SubscriptionWorker::SubscriptionWorker(const SeriesKey &series, DataOrchestrator *orchestrator,
@@ -136,9 +139,13 @@ void SubscriptionWorker::refresh(qint64 until, bool withForming)
                 req.symbol = minuteKey.symbol;
                 req.since = until;
                 req.until = until + kMinuteMs;
-                if (Result<BarBatch> batch = (*plugin)->fetchBars(req);
-                    batch && !batch->bars.empty() && batch->bars.back().t == until)
+                Result<BarBatch> batch = (*plugin)->fetchBars(req);
+                if (batch && !batch->bars.empty() && batch->bars.back().t == until)
                     r.formingMinute = batch->bars.back();
+                else if (!batch && batch.error().kind() != Error::Kind::Unsupported)
+                    r.formingError = batch.error();
+            } else {
+                r.formingError = plugin.error();
             }
         }
         r.ok = true;
@@ -160,7 +167,16 @@ void SubscriptionWorker::handle(const PollResult &r)
         qCInfo(lcApi).noquote() << "stream upstream" << m_series.toString() << "failed, retrying:"
                                 << r.error.message();
         emit pollFailed(m_series, r.error.message());
+        setFailure(r.error);
         return;
+    }
+    if (r.formingError) {
+        if (m_metrics)
+            ++m_metrics->streamPollErrors;
+        emit pollFailed(m_series, r.formingError->message());
+        setFailure(*r.formingError);
+    } else {
+        clearFailure();
     }
     for (const Bar &b : r.minutes)
         if (b.t >= m_minuteCursor && b.t < r.until && floorMinute(b.t) == b.t
@@ -203,6 +219,25 @@ void SubscriptionWorker::flush()
         m_forming = forming;
         emit barReady(m_series, *forming, false);
     }
+}
+
+void SubscriptionWorker::setFailure(const Error &error)
+{
+    const bool first = !m_failure;
+    m_failure = error;
+    if (first) {
+        qCWarning(lcStream).noquote() << m_series.toString() << "upstream failing:" << error.toString();
+        emit upstreamFailed(m_series, error);
+    }
+}
+
+void SubscriptionWorker::clearFailure()
+{
+    if (!m_failure)
+        return;
+    m_failure.reset();
+    qCInfo(lcStream).noquote() << m_series.toString() << "upstream recovered";
+    emit upstreamRecovered(m_series);
 }
 
 // --- the provider stream ------------------------------------------------------------------
