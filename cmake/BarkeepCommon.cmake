@@ -17,6 +17,8 @@ option(BARKEEP_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSaniti
 if(BARKEEP_SANITIZE)
     target_compile_options(barkeep_common INTERFACE -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer)
     target_link_options(barkeep_common INTERFACE -fsanitize=address,undefined,float-cast-overflow)
+    # The suite runs there with NDEBUG: keep the thread-affinity asserts (util/threadaffinity.h).
+    target_compile_definitions(barkeep_common INTERFACE BARKEEP_THREAD_ASSERTS)
 endif()
 
 # Debug information for the barkeep-dbgsym package (packaging/CMakeLists.txt): -g1 keeps

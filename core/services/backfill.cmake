@@ -7,4 +7,9 @@ target_sources(barkeep_core PRIVATE
     services/backfillmanager.h services/backfillmanager.cpp
     services/backfillclaimkeeper.h services/backfillclaimkeeper.cpp
     services/backfillchunkrunner.h services/backfillchunkrunner.cpp
+    services/backfillinflight.h services/backfillinflight.cpp
+    services/backfilljob.h services/backfilljob.cpp
+    services/backfilljobrecorder.h services/backfilljobrecorder.cpp
+    services/backfilloutbox.h services/backfilloutbox.cpp
+    util/threadaffinity.h
 )

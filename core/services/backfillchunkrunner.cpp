@@ -30,7 +30,7 @@ ChunkOutcome BackfillChunkRunner::run(const Job &job, const BackfillChunk &chunk
         out.reason = plugin.error().message();
         return done(Outcome::Failed);
     }
-    auto *pacer = dynamic_cast<RequestPacer *>(m_market->gate(series.provider));
+    RequestGate *gate = m_market->gate(series.provider);
     Result<ChunkClaim> claimed = hooks.claim();
     if (!claimed) {
         if (claimed.error().kind() == Error::Kind::Cancelled)
@@ -111,14 +111,15 @@ ChunkOutcome BackfillChunkRunner::run(const Job &job, const BackfillChunk &chunk
         case Error::Kind::RateLimited: {
             if (++rateWaits > tuning.maxRateLimitWaits)
                 return done(Outcome::Failed);
-            const QString why = pacer && !pacer->blockedReason().isEmpty() ? pacer->blockedReason()
+            const GateState blocked = gate ? gate->state() : GateState{};
+            const QString why = blocked.blocked() ? blocked.text
                 : e.kind() == Error::Kind::Banned
                 ? QStringLiteral("banned by %1").arg(series.provider)
                 : QStringLiteral("rate limited by %1").arg(series.provider);
             hooks.setWaitReason(why);
             qCInfo(lcBackfill).noquote() << "job" << job.id << "waits:" << why;
-            if (pacer)
-                pacer->waitUntilClear(job.abort);
+            if (gate)
+                gate->waitUntilClear(job.abort);
             else if (!hooks.pauseFor(e.retryAfterMs() > 0 ? e.retryAfterMs() : 1000))
                 return done(Outcome::Aborted);
             hooks.setWaitReason({});

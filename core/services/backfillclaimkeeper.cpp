@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "backfillclaimkeeper.h"
 
+#include "backfillinflight.h"
+#include "backfillplanner.h"
 #include "log/logging.h"
 #include "storage/claimstore.h"
 
@@ -44,6 +46,57 @@ void BackfillClaimKeeper::release(const SeriesKey &series, TimeRange range, bool
                                         << ok.error().toString();
     if (held)
         --m_held;
+}
+
+Result<ChunkClaim> BackfillClaimKeeper::claimChunk(BackfillInFlight &inFlight, BarStore *bars,
+                                                   const SeriesKey &series, TimeRange range, bool whole,
+                                                   bool recheckEmpty, const std::atomic<bool> &abort,
+                                                   qint64 ttlMs)
+{
+    if (!inFlight.acquire(series, range, abort))
+        return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
+    ChunkClaim out;
+    Result<TimeRanges> granted = claim(series, range, ttlMs, QDateTime::currentMSecsSinceEpoch());
+    if (!granted) {
+        inFlight.release(series, range);
+        return granted.error();
+    }
+    TimeRange piece = granted->empty() ? TimeRange{} : granted->front();
+    if (whole && piece != range)
+        piece = {};
+    for (const TimeRange &g : *granted)
+        if (g != piece)
+            release(series, g, false);
+    out.deferred = piece != range;
+    if (piece.isEmpty()) {
+        inFlight.release(series, range);
+        return out;
+    }
+    out.held = piece;
+    hold();
+    // The whole piece stays registered until released: another chunk of this process
+    // claiming inside it would share this owner's claim rows, which the release of this
+    // piece drops.
+    inFlight.narrow(series, range, piece);
+    // Re-checked now that it is ours, right before fetching: another job or process may have
+    // filled it meanwhile.
+    Result<TimeRanges> todo = BackfillPlanner::todo(bars, series, piece, recheckEmpty,
+                                                    QDateTime::currentMSecsSinceEpoch());
+    if (!todo || todo->empty()) {
+        releaseChunk(inFlight, series, piece);
+        if (!todo)
+            return todo.error();
+        out.held = {};
+        return out;
+    }
+    out.fetch = whole ? piece : TimeRange{todo->front().from, todo->back().to};
+    return out;
+}
+
+void BackfillClaimKeeper::releaseChunk(BackfillInFlight &inFlight, const SeriesKey &series, TimeRange held)
+{
+    release(series, held, true);
+    inFlight.release(series, held);
 }
 
 void BackfillClaimKeeper::renewIfDue(qint64 nowMs, qint64 ttlMs)

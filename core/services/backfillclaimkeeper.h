@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "backfillchunkrunner.h"
 #include "barkeepcore_export.h"
 #include "model/bar.h"
 #include "model/series.h"
@@ -13,6 +14,8 @@
 
 namespace barkeep {
 
+class BackfillInFlight;
+class BarStore;
 class ClaimStore;
 
 // The BackfillManager's fetch claims in the store, so that processes sharing it never fetch
@@ -38,6 +41,16 @@ public:
     // Keeps the held claims alive (a chunk may wait out a ban for longer than the TTL):
     // renews them every third of the TTL.
     void renewIfDue(qint64 nowMs, qint64 ttlMs);
+    // A chunk's claim: waits (cancellable by `abort`) for the minutes of `range` no other chunk
+    // of this process is fetching (`inFlight`), claims them in the store against other
+    // processes, then returns what of the granted part is still to fetch (its hull in `bars`'
+    // gaps), registered in `inFlight` and held. `whole` (an archive month) is all or nothing.
+    // releaseChunk() undoes it.
+    Result<ChunkClaim> claimChunk(BackfillInFlight &inFlight, BarStore *bars, const SeriesKey &series,
+                                  TimeRange range, bool whole, bool recheckEmpty,
+                                  const std::atomic<bool> &abort, qint64 ttlMs);
+    // After the chunk's commit or failure: the store's claim, then this process' registry.
+    void releaseChunk(BackfillInFlight &inFlight, const SeriesKey &series, TimeRange held);
     // Drops the claims of owners whose process is gone from this host, so a rerun after a
     // kill -9 continues at once instead of waiting for the dead process' claims to expire.
     void reapDeadOwners();

@@ -1,37 +1,29 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Over 700 lines: scheduling, the in-process in-flight registry, the signal outbox and job
-// persistence still share one Private under one mutex (the chunk runner and the claim keeper
-// are their own classes); separating the scheduler from the outbox is the next step.
 #include "backfillmanager.h"
 
 #include "backfillchunkrunner.h"
 #include "backfillclaimkeeper.h"
+#include "backfillinflight.h"
+#include "backfilljob.h"
+#include "backfilljobrecorder.h"
+#include "backfilloutbox.h"
 #include "backfillplanner.h"
 #include "cache/barcache.h"
 #include "log/logging.h"
 #include "marketservice.h"
-#include "requestpacer.h"
 #include "storage/store.h"
+#include "util/threadaffinity.h"
 
-#include <QCoreApplication>
 #include <QDateTime>
-#include <QDeadlineTimer>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMap>
 #include <QMutex>
 #include <QPointer>
-#include <QRandomGenerator>
-#include <QRecursiveMutex>
 #include <QThread>
 #include <QThreadPool>
-#include <QTimeZone>
 #include <QTimer>
-#include <QWaitCondition>
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 
 namespace barkeep {
 
@@ -44,40 +36,18 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-bool overlaps(TimeRange a, TimeRange b)
-{
-    return a.from < b.to && b.from < a.to;
-}
-
 } // namespace
 
-struct BackfillJob
-{
-    BackfillJobInfo info;
-    BackfillOptions options;
-    qint64 createdMs = 0;
-    ProviderInfo provider;
-    std::deque<BackfillChunk> pending;
-    bool planned = false;
-    bool planning = false;
-    int running = 0;       // chunk tasks in flight
-    int generation = 0;    // bumped by pause/cancel/stop: older tasks' results are dropped
-    std::atomic<bool> abort{false};
-    QStringList failures;  // reasons of failed chunks
-    // This session's observed rate (since the job last started running).
-    qint64 sessionStartMs = 0;
-    qint64 sessionBars = 0;
-    int sessionChunks = 0;
-    qint64 lastEmitMs = 0;
-    qint64 lastPersistMs = 0;
-    bool dirty = false;
-    QString waitReason;    // "banned by binance until ..." while a chunk waits
-    // Another process held part of a chunk: once this plan is through, plan again (from the
-    // ledger) at replanAtMs instead of finishing.
-    bool deferred = false;
-    qint64 replanAtMs = 0;
-};
-
+// The scheduler. Its parts, each with one job and one thread rule:
+// - the job table (`jobs`, `runningPerProvider`): read and edited under `mutex` from any
+//   thread (public methods, the chunk and plan tasks reporting back);
+// - scheduling passes (scheduleLocked: which jobs run, which chunks start, which jobs are
+//   finished) and the flush timer: the manager's thread only. A task that frees a slot asks
+//   for a pass with requestPass(), queued to that thread;
+// - the chunk and plan tasks: the backfill pool; fetching is BackfillChunkRunner's, the
+//   process-wide in-flight ranges BackfillInFlight's, the store's claims BackfillClaimKeeper's;
+// - job rows: BackfillJobRecorder's writer thread;
+// - signals: BackfillOutbox, emitted on the manager's thread.
 class BackfillManager::Private
 {
 public:
@@ -91,26 +61,24 @@ public:
     int maxConcurrentJobs = 2;
 
     mutable QMutex mutex;
-    QWaitCondition changed;
     QMap<qint64, std::shared_ptr<BackfillJob>> jobs;
     QHash<QString, int> runningPerProvider;
-    // The per-series in-flight registry: two jobs never fetch the same minutes at once, and a
-    // chunk re-checks the gaps once the overlapping fetch is committed.
-    QHash<SeriesKey, std::vector<TimeRange>> inFlight;
     bool started = false;
     bool stopping = false;
+    std::atomic<bool> passQueued{false};
 
-
-    QRecursiveMutex emitMutex;
-    QList<BackfillJobInfo> outbox;
     QTimer *flushTimer = nullptr;
+    BackfillInFlight inFlight;
+    BackfillOutbox outbox;
+    BackfillJobRecorder recorder;
     BackfillChunkRunner runner;
     // This manager's fetch claims in the store. Last member: destroyed (its renewal waited
     // for) first.
     BackfillClaimKeeper claims;
 
     Private(BackfillManager *owner, Store *s, BarCache *c, MarketService *m, const Config &cfg)
-        : q(owner), store(s), cache(c), market(m), config(cfg), runner(m, s, c), claims(s)
+        : q(owner), store(s), cache(c), market(m), config(cfg), outbox(owner), recorder(s),
+          runner(m, s, c), claims(s)
     {
         pool.setObjectName(QStringLiteral("backfill"));
         pool.setMaxThreadCount(tuning.maxThreads);
@@ -120,75 +88,26 @@ public:
             maxConcurrentJobs = 2;
     }
 
+    bool onOwnerThread() const { return QThread::currentThread() == q->thread(); }
+
     // --- bookkeeping (mutex held) ---------------------------------------------------------
 
-    BackfillJobInfo snapshotLocked(BackfillJob &job) const
-    {
-        BackfillJobInfo i = job.info;
-        const int finished = i.chunksDone + i.chunksFailed;
-        if (i.state == JobState::Done)
-            i.progress = 1;
-        else if (i.chunksTotal > 0)
-            i.progress = std::clamp(double(finished) / i.chunksTotal, 0.0, 1.0);
-        i.barsPerSecond = 0;
-        i.etaMs = -1;
-        if (i.state == JobState::Running && job.sessionStartMs > 0) {
-            const qint64 elapsed = std::max<qint64>(1, nowMs() - job.sessionStartMs);
-            i.barsPerSecond = job.sessionBars * 1000.0 / elapsed;
-            if (job.sessionChunks > 0 && i.chunksTotal > 0) {
-                const int left = std::max(0, i.chunksTotal - finished);
-                i.etaMs = qint64(double(left) * elapsed / job.sessionChunks);
-            }
-        }
-        if (!job.waitReason.isEmpty() && i.state == JobState::Running)
-            i.error = job.waitReason;
-        return i;
-    }
-
-    // Queues a jobChanged; `force` for state changes, else at most every kEmitIntervalMs.
+    // Posts a jobChanged; `force` for state changes, else at most every kEmitIntervalMs. The
+    // row goes to the recorder on state changes and at most every kPersistIntervalMs.
     void touchLocked(BackfillJob &job, bool force)
     {
         const qint64 t = nowMs();
         if (force || t - job.lastEmitMs >= kEmitIntervalMs) {
             job.lastEmitMs = t;
             job.dirty = false;
-            outbox.append(snapshotLocked(job));
+            outbox.post(job.snapshot(t));
         } else {
             job.dirty = true;
         }
-        if (force || t - job.lastPersistMs >= kPersistIntervalMs)
-            persistLocked(job);
-    }
-
-    StoredJob storedLocked(const BackfillJob &job) const
-    {
-        StoredJob s;
-        s.id = job.info.id;
-        s.series = job.info.series;
-        s.range = job.info.range;
-        s.state = job.info.state;
-        s.priority = job.info.priority;
-        s.error = job.info.error;
-        s.barsWritten = job.info.barsWritten;
-        s.createdMs = job.createdMs;
-        s.updatedMs = nowMs();
-        const QJsonObject extra{
-            {QStringLiteral("recheckEmpty"), job.options.recheckEmpty},
-            {QStringLiteral("useArchive"), job.options.useArchive},
-            {QStringLiteral("chunksDone"), job.info.chunksDone},
-            {QStringLiteral("chunksFailed"), job.info.chunksFailed},
-            {QStringLiteral("requests"), double(job.info.requests)},
-            {QStringLiteral("weightUsed"), double(job.info.weightUsed)},
-        };
-        s.extra = QJsonDocument(extra).toJson(QJsonDocument::Compact);
-        return s;
-    }
-
-    void persistLocked(BackfillJob &job)
-    {
-        job.lastPersistMs = nowMs();
-        if (VoidResult ok = store->updateJob(storedLocked(job)); !ok)
-            qCWarning(lcBackfill).noquote() << "cannot save job" << job.info.id << ok.error().toString();
+        if (force || t - job.lastPersistMs >= kPersistIntervalMs) {
+            job.lastPersistMs = t;
+            recorder.save(job.toStored(t));
+        }
     }
 
     void setStateLocked(BackfillJob &job, JobState state)
@@ -206,22 +125,43 @@ public:
         touchLocked(job, true);
     }
 
-    void emitPending()
+    // A public method's edit is done (mutex released): its rows are in the store and, on the
+    // manager's thread, its signals emitted when the method returns.
+    void delivered()
     {
-        QMutexLocker emitLock(&emitMutex);
-        QList<BackfillJobInfo> out;
-        {
-            QMutexLocker lock(&mutex);
-            out.swap(outbox);
-        }
-        for (const BackfillJobInfo &i : out)
-            emit q->jobChanged(i);
+        recorder.sync();
+        if (onOwnerThread())
+            outbox.flush();
     }
 
-    // The flush timer's slot: the manager's thread only.
+    // A pass now when on the manager's thread (mutex held), else queued to it.
+    void passLocked()
+    {
+        if (onOwnerThread())
+            scheduleLocked();
+        else
+            requestPass();
+    }
+
+    // Any thread, mutex held or not: one pass on the manager's thread soon.
+    void requestPass()
+    {
+        if (passQueued.exchange(true))
+            return;
+        QMetaObject::invokeMethod(q, [this] {
+            passQueued = false;
+            {
+                QMutexLocker lock(&mutex);
+                scheduleLocked();
+            }
+            outbox.flush();
+        }, Qt::QueuedConnection);
+    }
+
+    // The flush timer's slot: throttled jobChanged, due replans, claim renewal.
     void flushDirty()
     {
-        Q_ASSERT(QThread::currentThread() == q->thread());
+        BARKEEP_ASSERT_THREAD(q);
         {
             QMutexLocker lock(&mutex);
             const qint64 t = nowMs();
@@ -238,7 +178,7 @@ public:
                 scheduleLocked();
             claims.renewIfDue(t, tuning.claimTtlMs);
         }
-        emitPending();
+        outbox.flush();
     }
 
     // Chunk tasks per provider: twice its request slots. A chunk holds its task while it
@@ -252,9 +192,11 @@ public:
     }
 
     // Starts whatever may run now: jobs by priority (higher first, then older), chunks while
-    // their provider has a free slot. Mutex held.
+    // their provider has a free slot; finishes the jobs with nothing left. The manager's
+    // thread only, mutex held.
     void scheduleLocked()
     {
+        BARKEEP_ASSERT_THREAD(q);
         // A job that finishes frees a slot for a queued one: go round until nothing changes.
         while (scheduleOnceLocked()) {
         }
@@ -378,9 +320,8 @@ public:
                     touchLocked(*job, true);
                 }
             }
-            scheduleLocked();
         }
-        emitPending();
+        requestPass();
     }
 
     static int chunkMinutes(const BackfillJob &job)
@@ -390,108 +331,13 @@ public:
 
     using Outcome = ChunkOutcome::Result;
 
-    // Waits (cancellable) for the minutes of `range` no other chunk of this process is
-    // fetching, claims them in the store against other processes, then returns what of the
-    // granted part is still to fetch (its hull), registered as in flight. `whole` (an archive
-    // month) is all or nothing. release() and claims.release() undo it.
-    Result<ChunkClaim> claim(const BackfillJob &job, TimeRange range, bool whole)
-    {
-        const SeriesKey &series = job.info.series;
-        {
-            QMutexLocker lock(&mutex);
-            for (;;) {
-                if (job.abort.load())
-                    return Error(Error::Kind::Cancelled, QStringLiteral("cancelled"));
-                const std::vector<TimeRange> &busy = inFlight[series];
-                const bool clash = std::any_of(busy.begin(), busy.end(),
-                                               [&](TimeRange r) { return overlaps(r, range); });
-                if (!clash)
-                    break;
-                changed.wait(&mutex, QDeadlineTimer(50));
-            }
-            inFlight[series].push_back(range); // narrowed below, once known
-        }
-        ChunkClaim out;
-        auto narrow = [&](TimeRange to) {
-            QMutexLocker lock(&mutex);
-            auto &busy = inFlight[series];
-            const auto it = std::find(busy.begin(), busy.end(), range);
-            if (it != busy.end()) {
-                if (to.isEmpty())
-                    busy.erase(it);
-                else
-                    *it = to;
-            }
-            changed.wakeAll();
-        };
-        Result<TimeRanges> granted = claims.claim(series, range, tuning.claimTtlMs, nowMs());
-        if (!granted) {
-            narrow({});
-            return granted.error();
-        }
-        TimeRange piece = granted->empty() ? TimeRange{} : granted->front();
-        if (whole && piece != range)
-            piece = {};
-        for (const TimeRange &g : *granted)
-            if (g != piece)
-                claims.release(series, g, false);
-        out.deferred = piece != range;
-        if (piece.isEmpty()) {
-            narrow({});
-            return out;
-        }
-        out.held = piece;
-        claims.hold();
-        // The whole piece stays registered here until released: another chunk of this
-        // process claiming inside it would share this owner's claim rows, which the release
-        // of this piece drops.
-        narrow(piece);
-        // Re-checked now that it is ours, right before fetching: another job or process may
-        // have filled it meanwhile.
-        Result<TimeRanges> todo = BackfillPlanner::todo(store, series, piece, job.options.recheckEmpty,
-                                                        nowMs());
-        if (!todo || todo->empty()) {
-            claims.release(series, piece, true);
-            release(series, piece);
-            if (!todo)
-                return todo.error();
-            out.held = {};
-            return out;
-        }
-        out.fetch = whole ? piece : TimeRange{todo->front().from, todo->back().to};
-        return out;
-    }
-
-    void release(const SeriesKey &series, TimeRange range)
-    {
-        QMutexLocker lock(&mutex);
-        auto &busy = inFlight[series];
-        const auto it = std::find(busy.begin(), busy.end(), range);
-        if (it != busy.end())
-            busy.erase(it);
-        changed.wakeAll();
-    }
-
-    // Waits up to `ms` unless the job is aborted; false when aborted.
-    bool pauseFor(const BackfillJob &job, qint64 ms)
-    {
-        QDeadlineTimer deadline(ms);
-        QMutexLocker lock(&mutex);
-        while (!job.abort.load() && !deadline.hasExpired())
-            changed.wait(&mutex, QDeadlineTimer(std::min<qint64>(50, deadline.remainingTime())));
-        return !job.abort.load();
-    }
-
     void setWaitReason(BackfillJob &job, const QString &reason)
     {
-        {
-            QMutexLocker lock(&mutex);
-            if (job.waitReason == reason)
-                return;
-            job.waitReason = reason;
-            touchLocked(job, true);
-        }
-        emitPending();
+        QMutexLocker lock(&mutex);
+        if (job.waitReason == reason)
+            return;
+        job.waitReason = reason;
+        touchLocked(job, true);
     }
 
     void addUsage(BackfillJob &job, qint64 requests, qint64 weight)
@@ -512,43 +358,38 @@ public:
         const BackfillChunkRunner::Job j{job.info.id, job.info.series, job.provider, &job.abort};
         const SeriesKey series = job.info.series;
         BackfillChunkRunner::Hooks hooks;
-        hooks.claim = [&] { return claim(job, chunk.range, chunk.archive); };
-        hooks.release = [this, series](TimeRange held) {
-            claims.release(series, held, true);
-            release(series, held);
+        hooks.claim = [&] {
+            return claims.claimChunk(inFlight, store, series, chunk.range, chunk.archive,
+                                     job.options.recheckEmpty, job.abort, t.claimTtlMs);
         };
+        hooks.release = [this, series](TimeRange held) { claims.releaseChunk(inFlight, series, held); };
         hooks.setWaitReason = [&](const QString &reason) { setWaitReason(job, reason); };
         hooks.addUsage = [&](qint64 requests, qint64 weight) { addUsage(job, requests, weight); };
-        hooks.pauseFor = [&](qint64 ms) { return pauseFor(job, ms); };
+        hooks.pauseFor = [&](qint64 ms) { return inFlight.pauseFor(job.abort, ms); };
         return runner.run(j, chunk, t, hooks);
     }
 
     void runChunk(std::shared_ptr<BackfillJob> job, BackfillChunk chunk, int gen)
     {
         const ChunkOutcome result = job->abort.load() ? ChunkOutcome{} : fetchChunk(*job, chunk);
-        const Outcome outcome = result.result;
-        const QString &reason = result.reason;
-        const TimeRange stored = result.stored;
-        const qint64 written = result.written;
-        const bool deferred = result.deferred;
-        if (outcome == Outcome::Stored && !stored.isEmpty())
-            emit q->chunkStored(job->info.series, stored);
+        if (result.result == Outcome::Stored && !result.stored.isEmpty())
+            outbox.post(BackfillOutbox::ChunkStored{job->info.series, result.stored});
         {
             QMutexLocker lock(&mutex);
             --job->running;
             --runningPerProvider[job->info.series.provider];
             const bool current = gen == job->generation;
-            if (deferred && current)
+            if (result.deferred && current)
                 job->deferred = true;
-            switch (outcome) {
+            switch (result.result) {
             case Outcome::Stored:
             case Outcome::Skipped:
                 if (current) { // a chunk of an older plan is counted by the new plan
                     ++job->info.chunksDone;
                     ++job->sessionChunks;
                 }
-                job->info.barsWritten += written;
-                job->sessionBars += written;
+                job->info.barsWritten += result.written;
+                job->sessionBars += result.written;
                 break;
             case Outcome::Failed:
                 if (!current)
@@ -557,11 +398,11 @@ public:
                 job->failures.append(QStringLiteral("%1: %2")
                                          .arg(QDateTime::fromMSecsSinceEpoch(chunk.range.from, Qt::UTC)
                                                   .toString(Qt::ISODate),
-                                              reason));
+                                              result.reason));
                 qCWarning(lcBackfill).noquote() << "job" << job->info.id << "chunk failed:" << job->failures.last();
                 break;
             case Outcome::Replaced: {
-                qCInfo(lcBackfill).noquote() << "job" << job->info.id << "archive unavailable, REST instead:" << reason;
+                qCInfo(lcBackfill).noquote() << "job" << job->info.id << "archive unavailable, REST instead:" << result.reason;
                 if (current && job->info.state == JobState::Running) {
                     const auto pieces = BackfillPlanner::split({chunk.range}, chunkMinutes(*job), false, nowMs());
                     for (auto it = pieces.rbegin(); it != pieces.rend(); ++it)
@@ -576,32 +417,26 @@ public:
             }
             if (current)
                 touchLocked(*job, false);
-            changed.wakeAll();
-            scheduleLocked();
         }
-        emitPending();
+        requestPass();
     }
 
-    std::shared_ptr<BackfillJob> findLocked(qint64 id) const
-    {
-        return jobs.value(id);
-    }
-
-    // pause(), resume(), cancel(), setPriority(): `change` edits job `id` under the mutex, then
-    // what it queued is emitted. NotFound for an unknown id; an error of `change` is returned
-    // as is (nothing emitted).
+    // pause(), resume(), cancel(), setPriority(): `change` edits job `id` under the mutex, a
+    // pass follows, and the method returns once the change is stored (and, on the manager's
+    // thread, emitted). NotFound for an unknown id; an error of `change` is returned as is.
     template <typename Change>
     VoidResult changeJob(qint64 id, Change &&change)
     {
         {
             QMutexLocker lock(&mutex);
-            auto job = findLocked(id);
+            auto job = jobs.value(id);
             if (!job)
                 return Error(Error::Kind::NotFound, QStringLiteral("no backfill job %1").arg(id));
             if (VoidResult changed = change(*job); !changed)
                 return changed;
+            passLocked();
         }
-        emitPending();
+        delivered();
         return {};
     }
 
@@ -622,7 +457,7 @@ public:
         job.deferred = false;
         job.replanAtMs = 0;
         job.waitReason.clear();
-        changed.wakeAll();
+        inFlight.wakeAll();
     }
 };
 
@@ -653,7 +488,7 @@ void BackfillManager::setTuning(const BackfillTuning &tuning)
 
 VoidResult BackfillManager::start()
 {
-    Q_ASSERT(QThread::currentThread() == thread()); // it starts the flush timer
+    BARKEEP_ASSERT_THREAD(this); // it starts the flush timer
     if (!d->store)
         return Error(Error::Kind::Internal, QStringLiteral("backfill without a store"));
     {
@@ -681,26 +516,7 @@ VoidResult BackfillManager::start()
         for (const StoredJob &s : *stored) {
             if (d->jobs.contains(s.id))
                 continue;
-            auto job = std::make_shared<BackfillJob>();
-            job->info.id = s.id;
-            job->info.series = s.series;
-            job->info.range = s.range;
-            job->info.priority = s.priority;
-            job->info.error = s.error;
-            job->info.barsWritten = s.barsWritten;
-            job->createdMs = s.createdMs;
-            const QJsonObject extra = QJsonDocument::fromJson(s.extra).object();
-            job->options.recheckEmpty = extra.value(QStringLiteral("recheckEmpty")).toBool(false);
-            job->options.useArchive = extra.value(QStringLiteral("useArchive")).toBool(true);
-            job->info.chunksDone = extra.value(QStringLiteral("chunksDone")).toInt();
-            job->info.chunksFailed = extra.value(QStringLiteral("chunksFailed")).toInt();
-            job->info.requests = qint64(extra.value(QStringLiteral("requests")).toDouble());
-            job->info.weightUsed = qint64(extra.value(QStringLiteral("weightUsed")).toDouble());
-            job->info.chunksTotal = job->info.chunksDone + job->info.chunksFailed;
-            // queued or running when the last process ended (stop, crash, kill -9): resume.
-            job->info.state = isFinished(s.state) || s.state == JobState::Paused
-                ? s.state
-                : JobState::Queued;
+            std::shared_ptr<BackfillJob> job = BackfillJob::fromStored(s);
             if (d->market && d->market->registry())
                 if (auto info = d->market->registry()->provider(s.series.market, s.series.provider))
                     job->provider = *info;
@@ -711,13 +527,13 @@ VoidResult BackfillManager::start()
         d->scheduleLocked();
     }
     d->flushTimer->start();
-    d->emitPending();
+    d->delivered();
     return {};
 }
 
 void BackfillManager::stop()
 {
-    Q_ASSERT(QThread::currentThread() == thread()); // it stops the flush timer
+    BARKEEP_ASSERT_THREAD(this); // it stops the flush timer
     {
         QMutexLocker lock(&d->mutex);
         if (!d->started)
@@ -742,7 +558,7 @@ void BackfillManager::stop()
         d->stopping = false;
     }
     d->flushTimer->stop();
-    d->emitPending();
+    d->delivered();
 }
 
 Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range, int priority,
@@ -777,7 +593,8 @@ Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range,
     job->options = options;
     job->provider = provider;
     job->createdMs = nowMs();
-    Result<qint64> id = d->store->insertJob(d->storedLocked(*job));
+    // The id comes from the store, so the row is inserted here, on the caller's thread.
+    Result<qint64> id = d->store->insertJob(job->toStored(nowMs()));
     if (!id)
         return id.error();
     job->info.id = *id;
@@ -786,9 +603,9 @@ Result<qint64> BackfillManager::submit(const SeriesKey &series, TimeRange range,
         QMutexLocker lock(&d->mutex);
         d->jobs.insert(*id, job);
         d->touchLocked(*job, true);
-        d->scheduleLocked();
+        d->passLocked();
     }
-    d->emitPending();
+    d->delivered();
     return *id;
 }
 
@@ -800,7 +617,6 @@ VoidResult BackfillManager::pause(qint64 id)
         if (job.info.state != JobState::Paused) {
             d->abortLocked(job);
             d->setStateLocked(job, JobState::Paused);
-            d->scheduleLocked();
         }
         return {};
     });
@@ -818,7 +634,6 @@ VoidResult BackfillManager::resume(qint64 id)
             job.planned = false;
             job.info.error.clear();
             d->setStateLocked(job, JobState::Queued);
-            d->scheduleLocked();
         }
         return {};
     });
@@ -831,7 +646,6 @@ VoidResult BackfillManager::cancel(qint64 id)
             return Private::conflict(job);
         d->abortLocked(job);
         d->setStateLocked(job, JobState::Cancelled);
-        d->scheduleLocked();
         return {};
     });
 }
@@ -841,7 +655,6 @@ VoidResult BackfillManager::setPriority(qint64 id, int priority)
     return d->changeJob(id, [&](BackfillJob &job) -> VoidResult {
         job.info.priority = priority;
         d->touchLocked(job, true);
-        d->scheduleLocked();
         return {};
     });
 }
@@ -849,10 +662,10 @@ VoidResult BackfillManager::setPriority(qint64 id, int priority)
 std::optional<BackfillJobInfo> BackfillManager::job(qint64 id) const
 {
     QMutexLocker lock(&d->mutex);
-    auto job = d->findLocked(id);
+    auto job = d->jobs.value(id);
     if (!job)
         return std::nullopt;
-    return d->snapshotLocked(*job);
+    return job->snapshot(nowMs());
 }
 
 QList<BackfillJobInfo> BackfillManager::jobs() const
@@ -860,7 +673,7 @@ QList<BackfillJobInfo> BackfillManager::jobs() const
     QMutexLocker lock(&d->mutex);
     QList<BackfillJobInfo> out;
     for (const auto &job : d->jobs)
-        out.append(d->snapshotLocked(*job));
+        out.append(job->snapshot(nowMs()));
     return out;
 }
 
