@@ -345,9 +345,9 @@ FakeServer::Reply BybitFake::instruments(const QHttpServerRequest &request) cons
         // next page starts.
         if (from + limit < count)
             next = QStringLiteral("last=%1").arg(from + limit);
-    } else {
+    } else if (category != QLatin1String("inverse") && category != QLatin1String("option")) {
         return envelope(10001, QStringLiteral("Illegal category"), {});
-    }
+    } // inverse and option: none listed here
     QJsonObject result{{QStringLiteral("category"), category},
                        {QStringLiteral("list"), list},
                        {QStringLiteral("nextPageCursor"), next}};
