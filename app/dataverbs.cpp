@@ -35,7 +35,7 @@ void say(const char *verb, const QString &line)
 // Options both verbs share: which series.
 void addSeriesOptions(QCommandLineParser &p)
 {
-    p.addOptions({{QStringLiteral("market"), QStringLiteral("Market (crypto, stocks)."), QStringLiteral("m"), QStringLiteral("crypto")},
+    p.addOptions({{QStringLiteral("market"), QStringLiteral("Market (crypto, perpetual, stocks)."), QStringLiteral("m"), QStringLiteral("crypto")},
                   {QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("p")},
                   {QStringLiteral("symbol"), QStringLiteral("Symbol."), QStringLiteral("s")}});
 }
