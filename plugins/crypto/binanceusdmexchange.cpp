@@ -2,6 +2,7 @@
 #include "binanceusdmexchange.h"
 
 #include "binanceexchange.h"
+#include "binancestream.h"
 #include "zipreader.h"
 
 #include <QCryptographicHash>
@@ -195,6 +196,21 @@ Result<BarBatch> BinanceUsdmExchange::fetchArchiveMonth(const QString &symbol, i
         if (batch.covered.contains(b.t))
             batch.bars.push_back(b);
     return batch;
+}
+
+std::unique_ptr<BarStream> BinanceUsdmExchange::openStream(const QString &symbol,
+                                                           const QString &timeframe)
+{
+    Result<SeriesTarget> target = checkSeries(symbol, timeframe);
+    if (!target)
+        return nullptr;
+    // Klines moved to the routed /market path in 2026; providers.binanceusdm.wsUrl replaces
+    // the whole root (a fake, or the legacy wss://fstream.binance.com).
+    const QString root = wsRoot(m_settings.testnet ? u"wss://fstream.binancefuture.com"_s
+                                                   : u"wss://fstream.binance.com/market"_s);
+    const QUrl url(root + u"/ws/"_s + target->symbol.native.toLower() + u"@kline_"_s
+                   + target->timeframe.name());
+    return std::make_unique<BinanceStream>(url, target->symbol.native);
 }
 
 void BinanceUsdmExchange::heard(const HttpResponse &response) const

@@ -15,7 +15,7 @@ namespace barkeep::crypto {
 // contact and again when the gate finds it stale, a -1003 refusal stating a limit at once;
 // the gate reads X-MBX-USED-WEIGHT-1M itself; 429 then 418 (a ban) as on spot. Whole past
 // months of 1m bars come from the public archive (data/futures/um/monthly/klines), whose
-// newer files start with a header row.
+// newer files start with a header row. Live bars: the kline stream, as on spot.
 class BinanceUsdmExchange : public CryptoExchange
 {
 public:
@@ -27,6 +27,9 @@ public:
     QString providerId() const override { return QStringLiteral("binanceusdm"); }
     QStringList timeframes() const override;
     Result<BarBatch> fetchArchiveMonth(const QString &symbol, int year, int month) override;
+    // The kline stream <symbol lower>@kline_<interval> on the routed market-data path
+    // (wss://fstream.binance.com/market/ws/…), frames as spot's (BinanceStream).
+    std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
 
     // The weight /fapi/v1/klines charges for `limit` rows.
     static int klinesWeight(int limit);

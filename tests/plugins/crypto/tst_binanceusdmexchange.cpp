@@ -2,12 +2,14 @@
 #include "binanceexchange.h"
 #include "binanceusdmexchange.h"
 #include "binanceusdmfake.h"
+#include "binancestreamfake.h"
 #include "cryptotest.h"
 #include "recordedanswers.h"
 #include "scriptedserver.h"
 #include "services/requestpacer.h"
 
 #include <QDateTime>
+#include <QSignalSpy>
 #include <QTest>
 #include <QTimeZone>
 
@@ -205,6 +207,33 @@ private slots:
         fake.faults().malformedRate = 1;
         const Result<BarBatch> bad = offThread([&] { return p->fetchBars(req); });
         QCOMPARE(bad.error().kind(), Error::Kind::BadResponse);
+    }
+
+    void stream()
+    {
+        BinanceUsdmFake rest(11);
+        BinanceStreamFake ws(&rest);
+        QVERIFY(rest.listen() && ws.listen());
+        ProviderSettings s = settings(rest.url());
+        s.wsUrl = ws.url().toString();
+        BinanceUsdmExchange ex(s, std::make_shared<ProviderContext>());
+        QVERIFY(offThread([&] { return bool(ex.symbols()); }));
+        QVERIFY(!ex.openStream(QStringLiteral("BTC/USDT"), QStringLiteral("1m"))); // spot name
+        std::unique_ptr<BarStream> stream = ex.openStream(QStringLiteral("BTC/USDT:USDT"), QStringLiteral("1m"));
+        QVERIFY(stream);
+        QSignalSpy bars(stream.get(), &BarStream::barReceived);
+        QSignalSpy lost(stream.get(), &BarStream::disconnected);
+        stream->open();
+        QTRY_COMPARE(ws.subscribedClients(), 1);
+        const qint64 minute = kJan2024 + 12 * 3600000LL;
+        QVERIFY(ws.pushBar(QStringLiteral("btcusdt"), minute, false));
+        QVERIFY(ws.pushBar(QStringLiteral("btcusdt"), minute, true));
+        QTRY_COMPARE(bars.size(), 2);
+        QCOMPARE(bars[0][1].toBool(), false);
+        QCOMPARE(bars[1][1].toBool(), true);
+        QCOMPARE(bars[1][0].value<Bar>().t, minute);
+        ws.dropAll();
+        QTRY_COMPARE(lost.size(), 1);
     }
 
     void archiveMonths_data()
