@@ -154,10 +154,11 @@ int runImportVerb(const QStringList &args, const Config &config)
         return kExitUsage;
     }
     if (wantsVerbHelp(p)) {
-        printVerbHelp(p, QStringLiteral("import --symbol S [options] FILE"),
+        printVerbHelp(p, QStringLiteral("import [--provider P] --symbol S [options] FILE"),
                       QStringLiteral("Imports a CSV file (Binance archive rows or t,o,h,l,c,v) into a series "
-                                     "with coverage. Idempotent; a file with bad rows is refused unless "
-                                     "--skip-bad."));
+                                     "with coverage: the series of --provider (e.g. binance, filling its "
+                                     "gaps with the exchange's archive files), or csv when none is given. "
+                                     "Idempotent; a file with bad rows is refused unless --skip-bad."));
         return kExitOk;
     }
     QStringList problems;

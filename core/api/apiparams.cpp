@@ -116,8 +116,7 @@ QString pathLikeReason(const QString &symbol)
     return {};
 }
 
-Result<SeriesKey> ApiQuery::series(const PluginRegistry &registry, bool withSymbol,
-                                   bool withTimeframe) const
+Result<SeriesKey> ApiQuery::series(const PluginRegistry &registry, SeriesParts parts) const
 {
     SeriesKey key;
     Result<QString> market = required(QStringLiteral("market"));
@@ -130,7 +129,7 @@ Result<SeriesKey> ApiQuery::series(const PluginRegistry &registry, bool withSymb
         return ok.error();
     key.market = *market;
     key.provider = *provider;
-    if (withSymbol) {
+    if (parts.symbol) {
         Result<QString> symbol = required(QStringLiteral("symbol"));
         if (!symbol)
             return symbol.error();
@@ -138,7 +137,7 @@ Result<SeriesKey> ApiQuery::series(const PluginRegistry &registry, bool withSymb
             return ok.error();
         key.symbol = *symbol;
     }
-    if (withTimeframe && has(QStringLiteral("timeframe"))) {
+    if (parts.timeframe && has(QStringLiteral("timeframe"))) {
         Result<Timeframe> tf = Timeframe::parse(optional(QStringLiteral("timeframe")));
         if (!tf)
             return badInput(tf.error().message());

@@ -38,8 +38,15 @@ public:
     // An integer within [min, max]; `fallback` when absent.
     Result<qint64> integer(const QString &name, qint64 fallback, qint64 min, qint64 max) const;
 
-    // market + provider (+ symbol) (+ timeframe, default 1m), checked against the registry.
-    Result<SeriesKey> series(const PluginRegistry &registry, bool withSymbol, bool withTimeframe) const;
+    // Which parts of a series a route takes besides market and provider; named at the call:
+    // series(registry, {.symbol = true, .timeframe = true}).
+    struct SeriesParts
+    {
+        bool symbol = false;
+        bool timeframe = false; // default 1m when absent
+    };
+    // market + provider (+ symbol) (+ timeframe), checked against the registry.
+    Result<SeriesKey> series(const PluginRegistry &registry, SeriesParts parts) const;
 
 private:
     QUrlQuery m_query;

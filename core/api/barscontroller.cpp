@@ -107,7 +107,7 @@ void BarsController::registerRoutes(QHttpServer &server)
     addRoute(server, ctx, QStringLiteral("/api/v1/ohlcv"), Method::Get, true,
              [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
                  const ApiQuery q(req);
-                 Result<SeriesKey> key = q.series(*ctx.services.registry, true, true);
+                 Result<SeriesKey> key = q.series(*ctx.services.registry, {.symbol = true, .timeframe = true});
                  if (!key)
                      return r.sendError(key.error());
                  const Timeframe tf = *Timeframe::parse(key->timeframe);
@@ -198,7 +198,7 @@ void BarsController::registerRoutes(QHttpServer &server)
                  const ApiQuery q(req);
                  // The ledger of one timeframe's series (1m unless asked): each native
                  // timeframe has its own.
-                 Result<SeriesKey> key = q.series(*ctx.services.registry, true, true);
+                 Result<SeriesKey> key = q.series(*ctx.services.registry, {.symbol = true, .timeframe = true});
                  if (!key)
                      return r.sendError(key.error());
                  const auto info = ctx.services.registry->provider(key->market, key->provider);

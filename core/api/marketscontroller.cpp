@@ -65,7 +65,7 @@ void MarketsController::registerRoutes(QHttpServer &server)
 
     addRoute(server, ctx, QStringLiteral("/api/v1/symbols"), Method::Get, true,
              [&ctx](const QHttpServerRequest &req, const PendingResponse &r) {
-                 Result<SeriesKey> key = ApiQuery(req).series(*ctx.services.registry, false, false);
+                 Result<SeriesKey> key = ApiQuery(req).series(*ctx.services.registry, {});
                  if (!key)
                      return r.sendError(key.error());
                  whenFinished(QtConcurrent::run(&ctx.pool, [&ctx, m = key->market, p = key->provider] {
