@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QStandardItemModel>
 #include <QTest>
 #include <QThread>
 #include <QTimeZone>
@@ -83,6 +84,36 @@ private slots:
         QVERIFY(m_settingsDir.isValid());
         QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
         QCoreApplication::setOrganizationName(QStringLiteral("barkeep-tests"));
+    }
+
+    // Providers that cannot be used (disabled, missing credentials) are listed greyed out with
+    // the reason as a tooltip, instead of missing without a word (issue 21).
+    void unusableProvidersGreyedOut()
+    {
+        QTemporaryDir dir;
+        QStandardPaths::setTestModeEnabled(true);
+        ConfigSources s;
+        s.dataDir = dir.path();
+        s.sets = {QStringLiteral("api.enabled=false"), QStringLiteral("providers.binance.enabled=false")};
+        Application app(Config::load(s).config);
+        QVERIFY(app.start());
+        ui::AppServices services{app.registry(), app.market(), app.orchestrator(), app.store(), 0, {}};
+        services.config = app.config();
+        ui::MainWindow window(services);
+        QComboBox *providers = nullptr;
+        for (QComboBox *c : window.findChildren<QComboBox *>())
+            if (c->findData(QStringList{QStringLiteral("crypto"), QStringLiteral("demo")}) >= 0)
+                providers = c;
+        QVERIFY(providers);
+        auto *model = qobject_cast<QStandardItemModel *>(providers->model());
+        QVERIFY(model);
+        const int binance = providers->findData(QStringList{QStringLiteral("crypto"), QStringLiteral("binance")});
+        QVERIFY(binance >= 0);
+        QVERIFY(!model->item(binance)->isEnabled());
+        QVERIFY(providers->itemData(binance, Qt::ToolTipRole).toString().contains(QStringLiteral("providers.binance.enabled")));
+        const int demo = providers->findData(QStringList{QStringLiteral("crypto"), QStringLiteral("demo")});
+        QVERIFY(model->item(demo)->isEnabled());
+        QCOMPARE(providers->currentIndex(), demo);
     }
 
     // The window opens (offscreen) and the chart paints demo bars fetched into SQLite.
