@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "bybitexchange.h"
 
+#include "bybitstream.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -290,6 +292,17 @@ Result<BarBatch> BybitExchange::fetchPages(const BarRequest &request, const Time
     }
     batch.covered.to = qMax(request.since, qMin(request.until, formingStart));
     return batch;
+}
+
+std::unique_ptr<BarStream> BybitExchange::openStream(const QString &symbol, const QString &timeframe)
+{
+    Result<SeriesTarget> target = checkSeries(symbol, timeframe);
+    if (!target)
+        return nullptr;
+    const QString root = wsRoot(m_settings.testnet ? u"wss://stream-testnet.bybit.com"_s
+                                                   : u"wss://stream.bybit.com"_s);
+    return std::make_unique<BybitStream>(QUrl(root + u"/v5/public/"_s + m_category), target->symbol.native,
+                                         intervalOf(target->timeframe.name()));
 }
 
 void BybitExchange::heard(const HttpResponse &response) const

@@ -29,6 +29,8 @@ public:
     QStringList timeframes() const override;
     // "spot" or "linear", from the market this instance serves.
     QString category() const { return m_category; }
+    // The public kline topic on /v5/public/<category> (BybitStream, {"op":"ping"} every 20 s).
+    std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
 
     // Barkeep's timeframe name → Bybit's interval ("1h" → "60", "1d" → "D"); empty if none.
     static QString intervalOf(const QString &timeframe);

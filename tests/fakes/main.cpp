@@ -11,6 +11,7 @@
 #include "alpacastreamfake.h"
 #include "binanceusdmfake.h"
 #include "bybitfake.h"
+#include "bybitstreamfake.h"
 #include "okxfake.h"
 
 #include <QCommandLineParser>
@@ -80,6 +81,8 @@ int main(int argc, char **argv)
         bound = fake->listen(p);
         url = fake->url();
         server = fake;
+        if (name == QLatin1String("bybit"))
+            stream = new BybitStreamFake(fake, &app);
     } else if (name == QLatin1String("alpaca")) {
         auto *fake = new AlpacaFake(s, &app);
         bound = fake->listen(p);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "bybitexchange.h"
 #include "bybitfake.h"
+#include "bybitstream.h"
+#include "bybitstreamfake.h"
 #include "cryptotest.h"
 #include "recordedanswers.h"
 #include "scriptedserver.h"
 #include "services/requestpacer.h"
 
 #include <QDateTime>
+#include <QSignalSpy>
 #include <QTest>
 #include <QTimeZone>
 
@@ -394,6 +397,46 @@ private slots:
         QCOMPARE(r.error().kind(), Error::Kind::Banned);
         QVERIFY(r.error().retryAfterMs() >= 600'000);
         QCOMPARE(fake.bannedCount(), 1);
+    }
+
+    void stream()
+    {
+        BybitFake rest(12);
+        BybitStreamFake ws(&rest);
+        QVERIFY(rest.listen() && ws.listen());
+        ProviderSettings s = settings(rest.url(), QStringLiteral("crypto"));
+        s.wsUrl = ws.url().toString();
+        BybitExchange ex(s, std::make_shared<ProviderContext>());
+        QVERIFY(offThread([&] { return bool(ex.symbols()); }));
+        QVERIFY(!ex.openStream(QStringLiteral("BTC/USDT:USDT"), QStringLiteral("1m"))); // not spot
+        std::unique_ptr<BarStream> stream = ex.openStream(QStringLiteral("BTC/USDT"), QStringLiteral("1m"));
+        QVERIFY(stream);
+        QCOMPARE(static_cast<BybitStream *>(stream.get())->url().path(), QStringLiteral("/v5/public/spot"));
+        static_cast<BybitStream *>(stream.get())->setAppPingInterval(50);
+        QSignalSpy bars(stream.get(), &BarStream::barReceived);
+        QSignalSpy connected(stream.get(), &BarStream::connected);
+        QSignalSpy lost(stream.get(), &BarStream::disconnected);
+        stream->open();
+        QTRY_COMPARE(ws.subscribedClients(), 1);
+        QTRY_COMPARE(connected.size(), 1);
+        QVERIFY(ws.received().first().contains("\"args\":[\"kline.1.BTCUSDT\"]"));
+        // Bybit's rule: the client pings ({"op":"ping"}), the server answers pong.
+        QTRY_VERIFY(ws.pingsReceived() >= 2);
+        const qint64 minute = kJan2024 + 12 * 3600000LL;
+        const std::optional<Bar> forming = ws.pushBar(QStringLiteral("BTCUSDT"), minute, false);
+        const std::optional<Bar> closed = ws.pushBar(QStringLiteral("BTCUSDT"), minute, true);
+        QVERIFY(forming && closed);
+        QTRY_COMPARE(bars.size(), 2);
+        QCOMPARE(bars[0][1].toBool(), false);
+        QCOMPARE(bars[1][0].value<Bar>(), rest.groundTruth(QStringLiteral("BTCUSDT"), {minute, minute + 60000}).front());
+        QCOMPARE(bars[1][1].toBool(), true);
+        // A dropped connection is reported; its owner reopens it.
+        ws.dropAll();
+        QTRY_COMPARE(lost.size(), 1);
+        stream->open();
+        QTRY_COMPARE(connected.size(), 2);
+        QVERIFY(ws.pushBar(QStringLiteral("BTCUSDT"), minute + 60000, true));
+        QTRY_COMPARE(bars.size(), 3);
     }
 
     void injectedFaults()
