@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
-#include "gapmap/asyncrun.h"
+#include "util/whenfinished.h"
 
 #include "services/subscriptionworker.h"
 

@@ -7,7 +7,7 @@ target_sources(barkeep_core PRIVATE
     api/pendingresponse.h api/pendingresponse.cpp
     api/responsecache.h api/responsecache.cpp
     api/connectionguard.h api/connectionguard.cpp
-    api/backfillcontrol.h api/whenfinished.h
+    api/backfillcontrol.h
     api/barjsonencoder.h api/barjsonencoder.cpp
     api/apitoken.h api/apitoken.cpp
     api/systemcontroller.h api/systemcontroller.cpp

@@ -4,7 +4,7 @@
 #include "apicontext.h"
 #include "backfillcontrol.h"
 #include "backfillrequest.h"
-#include "whenfinished.h"
+#include "util/whenfinished.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

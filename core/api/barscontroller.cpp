@@ -7,7 +7,7 @@
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
 #include "storage/barstore.h"
-#include "whenfinished.h"
+#include "util/whenfinished.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

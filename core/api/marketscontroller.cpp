@@ -4,7 +4,7 @@
 #include "apicontext.h"
 #include "plugin/pluginregistry.h"
 #include "services/marketservice.h"
-#include "whenfinished.h"
+#include "util/whenfinished.h"
 
 #include <QJsonArray>
 #include <QtConcurrent>

@@ -8,7 +8,7 @@
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
 #include "storage/barstore.h"
-#include "whenfinished.h"
+#include "util/whenfinished.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>

@@ -11,5 +11,4 @@ target_sources(barkeep_core PRIVATE
     services/backfilljob.h services/backfilljob.cpp
     services/backfilljobrecorder.h services/backfilljobrecorder.cpp
     services/backfilloutbox.h services/backfilloutbox.cpp
-    util/threadaffinity.h
 )

@@ -2,7 +2,7 @@
 #include "subscriptionworker.h"
 
 #include "api/apimetrics.h"
-#include "api/whenfinished.h"
+#include "util/whenfinished.h"
 #include "log/logging.h"
 #include "plugin/barstream.h"
 #include "services/dataorchestrator.h"

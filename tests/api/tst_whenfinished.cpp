@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// whenFinished(): the API's way back from the worker pool to its thread, in place of
+// whenFinished(): the way back from a worker pool to a receiver's thread, in place of
 // QFuture::then(context, ...), whose continuation Qt 6.4 may run twice (the second run
 // crashed tst_apistream under load in the sanitizer build).
-#include "api/whenfinished.h"
+#include "util/whenfinished.h"
 
 #include <QCoreApplication>
 #include <QFutureInterface>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "healthpanel.h"
 #include "providerbudgetrows.h"
-#include "gapmap/asyncrun.h"
+#include "util/whenfinished.h"
 
 #include "cache/barcache.h"
 #include "plugin/pluginregistry.h"

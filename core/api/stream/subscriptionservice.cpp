@@ -3,7 +3,7 @@
 
 #include "api/apicontext.h"
 #include "api/barjsonencoder.h"
-#include "api/whenfinished.h"
+#include "util/whenfinished.h"
 #include "log/logging.h"
 #include "plugin/pluginregistry.h"
 #include "redisfanout.h"
