@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gapmapview.h"
-#include "asyncrun.h"
 
+#include "chart/timeaxis.h"
 #include "services/backfillmanager.h"
 #include "storage/barstore.h"
+#include "util/whenfinished.h"
 
 #include <QAction>
 #include <QContextMenuEvent>
@@ -33,77 +34,6 @@ constexpr int kRowHeight = 22;
 QString formatTime(qint64 t)
 {
     return QDateTime::fromMSecsSinceEpoch(t, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
-}
-
-struct Tick
-{
-    qint64 t;
-    QString label;
-};
-
-// Axis ticks at calendar-friendly steps, at least ~110 px apart.
-QList<Tick> axisTicks(double from, double to, double msPerPx)
-{
-    struct Step
-    {
-        qint64 ms; // fixed step, or 0 for months
-        int months;
-        const char *format;
-    };
-    static const Step steps[] = {
-        {15 * kMinuteMs, 0, "HH:mm"},
-        {30 * kMinuteMs, 0, "HH:mm"},
-        {kHourMs, 0, "HH:mm"},
-        {3 * kHourMs, 0, "HH:mm"},
-        {6 * kHourMs, 0, "HH:mm"},
-        {12 * kHourMs, 0, "HH:mm"},
-        {kDayMs, 0, "d MMM"},
-        {2 * kDayMs, 0, "d MMM"},
-        {7 * kDayMs, 0, "d MMM"},
-        {14 * kDayMs, 0, "d MMM"},
-        {0, 1, "MMM yyyy"},
-        {0, 3, "MMM yyyy"},
-        {0, 6, "MMM yyyy"},
-        {0, 12, "yyyy"},
-        {0, 24, "yyyy"},
-        {0, 60, "yyyy"},
-    };
-    const double minGapMs = 110 * msPerPx;
-    const Step *step = &steps[std::size(steps) - 1];
-    for (const Step &s : steps) {
-        const double len = s.ms ? double(s.ms) : s.months * 30.44 * kDayMs;
-        if (len >= minGapMs) {
-            step = &s;
-            break;
-        }
-    }
-    QList<Tick> ticks;
-    const QLocale locale;
-    auto label = [&](qint64 t) {
-        const QDateTime dt = QDateTime::fromMSecsSinceEpoch(t, Qt::UTC);
-        // Midnight in an hourly axis says which day it is.
-        if (step->ms && step->ms < kDayMs && t % kDayMs == 0)
-            return locale.toString(dt, QStringLiteral("d MMM"));
-        return locale.toString(dt, QString::fromLatin1(step->format));
-    };
-    if (step->ms) {
-        for (qint64 t = qint64(std::ceil(from / double(step->ms))) * step->ms;
-             t < to && ticks.size() < 200; t += step->ms)
-            ticks.append({t, label(t)});
-        return ticks;
-    }
-    QDateTime dt = QDateTime::fromMSecsSinceEpoch(qint64(from), Qt::UTC);
-    QDate d(dt.date().year(), dt.date().month(), 1);
-    while (((d.year() * 12 + d.month() - 1) % step->months) != 0)
-        d = d.addMonths(1);
-    for (; ticks.size() < 200; d = d.addMonths(step->months)) {
-        const qint64 t = QDateTime(d, QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
-        if (t >= to)
-            break;
-        if (t >= from)
-            ticks.append({t, label(t)});
-    }
-    return ticks;
 }
 
 } // namespace
@@ -574,8 +504,11 @@ void GapMapView::paintAxis(QPainter &p) const
     p.drawText(QRectF(6, 0, left - 10, m_axisHeight), Qt::AlignVCenter | Qt::AlignLeft,
                tr("Series (UTC)"));
     const QColor grid = pal.color(QPalette::Mid);
-    for (const Tick &tick :
-         axisTicks(m_geometry.viewFrom(), m_geometry.viewTo(), m_geometry.msPerPixel())) {
+    // The chart's axis in UTC (the gap map's rows are UTC), ticks at least ~110 px apart.
+    const TimeAxis axis;
+    for (const TimeAxis::Tick &tick :
+         axis.ticks(qint64(m_geometry.viewFrom()), qint64(std::ceil(m_geometry.viewTo())),
+                    m_geometry.msPerPixel(), 110)) {
         const double x = m_geometry.xForTime(double(tick.t));
         if (x < left || x > right)
             continue;
