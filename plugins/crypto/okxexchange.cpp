@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "okxexchange.h"
 
+#include "okxstream.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -177,6 +179,16 @@ Result<QList<SymbolInfo>> OkxExchange::parseInstruments(const QJsonArray &data, 
         out.append(s);
     }
     return out;
+}
+
+std::unique_ptr<BarStream> OkxExchange::openStream(const QString &symbol, const QString &timeframe)
+{
+    Result<SeriesTarget> target = checkSeries(symbol, timeframe);
+    if (!target)
+        return nullptr;
+    const QString root = wsRoot(m_settings.testnet ? u"wss://wspap.okx.com:8443"_s : u"wss://ws.okx.com:8443"_s);
+    return std::make_unique<OkxStream>(QUrl(root + u"/ws/v5/business"_s), target->symbol.native,
+                                       barOf(target->timeframe.name()), m_instType == u"SWAP"_s);
 }
 
 Result<CryptoExchange::JsonAnswer> OkxExchange::call(const QUrl &url, const std::atomic<bool> *cancel,

@@ -33,6 +33,9 @@ public:
     QStringList timeframes() const override;
     // "SPOT" or "SWAP", from the market this instance serves.
     QString instType() const { return m_instType; }
+    // The candle channel on /ws/v5/business (OkxStream, text "ping" every 20 s); demo trading
+    // on wspap.okx.com.
+    std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
 
     // Barkeep's timeframe name → OKX's bar ("1h" → "1H", "1d" → "1Dutc"); empty if none.
     static QString barOf(const QString &timeframe);

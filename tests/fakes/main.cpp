@@ -13,6 +13,7 @@
 #include "bybitfake.h"
 #include "bybitstreamfake.h"
 #include "okxfake.h"
+#include "okxstreamfake.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
         server = fake;
         if (name == QLatin1String("bybit"))
             stream = new BybitStreamFake(fake, &app);
+        else if (name == QLatin1String("okx"))
+            stream = new OkxStreamFake(fake, &app);
     } else if (name == QLatin1String("alpaca")) {
         auto *fake = new AlpacaFake(s, &app);
         bound = fake->listen(p);

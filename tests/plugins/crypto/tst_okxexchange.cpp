@@ -2,11 +2,14 @@
 #include "cryptotest.h"
 #include "okxexchange.h"
 #include "okxfake.h"
+#include "okxstream.h"
+#include "okxstreamfake.h"
 #include "recordedanswers.h"
 #include "scriptedserver.h"
 #include "services/requestpacer.h"
 
 #include <QDateTime>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace barkeep;
@@ -274,6 +277,44 @@ private slots:
             QVERIFY(pacer.stats().rateLimited >= 1);
             QVERIFY(pacer.state().blocked());
         }
+    }
+
+    void stream()
+    {
+        OkxFake rest(12);
+        OkxStreamFake ws(&rest);
+        QVERIFY(rest.listen() && ws.listen());
+        ProviderSettings s = settings(rest.url(), QStringLiteral("crypto"));
+        s.wsUrl = ws.url().toString();
+        OkxExchange ex(s, std::make_shared<ProviderContext>());
+        QVERIFY(offThread([&] { return bool(ex.symbols()); }));
+        std::unique_ptr<BarStream> stream = ex.openStream(QStringLiteral("BTC/USDT"), QStringLiteral("1m"));
+        QVERIFY(stream);
+        QCOMPARE(static_cast<OkxStream *>(stream.get())->url().path(), QStringLiteral("/ws/v5/business"));
+        static_cast<OkxStream *>(stream.get())->setAppPingInterval(50);
+        QSignalSpy bars(stream.get(), &BarStream::barReceived);
+        QSignalSpy connected(stream.get(), &BarStream::connected);
+        QSignalSpy lost(stream.get(), &BarStream::disconnected);
+        stream->open();
+        QTRY_COMPARE(connected.size(), 1);
+        // OKX's rule: the text "ping" before 30 s of silence, answered "pong".
+        QTRY_VERIFY(ws.pingsReceived() >= 2);
+        QCOMPARE(lost.size(), 0);
+        const qint64 minute = kJan2024 + 12 * 3600000LL;
+        QVERIFY(ws.pushBar(QStringLiteral("BTC-USDT"), minute, false));
+        QVERIFY(ws.pushBar(QStringLiteral("BTC-USDT"), minute, true));
+        QTRY_COMPARE(bars.size(), 2);
+        QCOMPARE(bars[0][1].toBool(), false);
+        QCOMPARE(bars[1][0].value<Bar>(), rest.groundTruth(QStringLiteral("BTC-USDT"), {minute, minute + 60000}).front());
+        QCOMPARE(bars[1][1].toBool(), true);
+        ws.dropAll();
+        QTRY_COMPARE(lost.size(), 1);
+        // A channel OKX does not know: the error event is a lost connection with its words.
+        std::unique_ptr<BarStream> hourly = ex.openStream(QStringLiteral("BTC/USDT"), QStringLiteral("1h"));
+        QSignalSpy refused(hourly.get(), &BarStream::disconnected);
+        hourly->open();
+        QTRY_COMPARE(refused.size(), 1);
+        QVERIFY2(refused[0][0].toString().contains(QStringLiteral("60012")), qPrintable(refused[0][0].toString()));
     }
 
     void outagesAndMalformed()
