@@ -11,6 +11,7 @@
 #include "stream/subscriptionservice.h"
 #include "services/subscriptionworker.h"
 #include "systemcontroller.h"
+#include "util/threadaffinity.h"
 
 #include <QHash>
 #include <QHttpServerRouterRule>
@@ -198,6 +199,7 @@ const ApiMetrics &LocalApiServer::metrics() const
 
 bool LocalApiServer::injectUpstreamBar(const SeriesKey &series, const Bar &bar, bool final)
 {
+    BARKEEP_ASSERT_THREAD(this);
     SubscriptionWorker *worker = d->stream->worker(series);
     if (!worker)
         return false;

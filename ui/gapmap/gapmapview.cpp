@@ -4,6 +4,7 @@
 #include "chart/timeaxis.h"
 #include "services/backfillmanager.h"
 #include "storage/barstore.h"
+#include "util/threadaffinity.h"
 #include "util/whenfinished.h"
 
 #include <QAction>
@@ -85,6 +86,7 @@ GapMapView::~GapMapView() = default;
 
 void GapMapView::setBackfillManager(BackfillManager *manager)
 {
+    BARKEEP_ASSERT_THREAD(this);
     if (m_backfill)
         disconnect(m_backfill, nullptr, this, nullptr);
     m_backfill = manager;
@@ -95,6 +97,7 @@ void GapMapView::setBackfillManager(BackfillManager *manager)
 
 void GapMapView::setSeries(const QList<SeriesKey> &series)
 {
+    BARKEEP_ASSERT_THREAD(this);
     m_series.clear();
     for (const SeriesKey &s : series)
         if (!m_series.contains(s.withTimeframe(QStringLiteral("1m"))))
@@ -110,6 +113,7 @@ void GapMapView::setSeries(const QList<SeriesKey> &series)
 
 void GapMapView::addSeries(const SeriesKey &series)
 {
+    BARKEEP_ASSERT_THREAD(this);
     const SeriesKey key = series.withTimeframe(QStringLiteral("1m"));
     if (key.symbol.isEmpty() || m_series.contains(key))
         return;
@@ -147,6 +151,7 @@ void GapMapView::reloadSeries()
 
 void GapMapView::setView(TimeRange range)
 {
+    BARKEEP_ASSERT_THREAD(this);
     if (range.isEmpty())
         return;
     m_geometry.setView(double(range.from), double(range.to));
@@ -188,6 +193,7 @@ void GapMapView::fitAll()
 
 void GapMapView::refresh()
 {
+    BARKEEP_ASSERT_THREAD(this);
     m_loaded = {};
     m_reloadTimer.start(0);
 }
@@ -313,6 +319,7 @@ void GapMapView::loadCoverage(TimeRange window)
 
 void GapMapView::onChunkStored(const SeriesKey &series, TimeRange covered)
 {
+    BARKEEP_ASSERT_THREAD(this);
     const SeriesKey key = series.withTimeframe(QStringLiteral("1m"));
     if (!m_series.contains(key)) {
         // A backfill started elsewhere (API, CLI) for a series not shown yet.
