@@ -66,7 +66,8 @@ struct BackfillTuning
 // max per request, fills them on a dedicated thread pool while pacing every request under
 // the provider's limits, commits each chunk's bars and coverage atomically, and keeps jobs
 // in the store so they resume after a restart or kill -9. Public methods may be called from
-// any thread; progress is reported with jobChanged (queued to the receiver's thread).
+// any thread (start() and stop() on the manager's thread) and return once their change is
+// stored; jobChanged and chunkStored are emitted on the manager's thread.
 // Pacing is the MarketService's gate: whoever owns the service installs
 // RequestPacer::factory() on it (Application::start() does); the manager does not.
 // Several processes may share one store: before fetching, a chunk claims its range in the
