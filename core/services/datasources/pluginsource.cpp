@@ -16,7 +16,11 @@ VoidResult PluginSource::fetch(const SeriesKey &series, TimeRange range,
     Result<Timeframe> tf = Timeframe::parse(series.timeframe);
     if (!tf)
         return tf.error();
-    const qint64 chunk = std::max<qint64>(1, info ? info->maxBarsPerRequest : 1000) * tf->durationMs();
+    // One provider page per chunk, so each page is stored as it lands. One bar short of the
+    // documented page: a plugin whose windows must stay strictly under the limit (Coinbase
+    // asks 299 buckets, not knowing whether `end` is inclusive) would otherwise need a second
+    // request of one bar for every chunk.
+    const qint64 chunk = std::max<qint64>(1, (info ? info->maxBarsPerRequest : 1000) - 1) * tf->durationMs();
     for (qint64 from = range.from; from < range.to; from += chunk) {
         if (cancel && cancel->load())
             return Error(Error::Kind::Cancelled, QStringLiteral("fetch cancelled"));
