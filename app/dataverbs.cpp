@@ -6,6 +6,11 @@
 #include "csvbarparser.h"
 
 #include "api/barjsonencoder.h"
+#include "model/timeframe.h"
+#include "services/dataorchestrator.h"
+#include "services/timeframesources.h"
+#include "storage/coverageledger.h"
+#include "storage/rollup.h"
 #include "storage/store.h"
 
 #include <QCommandLineParser>
@@ -17,6 +22,7 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace barkeep {
@@ -73,15 +79,19 @@ int runExportVerb(const QStringList &args, const Config &config)
     addSeriesOptions(p);
     p.addOptions({{QStringLiteral("since"), QStringLiteral("Start (inclusive)."), QStringLiteral("t")},
                   {QStringLiteral("until"), QStringLiteral("End (exclusive)."), QStringLiteral("t")},
+                  {QStringLiteral("timeframe"), QStringLiteral("Timeframe to export (1m, 1h, 1d, ...)."), QStringLiteral("tf"),
+                   QStringLiteral("1m")},
                   {QStringLiteral("out"), QStringLiteral("CSV file to write; the manifest goes to <out>.manifest.json."), QStringLiteral("file")}});
     if (!p.parse(QStringList{QStringLiteral("export")} + args)) {
         say("export", p.errorText());
         return kExitUsage;
     }
     if (wantsVerbHelp(p)) {
-        printVerbHelp(p, QStringLiteral("export --provider P --symbol S --since T --until T --out FILE"),
-                      QStringLiteral("Writes the stored 1m bars as CSV and FILE.manifest.json with the covered, "
-                                     "empty and never-fetched ranges. Reads the store only."));
+        printVerbHelp(p, QStringLiteral("export --provider P --symbol S [--timeframe TF] --since T --until T --out FILE"),
+                      QStringLiteral("Writes the stored bars as CSV and FILE.manifest.json with the covered, "
+                                     "empty and never-fetched ranges and where each run of bars came from "
+                                     "(native candles of the timeframe, or a rollup of complete stored 1m). "
+                                     "Reads the store only."));
         return kExitOk;
     }
     QStringList problems;
@@ -92,13 +102,69 @@ int runExportVerb(const QStringList &args, const Config &config)
             say("export", pr);
         return kExitUsage;
     }
+    const Result<Timeframe> tf = Timeframe::parse(p.value(QStringLiteral("timeframe")));
+    if (!tf) {
+        say("export", tf.error().message());
+        return kExitUsage;
+    }
     Application app(withoutApi(config));
     if (!startStore(app, "export"))
         return kExitUsage;
     const SeriesKey key{p.value(QStringLiteral("market")), p.value(QStringLiteral("provider")),
-                        p.value(QStringLiteral("symbol")), QStringLiteral("1m")};
+                        p.value(QStringLiteral("symbol")), tf->name()};
     const TimeRange range = *checked;
-    Result<Bars> bars = app.store()->readBars(key, range);
+    // The stored native candles of the timeframe where its ledger covers whole buckets, and
+    // elsewhere the complete buckets of the stored 1m rolled up (as /ohlcv answers from the
+    // store); `sources` says which run is which.
+    SourceRuns sources;
+    Result<Bars> bars = [&]() -> Result<Bars> {
+        if (tf->minuteCount() == 1) {
+            Result<Bars> b = app.store()->readBars(key, range);
+            if (b && !b->empty())
+                sources.push_back({range, QStringLiteral("native:1m")});
+            return b;
+        }
+        Result<TimeRanges> nativeGaps = app.store()->gaps(key, range);
+        if (!nativeGaps)
+            return nativeGaps.error();
+        const TimeRange aligned = Rollup::sourceRange(*tf, range);
+        Bars out;
+        for (const TimeRange &r : TimeframeSources::completeBuckets(aligned, *nativeGaps, *tf)) {
+            Result<Bars> b = app.store()->readBars(key, r);
+            if (!b)
+                return b.error();
+            out.insert(out.end(), b->begin(), b->end());
+            sources.push_back({r, QStringLiteral("native:") + tf->name()});
+        }
+        const TimeRanges rest = CoverageLedger::subtract(TimeRanges{aligned},
+                                                         TimeframeSources::completeBuckets(aligned, *nativeGaps, *tf));
+        for (const TimeRange &r : rest) {
+            Result<RollupBars> rolled = app.store()->readRollup(key, r);
+            if (!rolled)
+                return rolled.error();
+            qint64 runFrom = -1, runTo = -1;
+            for (const RollupBar &rb : *rolled) {
+                if (!rb.complete)
+                    continue;
+                out.push_back(rb.bar);
+                const qint64 end = tf->bucketEnd(rb.bar.t);
+                if (runTo == rb.bar.t) {
+                    runTo = end;
+                } else {
+                    if (runFrom >= 0)
+                        sources.push_back({{runFrom, runTo}, QStringLiteral("rollup:1m")});
+                    runFrom = rb.bar.t;
+                    runTo = end;
+                }
+            }
+            if (runFrom >= 0)
+                sources.push_back({{runFrom, runTo}, QStringLiteral("rollup:1m")});
+        }
+        std::sort(out.begin(), out.end(), [](const Bar &a, const Bar &b) { return a.t < b.t; });
+        std::sort(sources.begin(), sources.end(),
+                  [](const SourceRun &a, const SourceRun &b) { return a.range.from < b.range.from; });
+        return out;
+    }();
     Result<CoverageIntervals> coverage = bars ? app.store()->coverage(key, range)
                                               : Result<CoverageIntervals>(bars.error());
     Result<TimeRanges> gaps = coverage ? app.store()->gaps(key, range) : Result<TimeRanges>(coverage.error());
@@ -127,6 +193,14 @@ int runExportVerb(const QStringList &args, const Config &config)
         {QStringLiteral("bars"), ranges(covered)},
         {QStringLiteral("empty"), ranges(empty)},
         {QStringLiteral("gaps"), ranges(*gaps)},
+        {QStringLiteral("sources"), [&] {
+             QJsonArray a;
+             for (const SourceRun &r : sources)
+                 a.append(QJsonObject{{QStringLiteral("from"), r.range.from},
+                                      {QStringLiteral("to"), r.range.to},
+                                      {QStringLiteral("source"), r.source}});
+             return a;
+         }()},
         {QStringLiteral("csv"), QJsonObject{{QStringLiteral("file"), QFileInfo(out).fileName()},
                                             {QStringLiteral("sha256"), QString::fromLatin1(QCryptographicHash::hash(csv, QCryptographicHash::Sha256).toHex())}}}};
     QSaveFile mf(out + QStringLiteral(".manifest.json"));

@@ -104,6 +104,23 @@ private slots:
         QCOMPARE(empty[0].toArray()[0].toInteger(), t0 + 5 * 60000);
         QCOMPARE(manifest.value(QStringLiteral("csv")).toObject().value(QStringLiteral("sha256")).toString(),
                  QString::fromLatin1(QCryptographicHash::hash(read(out), QCryptographicHash::Sha256).toHex()));
+        QCOMPARE(manifest.value(QStringLiteral("sources")).toArray().at(0).toObject().value(QStringLiteral("source")).toString(),
+                 QStringLiteral("native:1m"));
+
+        // Hourly (issue 17): no native 1h candles stored, so the two complete hours are rolled
+        // up from the minutes and the manifest says so.
+        r = barkeep({QStringLiteral("export"), QStringLiteral("--provider"), QStringLiteral("csv"),
+                     QStringLiteral("--symbol"), QStringLiteral("TEST/USD"), QStringLiteral("--timeframe"), QStringLiteral("1h"),
+                     QStringLiteral("--since"), QString::number(t0 - 3600000), QStringLiteral("--until"),
+                     QString::number(t0 + 7200000), QStringLiteral("--out"), out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(read(out).trimmed().split('\n').size(), 3);
+        const QJsonArray hourly = QJsonDocument::fromJson(read(out + QStringLiteral(".manifest.json")))
+                                      .object().value(QStringLiteral("sources")).toArray();
+        QCOMPARE(hourly.size(), 1);
+        QCOMPARE(hourly[0].toObject().value(QStringLiteral("source")).toString(), QStringLiteral("rollup:1m"));
+        QCOMPARE(hourly[0].toObject().value(QStringLiteral("from")).toInteger(), t0);
+        QCOMPARE(hourly[0].toObject().value(QStringLiteral("to")).toInteger(), t0 + 7200000);
     }
 
     // An exchange's archive file goes into that provider's series (issue 21): --provider
