@@ -10,6 +10,8 @@
 #include "config/config.h"
 #include "krakenfake.h"
 #include "plugin/pluginregistry.h"
+#include "model/jobstate.h"
+#include "services/backfillmanager.h"
 #include "services/backfillplanner.h"
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
@@ -47,7 +49,7 @@ struct Setup
     {
         ConfigSources s;
         s.dataDir = dir.path();
-        Config config = Config::load(s).config;
+        config = Config::load(s).config;
         config.set(QStringLiteral("providers.%1.baseUrl").arg(provider), url.toString());
         auto created = createBarStore(QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("t.db")));
         if (!created || !(*created)->open())
@@ -58,6 +60,7 @@ struct Setup
         orchestrator = std::make_unique<DataOrchestrator>(store.get(), nullptr, market.get());
     }
     QTemporaryDir dir;
+    Config config;
     std::unique_ptr<Store> store;
     PluginRegistry registry;
     std::unique_ptr<MarketService> market;
@@ -273,6 +276,39 @@ private slots:
         const Result<TimeRange> aligned = BackfillPlanner::alignRange(QStringLiteral("1d"), {kDayMs + 5, 3 * kDayMs - 5});
         QVERIFY(aligned);
         QCOMPARE(*aligned, (TimeRange{kDayMs, 3 * kDayMs}));
+    }
+
+    // A backfill job of Kraken's daily candles over 700 days runs to done and fills the 1d
+    // series (its own ledger); a 1m job over a day is refused at submit with the reason.
+    void backfillJobPerTimeframe()
+    {
+        fakes::KrakenFake fake;
+        fake.faults().requestsPerSecond = 1000;
+        fake.faults().burst = 1000;
+        QVERIFY(fake.listen());
+        Setup s(QStringLiteral("kraken"), fake.url());
+        QVERIFY(s.orchestrator);
+        BackfillManager manager(s.store.get(), nullptr, s.market.get(), s.config);
+        QVERIFY(manager.start());
+        const qint64 today = QDateTime::currentMSecsSinceEpoch() / kDayMs * kDayMs;
+        const SeriesKey minute{QStringLiteral("crypto"), QStringLiteral("kraken"), QStringLiteral("BTC/USD"),
+                               QStringLiteral("1m")};
+        const Result<qint64> refused = manager.submit(minute, {today - kDayMs, today});
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().contains(QLatin1String("720")), qPrintable(refused.error().message()));
+
+        const SeriesKey daily = minute.withTimeframe(QStringLiteral("1d"));
+        const Result<qint64> id = manager.submit(daily, {today - 700 * kDayMs, today});
+        QVERIFY2(id, qPrintable(id ? QString() : id.error().message()));
+        QTRY_VERIFY_WITH_TIMEOUT(manager.job(*id) && isFinished(manager.job(*id)->state), 10'000);
+        QCOMPARE(manager.job(*id)->state, JobState::Done);
+        QCOMPARE(manager.job(*id)->series.timeframe, QStringLiteral("1d"));
+        const Result<Bars> stored = s.store->readBars(daily, {today - 700 * kDayMs, today});
+        QVERIFY(stored);
+        QCOMPARE(stored->size(), size_t(700));
+        QVERIFY(s.store->gaps(daily, {today - 700 * kDayMs, today})->empty());
+        QVERIFY(!intervalsAsked(fake, QStringLiteral("interval")).contains(QStringLiteral("1")));
+        manager.stop();
     }
 };
 
