@@ -23,9 +23,6 @@ namespace barkeep {
 
 class SharedBudget;
 
-// The counters kept their first name here; GateStats is the interface's.
-using PacerStats = GateStats;
-
 // The RequestGate of one provider. It holds every limit the provider enforces at once (each
 // with its kind, interval, figure and where the figure came from) and lets a request leave
 // only when it fits all of them:

@@ -235,7 +235,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(env.manager.get(), *id), QStringLiteral("done"), 45'000);
         auto *pacer = dynamic_cast<RequestPacer *>(env.market->gate(QStringLiteral("binance")));
         QVERIFY(pacer);
-        const PacerStats s = pacer->stats();
+        const GateStats s = pacer->stats();
         QCOMPARE(s.rateLimited, 0);
         QCOMPARE(s.banned, 0);
         QCOMPARE(s.budget, 5700);

@@ -49,7 +49,7 @@ int immediateAcquires(RequestPacer &pacer, int weight, int cap)
 {
     for (int i = 0; i < cap; ++i) {
         RequestPacer::Limits l = pacer.limits();
-        const PacerStats before = pacer.stats();
+        const GateStats before = pacer.stats();
         std::atomic<bool> cancel{false};
         QFuture<VoidResult> f = QtConcurrent::run([&] { return pacer.acquire(weight, &cancel); });
         // A waiting acquire shows up in stats().waits; a passing one returns.
