@@ -2,6 +2,7 @@
 #include "gapmapview.h"
 
 #include "chart/timeaxis.h"
+#include "model/timeframe.h"
 #include "services/backfillmanager.h"
 #include "storage/barstore.h"
 #include "util/threadaffinity.h"
@@ -31,6 +32,21 @@ namespace {
 constexpr double kMinSpanMs = 2.0 * kHourMs;
 constexpr double kMaxSpanMs = 12.0 * 366 * kDayMs;
 constexpr int kRowHeight = 22;
+
+// Candles of the row's timeframe in `range` (a row is one (series, timeframe): a daily row's
+// day of bars is one bar, not 1,440). Months count their calendar buckets.
+qint64 bucketsIn(const SeriesKey &series, TimeRange range)
+{
+    const Result<Timeframe> tf = Timeframe::parse(series.timeframe);
+    if (!tf || range.isEmpty())
+        return range.length() / kMinuteMs;
+    if (tf->minuteCount() > 0)
+        return range.length() / (qint64(tf->minuteCount()) * kMinuteMs);
+    qint64 n = 0;
+    for (qint64 t = tf->bucketStart(range.from); t < range.to; t = tf->bucketEnd(t))
+        n += t >= range.from && tf->bucketEnd(t) <= range.to ? 1 : 0;
+    return n;
+}
 
 QString formatTime(qint64 t)
 {
@@ -98,10 +114,12 @@ void GapMapView::setBackfillManager(BackfillManager *manager)
 void GapMapView::setSeries(const QList<SeriesKey> &series)
 {
     BARKEEP_ASSERT_THREAD(this);
+    // Each (series, timeframe) is its own row: native daily candles have their own coverage
+    // ledger beside the 1m one, and a drag on a daily row backfills daily candles.
     m_series.clear();
     for (const SeriesKey &s : series)
-        if (!m_series.contains(s.withTimeframe(QStringLiteral("1m"))))
-            m_series.append(s.withTimeframe(QStringLiteral("1m")));
+        if (!m_series.contains(s))
+            m_series.append(s);
     m_segments.assign(size_t(m_series.size()), {});
     m_loaded = {};
     clearSelection();
@@ -114,6 +132,8 @@ void GapMapView::setSeries(const QList<SeriesKey> &series)
 void GapMapView::addSeries(const SeriesKey &series)
 {
     BARKEEP_ASSERT_THREAD(this);
+    // The chart's row is its 1m series: every provider has 1m, and it is what the chart's
+    // forming bars and most fetches store; native rows of other timeframes come from the store.
     const SeriesKey key = series.withTimeframe(QStringLiteral("1m"));
     if (key.symbol.isEmpty() || m_series.contains(key))
         return;
@@ -396,8 +416,9 @@ QString GapMapView::tooltipAt(QPoint pos) const
     const SeriesKey &s = m_series[row];
     const qint64 t = qint64(m_geometry.timeForX(pos.x()));
     const GapSegments segs = segments(row);
-    QString text = QStringLiteral("<b>%1</b> · %2")
-                       .arg(s.symbol.toHtmlEscaped(), s.provider.toHtmlEscaped());
+    QString text = QStringLiteral("<b>%1</b> · %2 · %3")
+                       .arg(s.symbol.toHtmlEscaped(), s.provider.toHtmlEscaped(),
+                            s.timeframe.toHtmlEscaped());
     const GapSegment *seg = GapMapGeometry::segmentAt(segs, t);
     const QLocale locale;
     if (seg) {
@@ -407,7 +428,7 @@ QString GapMapView::tooltipAt(QPoint pos) const
                            formatTime(seg->range.to));
         if (seg->state == GapState::Bars)
             text += QStringLiteral(" ")
-                    + tr("(%1 bars)").arg(locale.toString(seg->range.length() / kMinuteMs));
+                    + tr("(%1 bars)").arg(locale.toString(bucketsIn(s, seg->range)));
         else
             text += QStringLiteral(" ")
                     + tr("(%1 minutes)").arg(locale.toString(seg->range.length() / kMinuteMs));
@@ -421,7 +442,8 @@ QString GapMapView::tooltipAt(QPoint pos) const
         const GapCounts c = GapMapGeometry::counts(segs, {p0, p1});
         text += QStringLiteral("<br>")
                 + tr("Under the cursor, %1 – %2: %3 bars, %4 min empty, %5 min never fetched")
-                      .arg(formatTime(p0), formatTime(p1), locale.toString(c.barMinutes),
+                      .arg(formatTime(p0), formatTime(p1),
+                           locale.toString(bucketsIn(s, {0, c.barMinutes * kMinuteMs})),
                            locale.toString(c.emptyMinutes), locale.toString(c.missingMinutes));
     }
     return text;
@@ -452,7 +474,9 @@ void GapMapView::paintEvent(QPaintEvent *)
         const QRectF labelRect(6, y, left - 10, kRowHeight);
         p.setPen(pal.color(QPalette::Text));
         const SeriesKey &s = m_series[r];
-        const QString label = QStringLiteral("%1 · %2").arg(s.symbol, s.provider);
+        // The timeframe is part of the row: a daily row and a 1m row of one symbol are
+        // different series with their own coverage, and a drag on either fetches its candles.
+        const QString label = QStringLiteral("%1 · %2 · %3").arg(s.symbol, s.provider, s.timeframe);
         p.drawText(labelRect, Qt::AlignVCenter | Qt::AlignLeft,
                    fontMetrics().elidedText(label, Qt::ElideMiddle, int(labelRect.width())));
         if (size_t(r) < m_segments.size()) {

@@ -23,7 +23,7 @@ class BackfillManager;
 
 namespace barkeep::ui {
 
-// The gap map: one row per series, time across, each stretch coloured by what the coverage
+// The gap map: one row per series (provider, symbol and timeframe), time across, each stretch coloured by what the coverage
 // ledger says (bars / fetched but empty / never fetched / market closed). Wheel zooms from
 // years to hours around the cursor, middle- or shift-drag pans, a left drag selects a time
 // range over one or several rows for "Backfill", a double-click asks for the chart there.
@@ -42,7 +42,8 @@ public:
     // The rows; reloadSeries() replaces them with every stored series.
     void setSeries(const QList<SeriesKey> &series);
     QList<SeriesKey> series() const { return m_series; }
-    // Adds a row unless present (the series on the chart, even before anything is stored).
+    // Adds the 1m row of `series` unless present (the series on the chart, even before
+    // anything is stored).
     void addSeries(const SeriesKey &series);
     void reloadSeries();
 

@@ -149,6 +149,58 @@ private slots:
         QVERIFY(QToolTip::text().contains(QStringLiteral("120")));
     }
 
+    // Issue 17: a row is a (series, timeframe). A daily series stored beside the 1m one gets
+    // its own row, labelled and counted in days, and a drag on it asks for daily candles.
+    void dailyRowIsItsOwnSeries()
+    {
+        test::PanelsFixture fx;
+        QVERIFY(fx.start());
+        const SeriesKey minute = test::PanelsFixture::demo();
+        const SeriesKey daily = minute.withTimeframe(QStringLiteral("1d"));
+        QVERIFY(fx.app->orchestrator()->ensureFetched(minute, {kT0, kT0 + kHourMs}));
+        Bars days;
+        for (int d = 0; d < 3; ++d)
+            days.push_back(Bar{kT0 + d * kDayMs, 100, 110, 90, 105, 1000});
+        const Result<WriteReport> written = fx.app->store()->writeBars(daily, days, {kT0, kT0 + 3 * kDayMs});
+        QVERIFY2(written, written ? "" : qPrintable(written.error().userMessage()));
+        QCOMPARE(written->written, qint64(3));
+        const Result<QList<SeriesKey>> stored = fx.app->store()->listSeries();
+        QVERIFY(stored);
+        QVERIFY2(stored->contains(daily), qPrintable(QString::number(stored->size())));
+        QVERIFY2(stored->contains(minute), qPrintable(QString::number(stored->size())));
+
+        GapMapView view(fx.app->store());
+        view.setBackfillManager(fx.backfill.get());
+        view.resize(900, 200);
+        view.setView({kT0 - kDayMs, kT0 + 5 * kDayMs});
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.reloadSeries();
+        QTRY_VERIFY_WITH_TIMEOUT(view.series().contains(daily), 20000);
+        const int row = int(view.series().indexOf(daily));
+        QVERIFY(row >= 0);
+        QTRY_COMPARE_WITH_TIMEOUT(stateAt(view, row, kT0 + kDayMs + kHourMs), GapState::Bars, 20000);
+        QCOMPARE(stateAt(view, row, kT0 + 4 * kDayMs), GapState::Missing);
+
+        // The tooltip names the timeframe and counts daily bars, not minutes.
+        const GapMapGeometry &g = view.geometry();
+        const QPoint p(int(g.xForTime(double(kT0 + kDayMs + 12 * kHourMs))), int(g.rowTop(row) + 5));
+        QHelpEvent help(QEvent::ToolTip, p, view.mapToGlobal(p));
+        QApplication::sendEvent(&view, &help);
+        QTRY_VERIFY(QToolTip::isVisible());
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("· 1d")), qPrintable(QToolTip::text()));
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("(3 bars)")), qPrintable(QToolTip::text()));
+
+        // A drag on the daily row names the daily timeframe in its job (the demo provider
+        // serves 1m only, so the job is refused with that reason: the timeframe reached it).
+        view.setSelection({RowRange{row, {kT0 + 3 * kDayMs, kT0 + 5 * kDayMs}}});
+        QSignalSpy submitted(&view, &GapMapView::backfillSubmitted);
+        view.backfillAction()->trigger();
+        QVERIFY(submitted.wait(20000));
+        const QString error = submitted.first().at(1).toString();
+        QVERIFY2(error.contains(QStringLiteral("1d")), qPrintable(error));
+    }
+
     void wheelZoomsAroundCursor()
     {
         GapMapView view(nullptr);
