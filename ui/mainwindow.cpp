@@ -12,6 +12,7 @@
 #include "model/timeframe.h"
 #include "plugin/pluginregistry.h"
 #include "services/dataorchestrator.h"
+#include "storage/coverageledger.h"
 #include "services/marketservice.h"
 #include "settings/settingsdialog.h"
 #include "storage/barstore.h"
@@ -518,20 +519,21 @@ void MainWindow::reload()
         m_gapMap->addSeries(key);
     const ChartLoader loader = m_loader;
     runAsync(
-        &m_pool, this, [loader, key, range] { return loader.read(key, range); },
-        [this, generation, key, range, focus](Result<Bars> bars) {
+        &m_pool, this, [loader, key, range] { return loader.readSourced(key, range); },
+        [this, generation, key, range, focus](Result<SourcedBars> loaded) {
             if (generation != m_loadGeneration)
                 return; // a newer selection superseded this load
             m_rangeLoading = false;
-            if (!bars) {
-                setStatus(bars.error().userMessage());
+            if (!loaded) {
+                setStatus(loaded.error().userMessage());
                 m_chart->setBars({}, m_barMs);
                 return;
             }
             m_loaded = range;
-            const int count = int(bars->size());
+            const int count = int(loaded->bars.size());
             const size_t replaced = m_chart->bars().size();
-            m_chart->setBars(std::move(bars).value(), m_barMs);
+            m_chart->setBars(std::move(loaded->bars), m_barMs);
+            m_chart->setSources(std::move(loaded->sources));
             // The old series' bars and pyramid were freed just now, the read's temporaries
             // before: after a large load give that heap back (on the pool).
             m_loader.releaseAfter(std::max(size_t(count), replaced));
@@ -581,22 +583,24 @@ void MainWindow::loadRange(TimeRange range)
                            .toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
     const ChartLoader loader = m_loader;
     runAsync(
-        &m_pool, this, [loader, key, range] { return loader.read(key, range); },
-        [this, generation, range](const Result<Bars> &bars) {
+        &m_pool, this, [loader, key, range] { return loader.readSourced(key, range); },
+        [this, generation, range](const Result<SourcedBars> &loaded) {
             if (generation != m_loadGeneration)
                 return;
             m_rangeLoading = false;
-            if (!bars) {
-                setStatus(bars.error().userMessage());
+            if (!loaded) {
+                setStatus(loaded.error().userMessage());
                 return; // m_loaded unchanged: scrolling there again retries
             }
-            m_chart->mergeBars(*bars);
+            const Bars &bars = loaded->bars;
+            m_chart->mergeBars(bars);
+            m_chart->addSources(loaded->sources);
             // The merge rebuilt level 0 into a new vector and dropped the coarse levels.
             m_loader.releaseAfter(m_chart->bars().size());
             m_loaded = {std::min(m_loaded.from, range.from), std::max(m_loaded.to, range.to)};
             setStatus(tr("%n bar(s) loaded", nullptr, int(m_chart->bars().size())));
             refreshUncovered();
-            emit rangeLoaded(range, int(bars->size()));
+            emit rangeLoaded(range, int(bars.size()));
             const TimeRange visible = m_chart->visibleRange();
             if (m_wantedRange || visible.from < m_loaded.from) {
                 m_wantedRange.reset();
@@ -609,7 +613,7 @@ void MainWindow::refreshUncovered()
 {
     if (!m_services.store || m_loaded.isEmpty())
         return;
-    const SeriesKey key = currentSeries().withTimeframe(QStringLiteral("1m"));
+    const SeriesKey key = currentSeries();
     const TimeRange loaded = m_loaded;
     const quint64 generation = ++m_uncoveredGeneration;
     const quint64 seriesGeneration = m_loadGeneration;
@@ -619,8 +623,18 @@ void MainWindow::refreshUncovered()
     // shaded on the chart instead of being drawn as if the market had been quiet.
     runAsync(
         &m_pool, this,
-        [store, key, loaded, now] {
-            return store->gaps(key, {loaded.from, std::min(loaded.to, now - now % kMinuteMs)});
+        [store, key, loaded, now]() -> Result<TimeRanges> {
+            const TimeRange past{loaded.from, std::min(loaded.to, now - now % kMinuteMs)};
+            Result<TimeRanges> minuteGaps = store->gaps(key.withTimeframe(QStringLiteral("1m")), past);
+            if (!minuteGaps || key.timeframe == QLatin1String("1m"))
+                return minuteGaps;
+            // A chart of native candles (a daily chart of daily candles) is covered where its
+            // own series is, even if no minute was ever fetched there: shade only what
+            // neither covers.
+            Result<TimeRanges> ownGaps = store->gaps(key, past);
+            if (!ownGaps)
+                return ownGaps;
+            return CoverageLedger::intersect(*minuteGaps, *ownGaps);
         },
         [this, generation, seriesGeneration](const Result<TimeRanges> &gaps) {
             if (generation != m_uncoveredGeneration || seriesGeneration != m_loadGeneration

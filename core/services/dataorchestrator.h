@@ -2,6 +2,7 @@
 #pragma once
 
 #include "barkeepcore_export.h"
+#include "model/sourcerun.h"
 #include "datasources/aggregatesource.h"
 #include "datasources/cachesource.h"
 #include "datasources/dbsource.h"
@@ -13,22 +14,6 @@
 
 namespace barkeep {
 
-// Where a run of served bars came from: "native:1d" (the provider's own candles of that
-// timeframe, stored), "rollup:1m" (an exact rollup of a complete finer stored series),
-// "cache" (a cached answer). `range` is the span of whole buckets the run covers.
-struct SourceRun
-{
-    TimeRange range;
-    QString source;
-    friend bool operator==(const SourceRun &, const SourceRun &) = default;
-};
-using SourceRuns = std::vector<SourceRun>;
-
-struct SourcedBars
-{
-    Bars bars;
-    SourceRuns sources; // ascending, adjacent runs of one source merged
-};
 
 // The seed's DataOrchestrator: bars for (series, range) from the cheapest exact source, per
 // sub-range: the cache; the stored series of the timeframe asked for; an exact rollup of a

@@ -24,6 +24,13 @@ Result<Bars> ChartLoader::read(const SeriesKey &series, TimeRange range) const
     return m_orchestrator->bars(series, range);
 }
 
+Result<SourcedBars> ChartLoader::readSourced(const SeriesKey &series, TimeRange range) const
+{
+    if (!m_orchestrator)
+        return Error(Error::Kind::Internal, QStringLiteral("no data orchestrator"));
+    return m_orchestrator->sourcedBars(series, range);
+}
+
 bool ChartLoader::releaseAfter(size_t bars) const
 {
     if (bars < kReleaseAfterBars || !m_pool)

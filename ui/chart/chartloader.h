@@ -3,6 +3,7 @@
 
 #include "model/bar.h"
 #include "model/series.h"
+#include "model/sourcerun.h"
 #include "util/result.h"
 
 class QThreadPool;
@@ -34,6 +35,9 @@ public:
 
     // Blocking (the store, maybe a provider): call on a worker thread.
     Result<Bars> read(const SeriesKey &series, TimeRange range) const;
+    // The same, with where each run of bars came from (native:1d, rollup:1m, cache) for the
+    // chart's readout.
+    Result<SourcedBars> readSourced(const SeriesKey &series, TimeRange range) const;
     // After the chart took or dropped `bars` bars: when that is large, returns the freed heap to
     // the OS on the pool. Returns whether a release was queued.
     bool releaseAfter(size_t bars) const;

@@ -56,6 +56,7 @@ void ChartView::setTitle(const QString &title)
 void ChartView::setBars(Bars bars, qint64 barDurationMs)
 {
     m_lod.build(std::move(bars), barDurationMs);
+    m_sources.clear();
     m_readout.reset();
     m_formingT.reset();
     fitLast(kFitBars);
@@ -112,6 +113,33 @@ void ChartView::setUncoveredRanges(const TimeRanges &ranges)
 {
     m_uncovered = ranges;
     update();
+    emit uncoveredRangesChanged();
+}
+
+void ChartView::setSources(SourceRuns runs)
+{
+    m_sources = std::move(runs);
+    update();
+}
+
+void ChartView::addSources(const SourceRuns &runs)
+{
+    m_sources.insert(m_sources.end(), runs.begin(), runs.end());
+    std::sort(m_sources.begin(), m_sources.end(),
+              [](const SourceRun &a, const SourceRun &b) { return a.range.from < b.range.from; });
+    update();
+}
+
+QString ChartView::sourceAt(qint64 t) const
+{
+    // Runs are few (one per contiguous source), so the last run starting at or before t is
+    // found by binary search and checked for containing t.
+    auto it = std::upper_bound(m_sources.begin(), m_sources.end(), t,
+                               [](qint64 v, const SourceRun &r) { return v < r.range.from; });
+    if (it == m_sources.begin())
+        return {};
+    --it;
+    return t < it->range.to ? it->source : QString();
 }
 
 void ChartView::setTimeZone(const QTimeZone &tz)
@@ -528,6 +556,8 @@ void ChartView::paintHeader(QPainter &p, const Layout &l) const
                             PriceAxis::formatVolume(bar.v));
     if (m_formingT && bar.t == *m_formingT)
         text += QStringLiteral("  ") + tr("(forming)");
+    else if (const QString source = sourceAt(bar.t); !source.isEmpty())
+        text += QStringLiteral("  ") + tr("[%1]").arg(source);
     p.setPen(bar.c >= bar.o ? style.up : style.down);
     p.drawText(QRectF(l.plot.left() + 8, y, l.plot.width() - 16, fm.height()),
                Qt::AlignLeft | Qt::AlignVCenter, text);

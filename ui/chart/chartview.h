@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/bar.h"
+#include "model/sourcerun.h"
 
 #include "candlerenderer.h"
 #include "lodpyramid.h"
@@ -49,6 +50,14 @@ public:
     // Start of the bar drawn as forming, if any (setBars() clears it).
     std::optional<qint64> formingTime() const { return m_formingT; }
     void setUncoveredRanges(const TimeRanges &ranges);
+    const TimeRanges &uncoveredRanges() const { return m_uncovered; }
+    // Where the bars came from (issue 17's provenance): the readout names the source of the
+    // bar under the crosshair ("native:1d", "rollup:1m"). setSources replaces, addSources
+    // adds the runs of a range loaded later; setBars clears them.
+    void setSources(SourceRuns runs);
+    void addSources(const SourceRuns &runs);
+    // The source of the bar starting at t, or empty when unknown.
+    QString sourceAt(qint64 t) const;
     void setTimeZone(const QTimeZone &tz);
     QTimeZone timeZone() const { return m_timeAxis.timeZone(); }
     void setLogScale(bool on);
@@ -87,6 +96,7 @@ public:
 signals:
     void visibleRangeChanged(barkeep::TimeRange range);
     void crosshairMoved(std::optional<barkeep::Bar> bar);
+    void uncoveredRangesChanged();
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -127,6 +137,7 @@ private:
     LodPyramid m_lod;
     QString m_title;
     TimeRanges m_uncovered;
+    SourceRuns m_sources; // ascending by range.from
     TimeAxis m_timeAxis;
     QString m_timeZoneLabel;
     bool m_logScale = false;
