@@ -2,6 +2,7 @@
 #include "alpacaplugin.h"
 
 #include "alpacastream.h"
+#include "wirecheck.h"
 
 #include "log/logging.h"
 
@@ -246,7 +247,16 @@ Result<BarBatch> AlpacaPlugin::fetchBars(const BarRequest &request)
         Result<BarsPage> page = parseBarsPage(*body, symbol);
         if (!page)
             return scrubbed(page.error());
-        for (const Bar &bar : page->bars) {
+        for (Bar bar : page->bars) {
+            // Day, week and month bars come stamped at midnight New York time: re-based on
+            // Barkeep's UTC buckets; a bar off the grid of the asked timeframe is refused.
+            const std::optional<qint64> start = barStart(bar.t, *tf);
+            if (!start)
+                return Error(Error::Kind::BadResponse,
+                             wire::refusal(QStringLiteral("Alpaca"), *tf,
+                                           QStringLiteral("a bar at %1 does not start a %2 bar")
+                                               .arg(formatTime(bar.t), tf->name())));
+            bar.t = *start;
             if (bar.t < request.since || bar.t >= until)
                 continue;
             if (!batch.bars.empty() && bar.t <= batch.bars.back().t)
@@ -276,6 +286,8 @@ Result<BarBatch> AlpacaPlugin::fetchBars(const BarRequest &request)
         }
         batch.bars = std::move(unique);
     }
+    if (const std::optional<QString> problem = wire::spacingProblem(batch.bars, *tf))
+        return Error(Error::Kind::BadResponse, wire::refusal(QStringLiteral("Alpaca"), *tf, *problem));
     if (crypto && batch.bars.empty() && !cryptoSymbols().contains(symbol))
         return Error(Error::Kind::NotFound,
                      QStringLiteral("Alpaca has no data for crypto pair '%1'").arg(symbol));

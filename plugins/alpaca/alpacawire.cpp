@@ -201,6 +201,25 @@ Result<QString> timeframeParam(const Timeframe &tf)
     return unsupported();
 }
 
+std::optional<qint64> barStart(qint64 t, const Timeframe &tf)
+{
+    if (!tf.isValid())
+        return std::nullopt;
+    if (!tf.isMonthly() && tf.minuteCount() < 24 * 60)
+        return tf.isAligned(t) ? std::optional<qint64>(t) : std::nullopt;
+    QDate date;
+    const QDate ny = newYorkDate(t);
+    if (t == newYorkMs(ny, QTime(0, 0)))
+        date = ny;
+    else if (t % kDayMs == 0)
+        date = QDateTime::fromMSecsSinceEpoch(t, QTimeZone::utc()).date();
+    else
+        return std::nullopt;
+    const qint64 midnight = QDateTime(date, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+    // A week whose Monday is a holiday may be stamped on its first session: same bucket.
+    return tf.bucketStart(midnight);
+}
+
 Result<BarsPage> parseBarsPage(const QByteArray &body, const QString &symbol)
 {
     QJsonParseError err;

@@ -79,6 +79,13 @@ QString formatTime(qint64 ms);
 // "3Month"); Unsupported for what Alpaca does not offer (e.g. 3d, 90m).
 Result<QString> timeframeParam(const Timeframe &timeframe);
 
+// Where a bar Alpaca stamped at `t` starts in Barkeep's buckets of `tf`, or nullopt when `t`
+// cannot start a bar of `tf` (the answer holds another interval). Minute and hour bars are
+// on the UTC grid as sent. Day, week and month bars are stamped at midnight New York time
+// (provider-apis.md §4; midnight UTC is taken too): they start at midnight UTC of that date,
+// the week's Monday, the month's first, as every daily series in Barkeep does.
+std::optional<qint64> barStart(qint64 t, const Timeframe &tf);
+
 // GET /v2/calendar → trading days (weekends and holidays are absent).
 Result<QList<CalendarDay>> parseCalendar(const QByteArray &body);
 // The session ranges of `days` that intersect `range`, in epoch ms, ascending. Regular

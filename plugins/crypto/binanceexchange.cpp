@@ -2,6 +2,7 @@
 #include "binanceexchange.h"
 
 #include "binancestream.h"
+#include "wirecheck.h"
 #include "zipreader.h"
 
 #include <QCryptographicHash>
@@ -87,23 +88,48 @@ Error BinanceExchange::mapError(const HttpResponse &response)
 
 Result<Bars> BinanceExchange::parseKlines(const QByteArray &body)
 {
+    return parseKlinesAs(body, std::nullopt);
+}
+
+Result<Bars> BinanceExchange::parseKlinesAs(const QByteArray &body,
+                                            const std::optional<Timeframe> &interval)
+{
     Result<QJsonArray> array = parseJsonArray(body, kProvider, u"Binance klines"_s);
     if (!array)
         return array.error();
-    return parseBarRows(*array, u"Binance klines: malformed or unordered row"_s,
-                        [](const QJsonArray &row, const Bars &before, Bar &b) {
-                            const QJsonValue t = row.at(0);
-                            bool ok = row.size() >= 6 && t.isDouble();
-                            ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
-                                 && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c)
-                                 && toNumber(row.at(5), &b.v);
-                            // µs (X-MBX-TIME-UNIT) are up to 1000× larger than ms: range-check
-                            // before converting.
-                            if (!ok || !isTimeInRange(t.toDouble() / 1000.0))
-                                return false;
-                            b.t = toMs(qint64(t.toDouble()));
-                            return before.empty() || b.t > before.back().t;
-                        });
+    // The first row whose close time (field 6) says another interval than asked.
+    std::optional<QString> mislabeled;
+    Result<Bars> bars = parseBarRows(
+        *array, u"Binance klines: malformed or unordered row"_s,
+        [&](const QJsonArray &row, const Bars &before, Bar &b) {
+            const QJsonValue t = row.at(0);
+            bool ok = row.size() >= 6 && t.isDouble();
+            ok = ok && toNumber(row.at(1), &b.o) && toNumber(row.at(2), &b.h)
+                 && toNumber(row.at(3), &b.l) && toNumber(row.at(4), &b.c)
+                 && toNumber(row.at(5), &b.v);
+            // µs (X-MBX-TIME-UNIT) are up to 1000× larger than ms: range-check
+            // before converting.
+            if (!ok || !isTimeInRange(t.toDouble() / 1000.0))
+                return false;
+            b.t = toMs(qint64(t.toDouble()));
+            if (interval && !mislabeled && interval->isAligned(b.t)) {
+                // close time = open + interval − 1 ms (or µs): the row names its interval.
+                const QJsonValue close = row.at(6);
+                if (!close.isDouble())
+                    return false;
+                const qint64 closeMs = toMs(qint64(close.toDouble()));
+                if (closeMs != interval->bucketEnd(b.t) - 1)
+                    mislabeled = u"the row at %1 closes at %2, not at the end of a %3 bucket"_s
+                                     .arg(b.t)
+                                     .arg(qint64(close.toDouble()))
+                                     .arg(interval->name());
+            }
+            return before.empty() || b.t > before.back().t;
+        });
+    if (bars && mislabeled)
+        return Error(Error::Kind::BadResponse, wire::refusal(kProvider, *interval, *mislabeled),
+                     fragment(body, 0, 300));
+    return bars;
 }
 
 Result<std::optional<StreamBar>> BinanceExchange::parseKlineEvent(const QByteArray &message)
@@ -189,10 +215,13 @@ Result<BarBatch> BinanceExchange::fetchPages(const BarRequest &request, const Ti
         q.addQueryItem(u"startTime"_s, QString::number(start));
         q.addQueryItem(u"endTime"_s, QString::number(request.until - 1));
         q.addQueryItem(u"limit"_s, QString::number(kMaxLimit));
-        Result<Bars> page = getBars(endpoint(u"/api/v3/klines"_s, q), kKlinesWeight,
-                                    request.cancel, &mapError, &parseKlines, batch);
+        Result<Bars> page = getBars(
+            endpoint(u"/api/v3/klines"_s, q), kKlinesWeight, request.cancel, &mapError,
+            [&tf](const QByteArray &body) { return parseKlinesAs(body, tf); }, batch);
         if (!page)
             return page.error();
+        if (std::optional<Error> refused = checkPage(*page, tf))
+            return *refused;
         for (const Bar &b : *page) {
             if (b.t < request.since || b.t >= request.until || b.t >= formingStart)
                 continue;

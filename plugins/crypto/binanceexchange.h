@@ -32,6 +32,11 @@ public:
     static Error mapError(const HttpResponse &response);
     // One page of /api/v3/klines rows (12-element arrays, oldest first).
     static Result<Bars> parseKlines(const QByteArray &body);
+    // The same, for rows asked as `interval`: a row whose close time (field 6) is not the end
+    // of its `interval` bucket was served as another interval and fails the page (the wire
+    // check of issue 17).
+    static Result<Bars> parseKlinesAs(const QByteArray &body,
+                                      const std::optional<Timeframe> &interval);
     // One kline stream frame: the bar and its `x` (closed) flag; nullopt for the frames that
     // carry no bar (a control answer {"result":…,"id":…}, the serverShutdown notice); an
     // error with the reason for anything else, including a {code,msg} refusal.

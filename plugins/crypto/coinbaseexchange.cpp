@@ -120,6 +120,8 @@ Result<BarBatch> CoinbaseExchange::fetchPages(const BarRequest &request, const T
             = getBars(endpoint(path, q), 1, request.cancel, &mapError, &parseCandles, batch);
         if (!page)
             return page.error();
+        if (std::optional<Error> refused = checkPage(*page, tf))
+            return *refused;
         for (const Bar &b : *page) {
             // The answer may hold buckets before `start`, and the forming one.
             if (b.t < windowStart || b.t >= windowEnd || b.t < request.since || b.t >= request.until

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cryptoexchange.h"
 
+#include "wirecheck.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -215,7 +217,24 @@ Result<BarBatch> CryptoExchange::fetchBars(const BarRequest &request)
     batch.covered = {request.since, request.since};
     if (request.until <= request.since)
         return batch;
-    return fetchPages(request, target->timeframe, target->symbol, std::move(batch));
+    Result<BarBatch> fetched
+        = fetchPages(request, target->timeframe, target->symbol, std::move(batch));
+    if (fetched) {
+        // Pages are checked as they come where an exchange can (checkPage()); the whole
+        // answer once more here, for every exchange: a few rows per page can be spaced by
+        // chance, the rows of many pages cannot.
+        if (std::optional<Error> refused = checkPage(fetched->bars, target->timeframe))
+            return *refused;
+    }
+    return fetched;
+}
+
+std::optional<Error> CryptoExchange::checkPage(const Bars &rows, const Timeframe &tf) const
+{
+    const std::optional<QString> problem = wire::spacingProblem(rows, tf);
+    if (!problem)
+        return std::nullopt;
+    return Error(Error::Kind::BadResponse, wire::refusal(providerId(), tf, *problem));
 }
 
 QUrl CryptoExchange::endpoint(const QString &path, const QUrlQuery &query) const
@@ -260,7 +279,7 @@ Result<CryptoExchange::JsonAnswer> CryptoExchange::getJson(
 
 Result<Bars> CryptoExchange::getBars(const QUrl &url, int weight, const std::atomic<bool> *cancel,
                                      Error (*mapError)(const HttpResponse &),
-                                     Result<Bars> (*parse)(const QByteArray &),
+                                     const std::function<Result<Bars>(const QByteArray &)> &parse,
                                      BarBatch &batch) const
 {
     Result<HttpResponse> resp = get(url, weight, cancel);

@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QUrlQuery>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -100,7 +101,13 @@ protected:
     // answered, an HTTP error through `mapError`, the body through `parse`.
     Result<Bars> getBars(const QUrl &url, int weight, const std::atomic<bool> *cancel,
                          Error (*mapError)(const HttpResponse &),
-                         Result<Bars> (*parse)(const QByteArray &), BarBatch &batch) const;
+                         const std::function<Result<Bars>(const QByteArray &)> &parse,
+                         BarBatch &batch) const;
+    // The wire check (plugins/common/wirecheck.h) of candle rows asked as `tf`: BadResponse
+    // with the reason when they are not candles of `tf` (a provider or proxy answering
+    // another interval), else nullopt. fetchBars() runs it on every answer; exchanges run it
+    // on each page as well, before anything of the page is kept.
+    std::optional<Error> checkPage(const Bars &rows, const Timeframe &tf) const;
 
     // The host's gate of this provider (nullptr without one, in some tests).
     RequestGate *gate() const { return m_context ? m_context->http.gate() : nullptr; }

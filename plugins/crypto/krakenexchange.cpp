@@ -112,7 +112,10 @@ Result<KrakenExchange::OhlcPage> KrakenExchange::parseOhlc(const QByteArray &bod
         return Error(Error::Kind::BadResponse, u"Kraken OHLC: no rows for %1"_s.arg(pairKey),
                      fragment(body, 0, 300));
     OhlcPage page;
-    page.last = qint64(result.value(u"last"_s).toDouble());
+    // `last` is an integer in Kraken's docs and a string in recorded answers: take both.
+    double last = 0;
+    if (toNumber(result.value(u"last"_s), &last))
+        page.last = qint64(last);
     Result<Bars> rows = parseBarRows(
         rowsValue.toArray(), u"Kraken OHLC: malformed or unordered row"_s,
         [&page](const QJsonArray &row, const Bars &before, Bar &b) {
@@ -164,6 +167,9 @@ Result<BarBatch> KrakenExchange::fetchPages(const BarRequest &request, const Tim
         return page.error();
     }
     const Bars &rows = page->rows;
+    // Kraken lists every interval, empty ones too: its whole answer is one page to check.
+    if (std::optional<Error> refused = checkPage(rows, tf))
+        return *refused;
     if (rows.size() < 2)
         return batch; // only the forming row (or nothing): no final bar to report
 

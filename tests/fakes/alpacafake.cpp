@@ -116,30 +116,43 @@ QSet<QDate> earlyCloses()
 qint64 nyMs(QDate d, QTime t) { return QDateTime(d, t, newYork()).toMSecsSinceEpoch(); }
 QDate nyDate(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, newYork()).date(); }
 
-// Bar buckets of an Alpaca timeframe: N minutes or hours (epoch aligned), or New York days.
+// Bar buckets of an Alpaca timeframe: N minutes or hours (epoch aligned), or New York days,
+// weeks (from Monday) and months (from January), stamped at New York midnight as Alpaca does.
 struct Buckets
 {
-    qint64 sizeMs = 0; // 0 = New York days
+    qint64 sizeMs = 0; // > 0: minutes or hours
+    int days = 0;      // 1: days, 7: weeks
+    int months = 0;    // N months
     qint64 start(qint64 t) const
     {
         if (sizeMs)
             return t - ((t % sizeMs) + sizeMs) % sizeMs;
-        return nyMs(nyDate(t), QTime(0, 0));
+        QDate d = nyDate(t);
+        if (days == 7)
+            d = d.addDays(1 - d.dayOfWeek());
+        else if (months)
+            d = QDate(d.year(), (d.month() - 1) / months * months + 1, 1);
+        return nyMs(d, QTime(0, 0));
     }
     qint64 next(qint64 b) const
     {
-        return sizeMs ? b + sizeMs : nyMs(nyDate(b).addDays(1), QTime(0, 0));
+        if (sizeMs)
+            return b + sizeMs;
+        const QDate d = nyDate(b);
+        return nyMs(months ? d.addMonths(months) : d.addDays(days), QTime(0, 0));
     }
     qint64 firstAtOrAfter(qint64 t) const
     {
         const qint64 b = start(t);
         return b < t ? next(b) : b;
     }
+    bool isDay() const { return days == 1; }
 };
 
 std::optional<Buckets> parseTimeframe(const QString &text)
 {
-    static const QRegularExpression re(QStringLiteral("^(\\d+)(Min|T|Hour|H|Day|D)$"));
+    static const QRegularExpression re(
+        QStringLiteral("^(\\d+)(Min|T|Hour|H|Day|D|Week|W|Month|M)$"));
     const QRegularExpressionMatch m = re.match(text);
     if (!m.hasMatch())
         return std::nullopt;
@@ -150,7 +163,12 @@ std::optional<Buckets> parseTimeframe(const QString &text)
     if ((unit == QLatin1String("Hour") || unit == QLatin1String("H")) && n >= 1 && n <= 23)
         return Buckets{n * kHourMs};
     if ((unit == QLatin1String("Day") || unit == QLatin1String("D")) && n == 1)
-        return Buckets{0};
+        return Buckets{0, 1};
+    if ((unit == QLatin1String("Week") || unit == QLatin1String("W")) && n == 1)
+        return Buckets{0, 7};
+    if ((unit == QLatin1String("Month") || unit == QLatin1String("M"))
+        && QList<int>{1, 2, 3, 4, 6, 12}.contains(n))
+        return Buckets{0, 0, n};
     return std::nullopt;
 }
 
@@ -171,7 +189,50 @@ QJsonObject barJson(const Bar &b, bool crypto)
 
 AlpacaFake::AlpacaFake(quint64 seed, QObject *parent)
     : QObject(parent), m_seed(seed), m_rng(quint32(seed ^ (seed >> 32)))
-{}
+{
+    // The latest session at least three days back: inside any test's recent range.
+    const QDate today = nyDate(QDateTime::currentMSecsSinceEpoch());
+    const QList<CalendarDay> days = calendar(today.addDays(-14), today.addDays(-3));
+    m_divergentDay = days.isEmpty() ? today.addDays(-3) : days.last().date;
+}
+
+Bar AlpacaFake::diverged(Bar b)
+{
+    b.v = std::round(b.v * 1.25 + 1);
+    b.h = round2(b.h + 0.05);
+    return b;
+}
+
+Bars AlpacaFake::nativeTruth(const QString &symbol, TimeRange range, const QString &timeframe) const
+{
+    Bars out;
+    const std::optional<Buckets> buckets = parseTimeframe(timeframe);
+    if (!buckets || (!stockSymbols().contains(symbol) && !cryptoSymbols().contains(symbol)))
+        return out;
+    std::optional<Bar> agg;
+    auto flush = [&] {
+        if (agg && agg->t < range.to)
+            out.push_back(buckets->isDay() && nyDate(agg->t) == m_divergentDay ? diverged(*agg) : *agg);
+    };
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 to = std::min(buckets->start(now), buckets->next(buckets->start(range.to - 1)));
+    forEachMinute(symbol, buckets->firstAtOrAfter(range.from), to, [&](const Bar &m) {
+        const qint64 b = buckets->start(m.t);
+        if (agg && agg->t == b) {
+            agg->h = std::max(agg->h, m.h);
+            agg->l = std::min(agg->l, m.l);
+            agg->c = m.c;
+            agg->v += m.v;
+            return true;
+        }
+        flush();
+        agg = m;
+        agg->t = b;
+        return true;
+    });
+    flush();
+    return out;
+}
 
 AlpacaFake::~AlpacaFake() = default;
 
@@ -435,9 +496,12 @@ AlpacaFake::Reply AlpacaFake::bars(const QHttpServerRequest &request, const QStr
     };
     if (symbolList.isEmpty())
         return invalid(QStringLiteral("missing symbols"));
-    const std::optional<Buckets> buckets = parseTimeframe(param("timeframe"));
+    std::optional<Buckets> buckets = parseTimeframe(param("timeframe"));
     if (!buckets)
         return invalid(QStringLiteral("invalid timeframe"));
+    // A proxy answering another interval than the one asked for.
+    if (const std::optional<Buckets> other = parseTimeframe(m_mislabeled))
+        buckets = other;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     std::optional<qint64> start = QDateTime(QDateTime::currentDateTimeUtc().date(), QTime(0, 0),
                                             Qt::UTC).toMSecsSinceEpoch();
@@ -507,7 +571,8 @@ AlpacaFake::Reply AlpacaFake::bars(const QHttpServerRequest &request, const QStr
                         .toBase64(QByteArray::Base64UrlEncoding));
                 return false;
             }
-            out[symbol].append(barJson(*agg, crypto));
+            const bool divergent = buckets->isDay() && nyDate(agg->t) == m_divergentDay;
+            out[symbol].append(barJson(divergent ? diverged(*agg) : *agg, crypto));
             ++count;
             return true;
         };

@@ -61,6 +61,22 @@ public:
     static QList<CalendarDay> calendar(QDate from, QDate to);
     // The 1-minute bars the fake serves for `symbol` in [range.from, range.to).
     Bars groundTruth(const QString &symbol, TimeRange range) const;
+    // The bars the fake serves for an Alpaca `timeframe` ("1Min", "1Hour", "1Day", "1Week",
+    // "1Month") whose bucket starts lie in [range.from, range.to), closed buckets only,
+    // stamped as on the wire: day, week and month bars at midnight New York time. A day bar
+    // per session (early closes included) from that session's minutes, except the day bar of
+    // divergentDay(), which also counts trades the minute bars leave out.
+    Bars nativeTruth(const QString &symbol, TimeRange range, const QString &timeframe) const;
+    // The session date whose day bar differs from the rollup of its minutes (by default the
+    // latest session at least three days before the fake was made).
+    QDate divergentDay() const { return m_divergentDay; }
+    void setDivergentDay(QDate day) { m_divergentDay = day; }
+    // What divergentDay()'s day bar makes of the rollup `b`.
+    static Bar diverged(Bar b);
+    // Bars of this Alpaca timeframe ("1Hour") whatever the request asks for (a provider or
+    // proxy answering another interval); empty: as asked.
+    void setMislabeledTimeframe(const QString &timeframe) { m_mislabeled = timeframe; }
+
     // Ranges where the provider has no data at all (outage); they are absent from the truth.
     void addOutage(TimeRange range) { m_outages.append(range); }
 
@@ -136,6 +152,8 @@ private:
     Malformed m_malformed = Malformed::None;
     int m_malformedCount = -1;
     int m_maxPageSize = 10000;
+    QDate m_divergentDay;
+    QString m_mislabeled;
 
     std::atomic<int> m_requests{0};
     QMap<QString, int> m_pathCounts;

@@ -190,7 +190,9 @@ FakeServer::Reply BinanceFake::answer(const QHttpServerRequest &request)
 QByteArray BinanceFake::row(const QString &symbol, const Bar &b, const Timeframe &tf,
                             qint64 unit) const
 {
-    const int d = m_truth.decimals(symbol);
+    // Binance writes every price and volume with 8 decimals ("43519.34000000"); the truth's
+    // values have fewer, so the text parses back to the same double.
+    const int d = 8;
     const qint64 trades = 1 + qint64(b.v * 37);
     QByteArray out;
     out.reserve(200);
@@ -211,9 +213,12 @@ FakeServer::Reply BinanceFake::klines(const QHttpServerRequest &request)
                                       "or malformed."));
     if (!symbols().contains(symbol))
         return json(400, error(-1121, "Invalid symbol."));
-    const std::optional<Timeframe> tf = interval(q.queryItemValue(QStringLiteral("interval")));
+    std::optional<Timeframe> tf = interval(q.queryItemValue(QStringLiteral("interval")));
     if (!tf || q.queryItemValue(QStringLiteral("interval")) == QLatin1String("1mo"))
         return json(400, error(-1120, "Invalid interval."));
+    // A proxy answering another interval: that interval's rows, close times included.
+    if (const std::optional<Timeframe> other = interval(m_faults.mislabeledTimeframe))
+        tf = other;
     int limit = kDefaultLimit;
     if (q.hasQueryItem(QStringLiteral("limit"))) {
         bool ok = false;
@@ -240,14 +245,14 @@ FakeServer::Reply BinanceFake::klines(const QHttpServerRequest &request)
         if (t < startTime)
             t = tf->bucketEnd(t);
         for (; t <= hi && picked.size() < limit; t = tf->bucketEnd(t))
-            if (std::optional<Bar> b = m_truth.bucket(symbol, *tf, t, t0))
+            if (std::optional<Bar> b = m_truth.nativeBucket(symbol, *tf, t, t0))
                 picked.append(*b);
     } else {
         // Only endTime, or neither: the newest `limit` klines.
         const qint64 floor = m_truth.listing(symbol);
         for (qint64 t = tf->bucketStart(hi); t >= tf->bucketStart(floor) && picked.size() < limit;
              t = tf->bucketStart(t - 1))
-            if (std::optional<Bar> b = m_truth.bucket(symbol, *tf, t, t0))
+            if (std::optional<Bar> b = m_truth.nativeBucket(symbol, *tf, t, t0))
                 picked.prepend(*b);
     }
     QByteArray body = "[";
@@ -331,7 +336,7 @@ QByteArray BinanceFake::archiveCsv(const QString &symbol, const Timeframe &tf,
 {
     // Spot files from 2025-01-01 on carry µs timestamps.
     const qint64 unit = range.from >= 1735689600000 ? 1000 : 1;
-    const Bars bars = m_truth.bars(symbol, range, tf);
+    const Bars bars = m_truth.nativeBars(symbol, range, tf);
     QByteArray csv;
     csv.reserve(qsizetype(bars.size()) * 140);
     for (const Bar &b : bars) {

@@ -108,8 +108,8 @@ FakeServer::Reply CoinbaseFake::candles(const QString &product, const QHttpServe
     static const QList<int> allowed{60, 300, 900, 3600, 21600, 86400};
     if (!allowed.contains(g))
         return json(400, message(QStringLiteral("Unsupported granularity")));
-    const qint64 step = qint64(g) * 1000;
-    const Timeframe tf = Timeframe::minutes(g / 60);
+    qint64 step = qint64(g) * 1000;
+    Timeframe tf = Timeframe::minutes(g / 60);
     const qint64 t0 = now();
     qint64 start = -1, end = -1;
     if (q.hasQueryItem(QStringLiteral("start")) && q.hasQueryItem(QStringLiteral("end"))) {
@@ -128,11 +128,17 @@ FakeServer::Reply CoinbaseFake::candles(const QString &product, const QHttpServe
         return json(400, message(QStringLiteral("granularity too small for the requested time "
                                                 "range. Count of aggregations requested "
                                                 "exceeds 300")));
+    // A proxy answering another interval (checked above as asked): that interval's rows.
+    if (const Result<Timeframe> other = Timeframe::parse(m_faults.mislabeledTimeframe);
+        other && !other->isMonthly()) {
+        tf = *other;
+        step = tf.durationMs();
+    }
     const int d = m_truth.decimals(product);
     QJsonArray rows;
     // Newest first; the bucket holding `start` even if it begins earlier; the forming one too.
     for (qint64 t = tf.bucketStart(std::min(end, t0)); t >= tf.bucketStart(start); t -= step) {
-        const std::optional<Bar> b = m_truth.bucket(product, tf, t, t0);
+        const std::optional<Bar> b = m_truth.nativeBucket(product, tf, t, t0);
         if (!b)
             continue;
         rows.append(QJsonArray{double(t / 1000), GroundTruth::round(b->l, d),

@@ -45,7 +45,7 @@ Bars FakeServer::groundTruth(const QString &symbol, TimeRange range, const QStri
         return {};
     GroundTruth truth = m_truth; // outages may have been set through faults() since
     truth.setOutages(m_faults.outages);
-    return truth.bars(symbol, range, *tf, now());
+    return truth.nativeBars(symbol, range, *tf, now());
 }
 
 void FakeServer::resetCounters()

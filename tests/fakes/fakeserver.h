@@ -42,7 +42,9 @@ public:
     void setFaults(const FaultPlan &plan);
     const GroundTruth &truth() const { return m_truth; }
 
-    // The closed 1m (or `timeframe`) bars this exchange holds for `symbol` in [from, to).
+    // The closed 1m (or `timeframe`) bars this exchange holds for `symbol` in [from, to): the
+    // native candles it serves (GroundTruth::nativeBars(), one daily candle differing from
+    // the 1m rollup).
     virtual Bars groundTruth(const QString &symbol, TimeRange range,
                              const QString &timeframe = QStringLiteral("1m")) const;
 

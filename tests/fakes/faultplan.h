@@ -35,6 +35,10 @@ struct FaultPlan
     int latencyMs = 0;          // added before every answer
     // The exchange was down: no bars in these ranges (groundTruth() knows it too).
     TimeRanges outages;
+    // Candles of this timeframe ("1h") whatever interval the request asks for, labelled as
+    // asked where the wire has a label: a provider or a proxy answering another interval (the
+    // wire-check tests). Empty: the interval asked for.
+    QString mislabeledTimeframe;
     // Archive files (e.g. "BTCUSDT-1m-2024-01.zip") whose .CHECKSUM does not match.
     QSet<QString> badChecksums;
 };

@@ -2,6 +2,7 @@
 #include "groundtruth.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 
 #include <cmath>
 #include <numbers>
@@ -46,6 +47,35 @@ double basePrice(const QString &symbol)
 GroundTruth::GroundTruth(quint64 seed)
     : m_seed(seed)
 {
+    const qint64 today = QDateTime::currentMSecsSinceEpoch() / kDayMs * kDayMs;
+    m_divergentDay = today - 3 * kDayMs;
+}
+
+Bar GroundTruth::diverged(Bar b, int decimals)
+{
+    b.v = round(b.v * 1.25 + 1, 4);
+    b.h = round(b.h * 1.001, decimals);
+    return b;
+}
+
+std::optional<Bar> GroundTruth::nativeBucket(const QString &symbol, const Timeframe &tf,
+                                             qint64 bucketStart, qint64 now) const
+{
+    std::optional<Bar> b = bucket(symbol, tf, bucketStart, now);
+    if (b && tf == Timeframe::minutes(24 * 60) && bucketStart == m_divergentDay)
+        *b = diverged(*b, decimals(symbol));
+    return b;
+}
+
+Bars GroundTruth::nativeBars(const QString &symbol, TimeRange range, const Timeframe &tf,
+                             qint64 now) const
+{
+    Bars out = bars(symbol, range, tf, now);
+    if (tf == Timeframe::minutes(24 * 60))
+        for (Bar &b : out)
+            if (b.t == m_divergentDay)
+                b = diverged(b, decimals(symbol));
+    return out;
 }
 
 qint64 GroundTruth::listing(const QString &symbol) const

@@ -36,6 +36,23 @@ public:
     // Every closed bar whose open time lies in [range.from, range.to).
     Bars bars(const QString &symbol, TimeRange range, const Timeframe &tf,
               qint64 now = std::numeric_limits<qint64>::max()) const;
+    // The candle a provider serves for a native timeframe: the rollup of the minutes (as
+    // bucket()), except the daily candle of divergentDay(), whose volume and high also count
+    // trades its minute bars leave out (auction prints, some trade conditions), so that a
+    // native daily candle and the rollup of the 1m bars differ there, and only there.
+    std::optional<Bar> nativeBucket(const QString &symbol, const Timeframe &tf,
+                                    qint64 bucketStart, qint64 now) const;
+    // Every closed native candle whose open time lies in [range.from, range.to).
+    Bars nativeBars(const QString &symbol, TimeRange range, const Timeframe &tf,
+                    qint64 now = std::numeric_limits<qint64>::max()) const;
+    // The UTC day (its 00:00 in ms) whose native 1d candle differs from the 1m rollup: by
+    // default the day three days before this truth was made (inside every provider's reach,
+    // Kraken's 720 days too); the same day for every symbol.
+    qint64 divergentDay() const { return m_divergentDay; }
+    void setDivergentDay(qint64 dayStartMs) { m_divergentDay = dayStartMs; }
+    // What divergentDay()'s native candle makes of the rollup `b`.
+    static Bar diverged(Bar b, int decimals);
+
     // A deterministic number in [0, 1) for (symbol, t, salt): trade counts, fault draws.
     double unit(const QString &symbol, qint64 t, quint64 salt) const;
 
@@ -48,6 +65,7 @@ private:
     quint64 m_seed;
     TimeRanges m_outages;
     QHash<QString, qint64> m_listing;
+    qint64 m_divergentDay = 0;
 };
 
 } // namespace barkeep::fakes

@@ -141,6 +141,10 @@ FakeServer::Reply KrakenFake::ohlc(const QHttpServerRequest &request)
             return json(200, errors("EGeneral:Invalid arguments"));
     }
     const qint64 sinceMs = q.queryItemValue(QStringLiteral("since")).toLongLong() * 1000;
+    // A proxy answering another interval: that interval's rows, 720 of them.
+    if (const Result<Timeframe> other = Timeframe::parse(m_faults.mislabeledTimeframe);
+        other && !other->isMonthly())
+        minutes = other->minuteCount();
     const Timeframe tf = Timeframe::minutes(minutes);
     const qint64 t0 = now();
     const qint64 forming = tf.bucketStart(t0);
@@ -152,7 +156,7 @@ FakeServer::Reply KrakenFake::ohlc(const QHttpServerRequest &request)
     for (qint64 t = forming - (kMaxRows - 1) * step; t <= forming; t += step) {
         if (q.hasQueryItem(QStringLiteral("since")) && t <= sinceMs)
             continue; // `since` is exclusive
-        const std::optional<Bar> b = m_truth.bucket(key, tf, t, t0);
+        const std::optional<Bar> b = m_truth.nativeBucket(key, tf, t, t0);
         Bar bar;
         int count = 0;
         double vwap = 0;

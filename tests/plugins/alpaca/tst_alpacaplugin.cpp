@@ -472,9 +472,11 @@ private slots:
         QTest::newRow("hours") << "ETH/USD" << "1h" << utc("2024-03-07T10:00:00Z")
                                << utc("2024-03-07T14:00:00Z") << utc("2024-03-07T10:00:00Z")
                                << utc("2024-03-07T13:00:00Z");
+        // Day bars come stamped at midnight New York time and start at midnight UTC of the
+        // same date in Barkeep, as every daily series does.
         QTest::newRow("stock days") << "SPY" << "1d" << utc("2024-03-04T00:00:00Z")
-                                    << utc("2024-03-09T00:00:00Z") << utc("2024-03-04T05:00:00Z")
-                                    << utc("2024-03-08T05:00:00Z");
+                                    << utc("2024-03-09T00:00:00Z") << utc("2024-03-04T00:00:00Z")
+                                    << utc("2024-03-08T00:00:00Z");
     }
     void rangeIsHalfOpen()
     {
@@ -491,6 +493,78 @@ private slots:
         QCOMPARE(batch->bars.front().t, first);
         QCOMPARE(batch->bars.back().t, last);
         QCOMPARE(batch->covered, (TimeRange{since, until}));
+    }
+
+    // Native day, week and month bars: one day bar per session (holidays absent, early
+    // closes included), re-based from New York midnight onto the UTC date, values as Alpaca
+    // sent them (the divergent day's bar is Alpaca's, not the rollup of its minutes).
+    void nativeSessionBars()
+    {
+        m_fake->setDivergentDay(QDate(2024, 11, 27));
+        auto p = plugin(settings());
+        const TimeRange range{utc("2024-11-25T00:00:00Z"), utc("2024-12-02T00:00:00Z")};
+        const Result<BarBatch> days = fetch(*p, QStringLiteral("SPY"), range.from, range.to,
+                                            QStringLiteral("1d"));
+        QVERIFY2(days, days ? "" : qPrintable(days.error().toString()));
+        const Bars wire = m_fake->nativeTruth(QStringLiteral("SPY"), range, QStringLiteral("1Day"));
+        QCOMPARE(days->bars.size(), std::size_t(4)); // 25, 26, 27, 29 (28: Thanksgiving)
+        QCOMPARE(wire.size(), days->bars.size());
+        const qint64 expected[] = {utc("2024-11-25T00:00:00Z"), utc("2024-11-26T00:00:00Z"),
+                                   utc("2024-11-27T00:00:00Z"), utc("2024-11-29T00:00:00Z")};
+        for (std::size_t i = 0; i < wire.size(); ++i) {
+            QCOMPARE(days->bars[i].t, expected[i]);
+            Bar sent = wire[i];
+            sent.t = expected[i];
+            QCOMPARE(days->bars[i], sent);
+        }
+        // The early close's bar holds 09:30-13:00 only.
+        const Bars friday = m_fake->groundTruth(QStringLiteral("SPY"),
+                                                {utc("2024-11-29T14:30:00Z"), utc("2024-11-30T00:00:00Z")});
+        QVERIFY(friday.back().t < utc("2024-11-29T18:00:00Z"));
+        QCOMPARE(days->bars[3].c, friday.back().c);
+        // Divergent day: Alpaca's day bar counts more than its minutes.
+        const Bars wednesday = m_fake->groundTruth(QStringLiteral("SPY"),
+                                                   {utc("2024-11-27T14:30:00Z"), utc("2024-11-28T00:00:00Z")});
+        double minuteVolume = 0;
+        for (const Bar &m : wednesday)
+            minuteVolume += m.v;
+        QVERIFY(days->bars[2].v > minuteVolume);
+
+        const Result<BarBatch> weeks = fetch(*p, QStringLiteral("SPY"), utc("2024-10-28T00:00:00Z"),
+                                             utc("2024-12-02T00:00:00Z"), QStringLiteral("1w"));
+        QVERIFY2(weeks, weeks ? "" : qPrintable(weeks.error().toString()));
+        QCOMPARE(weeks->bars.size(), std::size_t(5));
+        for (const Bar &b : weeks->bars)
+            QCOMPARE(QDateTime::fromMSecsSinceEpoch(b.t, QTimeZone::utc()).time(), QTime(0, 0));
+        QCOMPARE(weeks->bars.front().t, utc("2024-10-28T00:00:00Z")); // a Monday
+        const Result<BarBatch> months = fetch(*p, QStringLiteral("SPY"), utc("2024-01-01T00:00:00Z"),
+                                              utc("2025-01-01T00:00:00Z"), QStringLiteral("1M"));
+        QVERIFY2(months, months ? "" : qPrintable(months.error().toString()));
+        QCOMPARE(months->bars.size(), std::size_t(12));
+        QCOMPARE(months->bars[1].t, utc("2024-02-01T00:00:00Z"));
+    }
+
+    void mislabeledIntervalRefused_data()
+    {
+        QTest::addColumn<QString>("asked");
+        QTest::addColumn<QString>("served");
+        QTest::newRow("1m asked, hours served") << "1m" << "1Hour";
+        QTest::newRow("1d asked, hours served") << "1d" << "1Hour";
+        QTest::newRow("1h asked, minutes served") << "1h" << "1Min";
+        QTest::newRow("1d asked, weeks served") << "1d" << "1Week";
+    }
+    void mislabeledIntervalRefused()
+    {
+        QFETCH(QString, asked);
+        QFETCH(QString, served);
+        m_fake->setMislabeledTimeframe(served);
+        auto p = plugin(settings());
+        const TimeRange range{utc("2024-01-02T00:00:00Z"), utc("2024-06-01T00:00:00Z")};
+        const qint64 until = asked == u"1m" ? utc("2024-01-10T00:00:00Z") : range.to;
+        const Result<BarBatch> batch = fetch(*p, QStringLiteral("SPY"), range.from, until, asked);
+        QVERIFY2(!batch, "the mislabeled answer was taken");
+        QCOMPARE(batch.error().kind(), Error::Kind::BadResponse);
+        QVERIFY2(batch.error().message().contains(u"not stored"), qPrintable(batch.error().toString()));
     }
 
     void aggregatedBarsMatchMinutes()
