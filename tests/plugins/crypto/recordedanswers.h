@@ -13,7 +13,7 @@
 
 namespace barkeep::test {
 
-// The recorded exchange answers of shared/fixtures/ccxt-ohlcv (ccxt's static test fixtures):
+// The recorded exchange answers of tests/fixtures/ccxt-ohlcv (ccxt's static test fixtures):
 // <exchange>.ohlcv.json with cases {description, input, request_match, httpResponse,
 // parsedResponse}. The folder comes from CMake (BARKEEP_CCXT_FIXTURES_DIR); nullopt when the
 // file is not there (a checkout without shared/).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Every plugin's parser against real answers the exchanges once gave (issue 18 item 4):
-// shared/fixtures/ccxt-ohlcv/<exchange>.ohlcv.json, read where CMake says
+// tests/fixtures/ccxt-ohlcv/<exchange>.ohlcv.json, read where CMake says
 // (BARKEEP_CCXT_FIXTURES_DIR, or BK_TEST_CCXT_FIXTURES at run time). Each case holds the raw
 // body and the candles it means (ccxt's parsedResponse); the parser must give exactly those.
 #include "alpacawire.h"
@@ -90,7 +90,7 @@ private slots:
     void initTestCase()
     {
         if (!QFileInfo::exists(QDir(fixturesDir()).filePath(QStringLiteral("binance.ohlcv.json"))))
-            QSKIP(qPrintable(QStringLiteral("no recorded answers in %1 (set BK_TEST_CCXT_FIXTURES or "
+            QFAIL(qPrintable(QStringLiteral("no recorded answers in %1 (set BK_TEST_CCXT_FIXTURES or "
                                             "the CMake cache entry BARKEEP_CCXT_FIXTURES_DIR)")
                                  .arg(fixturesDir())));
     }
