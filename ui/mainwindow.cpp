@@ -261,7 +261,7 @@ void MainWindow::createDocks()
     connect(m_backfillPanel, &BackfillPanel::statusMessage, this, &MainWindow::setStatus);
 
     HealthPanel::Sources sources{m_services.registry, m_services.market, m_services.cache,
-                                 m_services.orchestrator, m_services.backfill};
+                                 m_services.orchestrator, m_services.backfill, m_services.store};
     m_health = new HealthPanel(sources);
     m_healthDock = new QDockWidget(tr("Data health"), this);
     m_healthDock->setObjectName(QStringLiteral("healthDock"));

@@ -21,6 +21,7 @@ DataOrchestrator::DataOrchestrator(BarStore *store, BarCache *cache, MarketServi
 {
     qRegisterMetaType<SeriesKey>();
     qRegisterMetaType<TimeRange>();
+    qRegisterMetaType<Bar>();
 }
 
 std::shared_ptr<QMutex> DataOrchestrator::seriesLock(const SeriesKey &series)
@@ -116,6 +117,7 @@ void DataOrchestrator::checkAgainstMinutes(const SeriesKey &series, const Timefr
             qCWarning(lcOrchestrator).noquote() << series.toString() << r.bar.t << reason;
             if (VoidResult ok = m_db.store()->recordFinding(series, r.bar, reason); !ok)
                 qCWarning(lcOrchestrator).noquote() << "cannot record the finding:" << ok.error().message();
+            emit findingRecorded(series, r.bar, reason);
         }
     }
 }

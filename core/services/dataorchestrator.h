@@ -53,6 +53,10 @@ public:
 signals:
     // New bars of a 1m series were stored (queued to any thread that listens).
     void barsStored(const barkeep::SeriesKey &series, barkeep::TimeRange covered, qint64 written);
+    // A data-health finding was recorded (a native candle differs from the rollup of stored
+    // finer bars): `bar` is the value not served, `reason` says why. From the fetching thread.
+    void findingRecorded(const barkeep::SeriesKey &series, const barkeep::Bar &bar,
+                         const QString &reason);
 
 private:
     struct Piece

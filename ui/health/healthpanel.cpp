@@ -9,6 +9,7 @@
 #include "services/dataorchestrator.h"
 #include "services/marketservice.h"
 #include "services/requestpacer.h"
+#include "storage/barstore.h"
 
 #include <QChart>
 #include <QChartView>
@@ -17,6 +18,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
+#include <QListWidget>
 #include <QLocale>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -64,6 +66,16 @@ HealthPanel::HealthPanel(const Sources &sources, QWidget *parent)
     layout->addLayout(grid, 1);
     m_budgets = makeBudgetTable();
     layout->addWidget(m_budgets);
+    m_findings = new QListWidget(this);
+    m_findings->setObjectName(QStringLiteral("dataHealthFindings"));
+    m_findings->setToolTip(tr("Data-health findings: where a provider's own candle differs from "
+                              "the rollup of the stored finer bars. The provider's candle is "
+                              "served; the rollup is kept beside it for inspection."));
+    m_findings->setMaximumHeight(m_findings->fontMetrics().height() * 6);
+    m_findings->setWordWrap(true);
+    layout->addWidget(new QLabel(tr("Data-health findings")));
+    layout->addWidget(m_findings);
+    loadStoredFindings();
 
     if (m_sources.orchestrator) {
         auto counter = m_fetchedBars;
@@ -72,6 +84,11 @@ HealthPanel::HealthPanel(const Sources &sources, QWidget *parent)
             m_sources.orchestrator, &DataOrchestrator::barsStored, this,
             [counter](const SeriesKey &, TimeRange, qint64 written) { *counter += written; },
             Qt::DirectConnection);
+        // Queued: recorded on a fetching thread, shown on this one.
+        connect(m_sources.orchestrator, &DataOrchestrator::findingRecorded, this,
+                [this](const SeriesKey &series, const Bar &bar, const QString &reason) {
+                    addFinding(series, bar.t, reason, true);
+                });
     }
     m_timer.setInterval(1000);
     connect(&m_timer, &QTimer::timeout, this, &HealthPanel::sampleNow);
@@ -225,6 +242,62 @@ void HealthPanel::showBudgets(const QList<ProviderBudgetRow> &rows)
             item->setForeground(row.blocked && c == cells.size() - 1 ? QBrush(warning) : QBrush());
         }
     }
+}
+
+void HealthPanel::loadStoredFindings()
+{
+    if (!m_sources.store)
+        return;
+    BarStore *store = m_sources.store;
+    struct Finding
+    {
+        SeriesKey series;
+        qint64 t;
+        QString reason;
+        qint64 at;
+    };
+    // Once, when the panel opens: every series' quarantine, on the panel's own worker. Only
+    // recorded findings are listed here, not bars that failed validation on the way in.
+    runAsync(
+        &m_pool, this,
+        [store] {
+            std::vector<Finding> found;
+            const Result<QList<SeriesKey>> series = store->listSeries();
+            if (!series)
+                return found;
+            for (const SeriesKey &s : *series) {
+                const Result<std::vector<QuarantinedBar>> q = store->quarantine(s);
+                if (!q)
+                    continue;
+                for (const QuarantinedBar &b : *q)
+                    if (b.reason.contains(QLatin1String("differs from the rollup"))
+                        || b.reason.contains(QLatin1String("roll up to one")))
+                        found.push_back({s, b.bar.t, b.reason, b.quarantinedAtMs});
+            }
+            std::sort(found.begin(), found.end(),
+                      [](const Finding &a, const Finding &b) { return a.at > b.at; });
+            if (found.size() > 200)
+                found.resize(200);
+            return found;
+        },
+        [this](const std::vector<Finding> &found) {
+            for (const Finding &f : found)
+                addFinding(f.series, f.t, f.reason, false);
+        });
+}
+
+void HealthPanel::addFinding(const SeriesKey &series, qint64 t, const QString &reason, bool newest)
+{
+    const QString when = QDateTime::fromMSecsSinceEpoch(t, Qt::UTC).toString(
+        QStringLiteral("yyyy-MM-dd HH:mm"));
+    const QString text = QStringLiteral("%1 · %2 · %3 %4 UTC: %5")
+                             .arg(series.symbol, series.provider, series.timeframe, when, reason);
+    if (newest)
+        m_findings->insertItem(0, text);
+    else
+        m_findings->addItem(text);
+    while (m_findings->count() > 200)
+        delete m_findings->takeItem(m_findings->count() - 1);
 }
 
 void HealthPanel::append(const HealthPoint &point)

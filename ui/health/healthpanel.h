@@ -3,6 +3,7 @@
 
 #include "healthhistory.h"
 #include "providerbudgetrows.h"
+#include "model/series.h"
 
 #include <QThreadPool>
 #include <QTimer>
@@ -15,12 +16,14 @@ class QChart;
 class QChartView;
 class QLabel;
 class QLineSeries;
+class QListWidget;
 class QTableWidget;
 class QValueAxis;
 
 namespace barkeep {
 class BackfillManager;
 class BarCache;
+class BarStore;
 class DataOrchestrator;
 class MarketService;
 class PluginRegistry;
@@ -45,6 +48,8 @@ public:
         BarCache *cache = nullptr;
         DataOrchestrator *orchestrator = nullptr;
         BackfillManager *backfill = nullptr;
+        // For the data-health findings already stored when the panel opens; may be null.
+        BarStore *store = nullptr;
     };
 
     explicit HealthPanel(const Sources &sources, QWidget *parent = nullptr);
@@ -55,6 +60,10 @@ public:
     // The "Provider budgets" table: per provider and limit in force, its source, used,
     // remaining, in flight, 429s, bans and the state (when a ban or pause ends).
     QTableWidget *budgetTable() const { return m_budgets; }
+    // Data-health findings (a provider's native candle that differs from the rollup of the
+    // stored finer bars), newest first: the stored ones when the panel opened, then each new
+    // one as the orchestrator records it.
+    QListWidget *findingsList() const { return m_findings; }
     // Takes one sample now (also what the timer does every second).
     void sampleNow();
 
@@ -82,6 +91,8 @@ private:
     void append(const HealthPoint &point);
     QTableWidget *makeBudgetTable();
     void showBudgets(const QList<ProviderBudgetRow> &rows);
+    void loadStoredFindings();
+    void addFinding(const SeriesKey &series, qint64 t, const QString &reason, bool newest);
     struct Sample
     {
         HealthSnapshot snapshot;
@@ -105,6 +116,7 @@ private:
     QLineSeries *m_cacheLine = nullptr;
     QLabel *m_summary = nullptr;
     QTableWidget *m_budgets = nullptr;
+    QListWidget *m_findings = nullptr;
 };
 
 } // namespace barkeep::ui

@@ -7,7 +7,9 @@
 #include "health/providerbudgetrows.h"
 #include "services/dataorchestrator.h"
 #include "services/requestpacer.h"
+#include "storage/store.h"
 
+#include <QListWidget>
 #include <QTableWidget>
 
 #include <QSignalSpy>
@@ -114,6 +116,34 @@ private slots:
         QVERIFY(rows.front().blocked);
         QVERIFY2(rows.front().state.contains(QLatin1String("binance")), qPrintable(rows.front().state));
         QCOMPARE(rows.front().tooMany, QLocale().toString(1));
+    }
+
+    // Issue 17: a native candle that differs from the rollup of stored 1m bars is a
+    // data-health finding the panel lists: those stored before it opened, and new ones live.
+    void listsDataHealthFindings()
+    {
+        test::PanelsFixture fx;
+        QVERIFY(fx.start());
+        const SeriesKey daily = test::PanelsFixture::demo().withTimeframe(QStringLiteral("1d"));
+        const QString stored = QStringLiteral("the native 1d candle (o 1 h 2 l 0.5 c 1.5 v 9) differs "
+                                              "from the rollup of stored 1m bars (this bar); the "
+                                              "native one is served");
+        // The native series holds its candle; the finding sits beside it.
+        QVERIFY(fx.app->store()->writeBars(daily, {Bar{1709596800000, 1, 2, 0.5, 1.5, 9}},
+                                           {1709596800000, 1709596800000 + kDayMs}));
+        QVERIFY(fx.app->store()->recordFinding(daily, Bar{1709596800000, 1, 2, 0.5, 1.4, 8}, stored));
+        HealthPanel panel({fx.app->registry(), fx.app->market(), fx.app->cache(),
+                           fx.app->orchestrator(), fx.backfill.get(), fx.app->store()});
+        QListWidget *findings = panel.findingsList();
+        QTRY_COMPARE_WITH_TIMEOUT(findings->count(), 1, 10000);
+        QVERIFY2(findings->item(0)->text().contains(QStringLiteral("BTC/USDT · demo · 1d 2024-03-05")),
+                 qPrintable(findings->item(0)->text()));
+        QVERIFY(findings->item(0)->text().contains(stored));
+
+        emit fx.app->orchestrator()->findingRecorded(daily, Bar{1709683200000, 1, 2, 0.5, 1.4, 8},
+                                                     QStringLiteral("live finding"));
+        QTRY_COMPARE(findings->count(), 2);
+        QVERIFY(findings->item(0)->text().contains(QStringLiteral("live finding")));
     }
 
     void intervalsReadAsPeopleSayThem()
