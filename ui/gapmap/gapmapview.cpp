@@ -476,9 +476,10 @@ void GapMapView::paintEvent(QPaintEvent *)
         const SeriesKey &s = m_series[r];
         // The timeframe is part of the row: a daily row and a 1m row of one symbol are
         // different series with their own coverage, and a drag on either fetches its candles.
-        const QString label = QStringLiteral("%1 · %2 · %3").arg(s.symbol, s.provider, s.timeframe);
+        // Symbol and timeframe first: when the column is narrow the provider is what is cut.
+        const QString label = QStringLiteral("%1 · %2 · %3").arg(s.symbol, s.timeframe, s.provider);
         p.drawText(labelRect, Qt::AlignVCenter | Qt::AlignLeft,
-                   fontMetrics().elidedText(label, Qt::ElideMiddle, int(labelRect.width())));
+                   fontMetrics().elidedText(label, Qt::ElideRight, int(labelRect.width())));
         if (size_t(r) < m_segments.size()) {
             for (const PixelRun &run : m_geometry.runs(m_segments[size_t(r)]))
                 p.fillRect(QRectF(left + run.x0, y + 3, run.x1 - run.x0, kRowHeight - 6),
