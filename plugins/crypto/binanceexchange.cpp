@@ -299,22 +299,30 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
     Result<SymbolInfo> sym = resolve(symbol);
     if (!sym)
         return sym.error();
+    return fetchArchiveMonthFrom(
+        [this](const QUrl &url) { return get(url, 0, nullptr); },
+        u"%1/data/spot/monthly/klines/%2/1m/"_s.arg(m_archiveUrl, sym->native), sym->native, year,
+        month, u"Binance archive"_s);
+}
+
+Result<BarBatch> BinanceExchange::fetchArchiveMonthFrom(
+    const std::function<Result<HttpResponse>(const QUrl &)> &get, const QString &dirUrl,
+    const QString &nativeSymbol, int year, int month, const QString &label)
+{
     const QDate first(year, month, 1);
     if (!first.isValid())
         return Error(Error::Kind::BadInput, u"no such month %1-%2"_s.arg(year).arg(month));
-    const QString name = u"%1-1m-%2.zip"_s.arg(sym->native, first.toString(u"yyyy-MM"_s));
-    const QString base = u"%1/data/spot/monthly/klines/%2/1m/"_s.arg(m_archiveUrl, sym->native);
+    const QString name = u"%1-1m-%2.zip"_s.arg(nativeSymbol, first.toString(u"yyyy-MM"_s));
 
-    // The archive is a static file host outside the REST weight budget: weight 0.
     auto fetch = [&](const QString &file) -> Result<QByteArray> {
-        Result<HttpResponse> resp = get(QUrl(base + file), 0, nullptr);
+        Result<HttpResponse> resp = get(QUrl(dirUrl + file));
         if (!resp)
             return resp.error();
         if (resp->status == 404)
             return Error(Error::Kind::NotFound,
-                         u"Binance archive has no %1: fetch the month through REST"_s.arg(file));
+                         u"%1 has no %2: fetch the month through REST"_s.arg(label, file));
         if (!resp->isSuccess())
-            return HttpClient::statusError(*resp, u"Binance archive"_s);
+            return HttpClient::statusError(*resp, label);
         return resp->body;
     };
     Result<QByteArray> checksum = fetch(name + u".CHECKSUM"_s);
@@ -322,7 +330,7 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
         return checksum.error();
     const QByteArray expected = checksum->trimmed().split(' ').value(0).toLower();
     if (expected.size() != 64 || QByteArray::fromHex(expected).size() != 32)
-        return Error(Error::Kind::BadResponse, u"Binance archive: unreadable checksum file"_s,
+        return Error(Error::Kind::BadResponse, u"%1: unreadable checksum file"_s.arg(label),
                      fragment(*checksum, 0, 200));
     Result<QByteArray> zip = fetch(name);
     if (!zip)
@@ -330,12 +338,13 @@ Result<BarBatch> BinanceExchange::fetchArchiveMonth(const QString &symbol, int y
     const QByteArray actual = QCryptographicHash::hash(*zip, QCryptographicHash::Sha256).toHex();
     if (actual != expected)
         return Error(Error::Kind::BadResponse,
-                     u"Binance archive: %1 fails its checksum"_s.arg(name),
+                     u"%1: %2 fails its checksum"_s.arg(label, name),
                      u"expected %1, got %2"_s.arg(QString::fromLatin1(expected),
                                                   QString::fromLatin1(actual)));
     Result<QByteArray> csv = ZipReader::extractFirst(*zip, u".csv"_s);
     if (!csv)
         return csv.error();
+    // Files from about mid-2022 on start with a header row; the parser skips one.
     Result<Bars> bars = parseArchiveCsv(*csv);
     if (!bars)
         return bars.error();

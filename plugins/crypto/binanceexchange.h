@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <functional>
+
 #include "cryptoexchange.h"
 
 namespace barkeep::crypto {
@@ -25,6 +27,14 @@ public:
     QString providerId() const override { return QStringLiteral("binance"); }
     QStringList timeframes() const override;
     Result<BarBatch> fetchArchiveMonth(const QString &symbol, int year, int month) override;
+    // One month of the public data archive's 1m klines in the folder `dirUrl` (spot's
+    // data/spot/monthly/klines/<SYMBOL>/1m/, USD-M's data/futures/um/...: the same layout):
+    // the zip checked against its .CHECKSUM, its CSV parsed with or without a header row.
+    // `get` fetches a URL (the archive is a static host outside the REST weight budget);
+    // `label` names the archive in errors.
+    static Result<BarBatch> fetchArchiveMonthFrom(
+        const std::function<Result<HttpResponse>(const QUrl &)> &get, const QString &dirUrl,
+        const QString &nativeSymbol, int year, int month, const QString &label);
     // The kline stream /ws/<symbol lower>@kline_<interval> (provider-apis.md §1).
     std::unique_ptr<BarStream> openStream(const QString &symbol, const QString &timeframe) override;
 

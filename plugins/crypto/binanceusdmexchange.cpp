@@ -3,9 +3,7 @@
 
 #include "binanceexchange.h"
 #include "binancestream.h"
-#include "zipreader.h"
 
-#include <QCryptographicHash>
 #include <QDate>
 #include <QDateTime>
 #include <QJsonArray>
@@ -144,58 +142,12 @@ Result<BarBatch> BinanceUsdmExchange::fetchArchiveMonth(const QString &symbol, i
     Result<SymbolInfo> sym = resolve(symbol);
     if (!sym)
         return sym.error();
-    const QDate first(year, month, 1);
-    if (!first.isValid())
-        return Error(Error::Kind::BadInput, u"no such month %1-%2"_s.arg(year).arg(month));
-    const QString name = u"%1-1m-%2.zip"_s.arg(sym->native, first.toString(u"yyyy-MM"_s));
-    const QString base = u"%1/data/futures/um/monthly/klines/%2/1m/"_s.arg(m_archiveUrl, sym->native);
-
-    // A static file host outside the REST weight budget: weight 0.
-    auto fetch = [&](const QString &file) -> Result<QByteArray> {
-        Result<HttpResponse> resp = get(QUrl(base + file), 0, nullptr);
-        if (!resp)
-            return resp.error();
-        if (resp->status == 404)
-            return Error(Error::Kind::NotFound,
-                         u"Binance USD-M archive has no %1: fetch the month through REST"_s.arg(file));
-        if (!resp->isSuccess())
-            return HttpClient::statusError(*resp, u"Binance USD-M archive"_s);
-        return resp->body;
-    };
-    Result<QByteArray> checksum = fetch(name + u".CHECKSUM"_s);
-    if (!checksum)
-        return checksum.error();
-    const QByteArray expected = checksum->trimmed().split(' ').value(0).toLower();
-    if (expected.size() != 64 || QByteArray::fromHex(expected).size() != 32)
-        return Error(Error::Kind::BadResponse, u"Binance USD-M archive: unreadable checksum file"_s,
-                     fragment(*checksum, 0, 200));
-    Result<QByteArray> zip = fetch(name);
-    if (!zip)
-        return zip.error();
-    const QByteArray actual = QCryptographicHash::hash(*zip, QCryptographicHash::Sha256).toHex();
-    if (actual != expected)
-        return Error(Error::Kind::BadResponse,
-                     u"Binance USD-M archive: %1 fails its checksum"_s.arg(name),
-                     u"expected %1, got %2"_s.arg(QString::fromLatin1(expected),
-                                                  QString::fromLatin1(actual)));
-    Result<QByteArray> csv = ZipReader::extractFirst(*zip, u".csv"_s);
-    if (!csv)
-        return csv.error();
-    // Files from about mid-2022 on start with a header row; the parser skips one.
-    Result<Bars> bars = BinanceExchange::parseArchiveCsv(*csv);
-    if (!bars)
-        return bars.error();
-
-    BarBatch batch;
-    batch.requests = 2;
-    batch.covered.from = QDateTime(first, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
-    batch.covered.to
-        = QDateTime(first.addMonths(1), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
-    batch.bars.reserve(bars->size());
-    for (const Bar &b : *bars)
-        if (batch.covered.contains(b.t))
-            batch.bars.push_back(b);
-    return batch;
+    // The same archive layout as spot, under data/futures/um; a static file host outside the
+    // REST weight budget: weight 0.
+    return BinanceExchange::fetchArchiveMonthFrom(
+        [this](const QUrl &url) { return get(url, 0, nullptr); },
+        u"%1/data/futures/um/monthly/klines/%2/1m/"_s.arg(m_archiveUrl, sym->native), sym->native,
+        year, month, u"Binance USD-M archive"_s);
 }
 
 std::unique_ptr<BarStream> BinanceUsdmExchange::openStream(const QString &symbol,
