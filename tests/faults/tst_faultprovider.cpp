@@ -310,7 +310,7 @@ private slots:
         QCOMPARE(count(QStringLiteral("error")), 1);
         QCOMPARE(count(QStringLiteral("unsubscribed")), 0);
         ws.close();
-        QVERIFY(bk.terminate());
+        QVERIFY2(bk.terminate(), bk.log().right(6000).constData());
     }
 
     // Stopping does not wait out a slow provider: an /ohlcv call is waiting on a klines answer

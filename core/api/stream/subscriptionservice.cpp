@@ -55,6 +55,11 @@ SubscriptionService::~SubscriptionService()
         c->disconnect(this);
         delete c;
     }
+    // Clients already removed but whose deleteLater() has not run yet: they count themselves
+    // out of the metrics owned by the API context, which goes right after this service, so
+    // they must go now (ASan found the late delete writing to freed metrics at shutdown).
+    for (const QPointer<StreamClient> &c : std::as_const(m_retired))
+        delete c.data();
 }
 
 void SubscriptionService::addClient(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport)
@@ -81,6 +86,8 @@ void SubscriptionService::removeClient(StreamClient *client)
     const int before = m_registry.size();
     stopUpstreams(m_registry.removeClient(client));
     m_ctx.metrics.wsSubscriptions -= before - m_registry.size();
+    m_retired.removeIf([](const QPointer<StreamClient> &c) { return c.isNull(); });
+    m_retired.append(client);
     client->deleteLater();
 }
 

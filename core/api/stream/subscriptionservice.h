@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 
 #include <memory>
 
@@ -68,6 +69,7 @@ private:
     BroadcastManager m_broadcast;
     QHash<SeriesKey, SubscriptionWorker *> m_workers;
     QList<StreamClient *> m_clients;
+    QList<QPointer<StreamClient>> m_retired; // removed, deleteLater() pending
     // Subscriptions whose symbol check is running, by client and id, with a ticket so that a
     // check that outlived an unsubscribe (and a new subscribe of the same id) is ignored.
     QHash<QPair<StreamClient *, QString>, quint64> m_pending;
